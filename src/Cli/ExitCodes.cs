@@ -1,0 +1,12 @@
+namespace Cli;
+
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The run failed or a check (e.g. parity) found differences.</summary>
+    public const int Failed = 1;
+
+    /// <summary>Bad command line: unknown verb, function or flag, missing file.</summary>
+    public const int Usage = 2;
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Cli;
+
+/// <summary>
+/// <c>invoke FUNCTION EVENT</c>: runs a function's Lambda entry point on an event file (or stdin) and
+/// prints exactly the response on stdout — the <c>sam local invoke</c> of users without Docker. The
+/// function's own log lines go to stderr.
+/// </summary>
+internal static class InvokeCommand
+{
+    public static Command Create(Stream stdout, TextWriter stderr)
+    {
+        var function = new Argument<string>("function")
+        {
+            Description = $"Function to run: {string.Join(", ", LambdaFunctions.All.Keys)}.",
+        };
+        var eventPath = new Argument<string>("event")
+        {
+            Description = "Event JSON file (e.g. events/kinesis-insert.json), or - for stdin.",
+        };
+        var repeat = new Option<int>("--repeat")
+        {
+            Description = "Run the handler N times on the same request and print 'MB/s <figure>' (request bytes / mean time) on stderr.",
+            DefaultValueFactory = _ => 1,
+        };
+
+        var command = new Command("invoke", "Run a function's Lambda handler on an event and print its response.")
+        {
+            function,
+            eventPath,
+            repeat,
+        };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse.GetValue(function)!, parse.GetValue(eventPath)!, parse.GetValue(repeat), stdout, stderr, cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string functionName, string eventPath, int repeat, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!LambdaFunctions.All.TryGetValue(functionName, out var factory))
+        {
+            await stderr.WriteLineAsync($"error: unknown function '{functionName}'; expected one of: {string.Join(", ", LambdaFunctions.All.Keys)}.");
+            return ExitCodes.Usage;
+        }
+
+        if (repeat < 1)
+        {
+            await stderr.WriteLineAsync($"error: --repeat must be at least 1, not {repeat}.");
+            return ExitCodes.Usage;
+        }
+
+        byte[] request;
+        try
+        {
+            request = eventPath == "-" ? await ReadAllAsync(Console.OpenStandardInput(), cancellationToken) : await File.ReadAllBytesAsync(eventPath, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"error: cannot read event file '{eventPath}': {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        // The function logs to Console.Out as in Lambda; here stdout carries only the response.
+        var originalOut = Console.Out;
+        Console.SetOut(stderr);
+        try
+        {
+            var handler = factory();
+            byte[] response;
+            using (var responseStream = await handler(new MemoryStream(request, writable: false)))
+            {
+                response = await ReadAllAsync(responseStream, cancellationToken);
+            }
+
+            if (repeat > 1)
+            {
+                var watch = Stopwatch.StartNew();
+                for (var i = 0; i < repeat; i++)
+                {
+                    using var again = await handler(new MemoryStream(request, writable: false));
+                }
+
+                watch.Stop();
+                var seconds = watch.Elapsed.TotalSeconds / repeat;
+                await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"MB/s {request.Length / seconds / 1e6:F1}"));
+            }
+
+            await stdout.WriteAsync(response, cancellationToken);
+            await stdout.FlushAsync(cancellationToken);
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await stderr.WriteLineAsync($"error: the {functionName} handler failed on '{eventPath}': {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, cancellationToken);
+        return copy.ToArray();
+    }
+}

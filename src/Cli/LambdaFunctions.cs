@@ -1,0 +1,11 @@
+namespace Cli;
+
+/// <summary>The deployable functions, by the name the CLI uses, each called through its Lambda entry point.</summary>
+internal static class LambdaFunctions
+{
+    public static IReadOnlyDictionary<string, Func<Func<Stream, Task<Stream>>>> All { get; } =
+        new Dictionary<string, Func<Func<Stream, Task<Stream>>>>(StringComparer.Ordinal)
+        {
+            ["transform"] = () => new Transform.Function().FunctionHandler,
+        };
+}

@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Buffers.Text;
+using DynamoLake.Core.Buffers;
+using DynamoLake.Core.Contract;
+using DynamoLake.Core.Firehose;
+
+namespace DynamoLake.Core.Changes;
+
+/// <summary>
+/// Every record of one Firehose request turned into a row of the contract, or a reason why not.
+/// Rows live back to back in one pooled buffer; per record we keep the outcome, the change facts, and
+/// where each top-level column's value sits in its row (for keys and partition values).
+/// </summary>
+public sealed class ChangeBatch : IDisposable
+{
+    private readonly FirehoseRequest _request;
+    private readonly TableContract _contract;
+    private readonly ByteBuffer _rows;
+    private readonly ByteBuffer _sequences;
+    private readonly int _columns;
+    private RecordState[] _states;
+    private int[] _slices;
+
+    private ChangeBatch(FirehoseRequest request, TableContract contract)
+    {
+        _request = request;
+        _contract = contract;
+        _columns = contract.Columns.Count;
+        _rows = new ByteBuffer(Math.Max(request.Length / 2, 4096));
+        _sequences = new ByteBuffer(Math.Max(request.Count * 24, 256));
+        _states = ArrayPool<RecordState>.Shared.Rent(Math.Max(request.Count, 1));
+        _slices = ArrayPool<int>.Shared.Rent(Math.Max(request.Count * _columns * 2, 1));
+    }
+
+    public FirehoseRequest Request => _request;
+
+    public TableContract Contract => _contract;
+
+    public int Count => _request.Count;
+
+    /// <summary>Attributes met in images that the contract does not declare (left out of the rows).</summary>
+    public int UndeclaredAttributes { get; private set; }
+
+    /// <summary>Converts every record of <paramref name="request"/>. Never throws for a bad record.</summary>
+    public static ChangeBatch Convert(FirehoseRequest request, TableContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(contract);
+        var batch = new ChangeBatch(request, contract);
+        try
+        {
+            batch.ConvertAll();
+            return batch;
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+
+    public ReasonCode Reason(int index) => _states[index].Reason;
+
+    public bool Succeeded(int index) => _states[index].Reason == ReasonCode.None;
+
+    public ChangeOperation Operation(int index) => _states[index].Operation;
+
+    public ChangeShape Shape(int index) => _states[index].Shape;
+
+    public bool TtlDelete(int index) => _states[index].TtlDelete;
+
+    public long EventTimeMicros(int index) => _states[index].EventTimeMicros;
+
+    /// <summary>The row JSON of a converted record.</summary>
+    public ReadOnlySpan<byte> Row(int index) => _rows.Slice(_states[index].RowStart, _states[index].RowLength);
+
+    /// <summary>The raw JSON value of a top-level column in a converted record's row (e.g. <c>"us-east-1"</c>, <c>1763900000000000</c>, <c>null</c>).</summary>
+    public ReadOnlySpan<byte> ColumnValue(int index, Column column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        var at = ((index * _columns) + column.Index) * 2;
+        var start = _slices[at];
+        return start < 0 ? "null"u8 : _rows.Slice(start, _slices[at + 1]);
+    }
+
+    /// <summary>Hash of the unique-key values of a converted record.</summary>
+    public int KeyHash(int index)
+    {
+        var hash = default(HashCode);
+        foreach (var column in _contract.UniqueKey)
+        {
+            hash.AddBytes(ColumnValue(index, column));
+        }
+
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Whether two converted records carry the same unique key.</summary>
+    public bool SameKey(int a, int b)
+    {
+        foreach (var column in _contract.UniqueKey)
+        {
+            if (!ColumnValue(a, column).SequenceEqual(ColumnValue(b, column)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Orders two changes of the same item: event time, then sequence number (DynamoDB Streams
+    /// SequenceNumber, or the Kinesis sequence and subsequence), then position in the request.
+    /// </summary>
+    public int CompareRecency(int a, int b)
+    {
+        var byTime = _states[a].EventTimeMicros.CompareTo(_states[b].EventTimeMicros);
+        if (byTime != 0)
+        {
+            return byTime;
+        }
+
+        var bySequence = CompareNumericText(Sequence(a), Sequence(b));
+        if (bySequence != 0)
+        {
+            return bySequence;
+        }
+
+        var bySubsequence = _request[a].Subsequence.CompareTo(_request[b].Subsequence);
+        return bySubsequence != 0 ? bySubsequence : a.CompareTo(b);
+    }
+
+    public void Dispose()
+    {
+        _rows.Dispose();
+        _sequences.Dispose();
+        if (_states.Length > 0)
+        {
+            ArrayPool<RecordState>.Shared.Return(_states);
+            _states = [];
+        }
+
+        if (_slices.Length > 0)
+        {
+            ArrayPool<int>.Shared.Return(_slices);
+            _slices = [];
+        }
+    }
+
+    private ReadOnlySpan<byte> Sequence(int index) => _sequences.Slice(_states[index].SequenceStart, _states[index].SequenceLength);
+
+    private static int CompareNumericText(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        a = a.TrimStart((byte)'0');
+        b = b.TrimStart((byte)'0');
+        return a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.SequenceCompareTo(b);
+    }
+
+    private void ConvertAll()
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        var undeclared = 0;
+        try
+        {
+            for (var i = 0; i < _request.Count; i++)
+            {
+                ref var state = ref _states[i];
+                state = default;
+                var rowStart = _rows.Length;
+                var reason = ConvertOne(i, ref scratch, ref state, ref undeclared);
+                if (reason == ReasonCode.None)
+                {
+                    state.RowStart = rowStart;
+                    state.RowLength = _rows.Length - rowStart;
+                }
+                else
+                {
+                    _rows.Length = rowStart;
+                    state.Reason = reason;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+
+        UndeclaredAttributes = undeclared;
+    }
+
+    private ReasonCode ConvertOne(int index, ref byte[] scratch, ref RecordState state, ref int undeclared)
+    {
+        ref readonly var record = ref _request[index];
+        if (!record.HasData)
+        {
+            return ReasonCode.MissingData;
+        }
+
+        ReadOnlySpan<byte> base64 = _request.RawData(index);
+        if (record.DataEscaped)
+        {
+            base64 = Unescape(base64);
+        }
+
+        var needed = Base64.GetMaxDecodedFromUtf8Length(base64.Length);
+        if (scratch.Length < needed)
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+            scratch = ArrayPool<byte>.Shared.Rent(needed);
+        }
+
+        if (Base64.DecodeFromUtf8(base64, scratch, out _, out var decodedLength) != OperationStatus.Done)
+        {
+            return ReasonCode.InvalidBase64;
+        }
+
+        var json = scratch.AsSpan(0, decodedLength);
+        var slices = _slices.AsSpan(index * _columns * 2, _columns * 2);
+        var reason = ChangeRecordReader.Read(json, _contract, _rows, slices, ref undeclared, out var facts);
+        if (reason != ReasonCode.None)
+        {
+            return reason;
+        }
+
+        state.Operation = facts.Operation;
+        state.Shape = facts.Shape;
+        state.TtlDelete = facts.TtlDelete;
+        state.EventTimeMicros = facts.EventTimeMicros;
+        state.SequenceStart = _sequences.Length;
+        _sequences.Write(facts.SequenceLength > 0 ? json.Slice(facts.SequenceStart, facts.SequenceLength) : _request.KinesisSequence(index));
+        state.SequenceLength = _sequences.Length - state.SequenceStart;
+        return ReasonCode.None;
+    }
+
+    /// <summary>JSON allows escapes such as <c>\/</c> inside the base64 string; rare, so done the simple way.</summary>
+    private static byte[] Unescape(ReadOnlySpan<byte> raw)
+    {
+        var quoted = new byte[raw.Length + 2];
+        quoted[0] = (byte)'"';
+        raw.CopyTo(quoted.AsSpan(1));
+        quoted[^1] = (byte)'"';
+        var reader = new System.Text.Json.Utf8JsonReader(quoted);
+        reader.Read();
+        var result = new byte[raw.Length];
+        return result.AsSpan(0, reader.CopyString(result)).ToArray();
+    }
+
+    private struct RecordState
+    {
+        public ReasonCode Reason;
+        public ChangeOperation Operation;
+        public ChangeShape Shape;
+        public bool TtlDelete;
+        public long EventTimeMicros;
+        public int RowStart;
+        public int RowLength;
+        public int SequenceStart;
+        public int SequenceLength;
+    }
+}

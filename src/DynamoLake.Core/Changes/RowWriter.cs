@@ -1,0 +1,497 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text.Unicode;
+using System.Text.Json;
+using DynamoLake.Core.Buffers;
+using DynamoLake.Core.Contract;
+
+namespace DynamoLake.Core.Changes;
+
+/// <summary>
+/// Converts DynamoDB AttributeValue JSON into row JSON of the declared column types, reading with
+/// <see cref="Utf8JsonReader"/> and writing raw UTF-8 straight into the row buffer (no DOM, no strings).
+/// Stateless: one instance per contract, shared by every invocation.
+/// </summary>
+internal static class RowWriter
+{
+    private const int NameScratchLength = 256;
+
+    /// <summary>
+    /// Writes the attributes of one map (reader on its StartObject) as properties of the current JSON
+    /// object, in document order, then <c>null</c> for every absent optional column. Undeclared attributes
+    /// are skipped and counted. When <paramref name="slices"/> is not empty (the top level), the position
+    /// and length of each column's value in <paramref name="output"/> are recorded there.
+    /// </summary>
+    public static ReasonCode WriteFields(ref Utf8JsonReader reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared)
+    {
+        Span<bool> seen = fields.Count <= 256 ? stackalloc bool[256] : new bool[fields.Count];
+        seen = seen[..fields.Count];
+        seen.Clear();
+        Span<byte> nameScratch = stackalloc byte[NameScratchLength];
+
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                return WriteAbsent(fields, seen, output, ref first);
+            }
+
+            scoped ReadOnlySpan<byte> name;
+            if (!reader.ValueIsEscaped)
+            {
+                name = reader.ValueSpan;
+            }
+            else
+            {
+                var buffer = reader.ValueSpan.Length <= NameScratchLength ? nameScratch : new byte[reader.ValueSpan.Length];
+                name = buffer[..reader.CopyString(buffer)];
+            }
+
+            var column = fields.FindBySource(name);
+            reader.Read();
+            if (column is null)
+            {
+                undeclared++;
+                reader.Skip();
+                continue;
+            }
+
+            if (seen[column.Index])
+            {
+                return ReasonCode.InvalidJson; // the same attribute twice in one map
+            }
+
+            seen[column.Index] = true;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ReasonCode.InvalidAttributeValue;
+            }
+
+            if (!first)
+            {
+                output.Write((byte)',');
+            }
+
+            first = false;
+            output.Write(column.JsonPropertyPrefix);
+            var start = output.Length;
+            var reason = WriteAttributeValue(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared);
+            if (reason != ReasonCode.None)
+            {
+                return reason;
+            }
+
+            if (!slices.IsEmpty)
+            {
+                slices[2 * column.Index] = start;
+                slices[(2 * column.Index) + 1] = output.Length - start;
+            }
+        }
+
+        return ReasonCode.InvalidJson;
+    }
+
+    private static ReasonCode WriteAbsent(FieldSet fields, ReadOnlySpan<bool> seen, ByteBuffer output, ref bool first)
+    {
+        var columns = fields.Columns;
+        for (var i = 0; i < seen.Length; i++)
+        {
+            if (seen[i] || columns[i].Derived != DerivedField.None)
+            {
+                continue;
+            }
+
+            if (columns[i].Required)
+            {
+                return ReasonCode.MissingRequiredColumn;
+            }
+
+            if (!first)
+            {
+                output.Write((byte)',');
+            }
+
+            first = false;
+            output.Write(columns[i].JsonPropertyPrefix);
+            output.Write("null"u8);
+        }
+
+        return ReasonCode.None;
+    }
+
+    /// <summary>Writes one AttributeValue (reader on its StartObject; left on its EndObject) as a value of <paramref name="type"/>.</summary>
+    public static ReasonCode WriteAttributeValue(ref Utf8JsonReader reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+        {
+            return ReasonCode.InvalidAttributeValue;
+        }
+
+        var tag = ReadTag(ref reader);
+        reader.Read();
+        ReasonCode reason;
+        switch (tag)
+        {
+            case AttributeTag.S:
+            case AttributeTag.N:
+            case AttributeTag.B:
+                reason = reader.TokenType == JsonTokenType.String
+                    ? WriteScalar(ref reader, tag, type, unit, output)
+                    : ReasonCode.InvalidAttributeValue;
+                break;
+            case AttributeTag.Bool:
+                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                {
+                    return ReasonCode.InvalidAttributeValue;
+                }
+
+                if (type.Kind != ColumnKind.Boolean)
+                {
+                    return ReasonCode.TypeMismatch;
+                }
+
+                output.Write(reader.TokenType == JsonTokenType.True ? "true"u8 : "false"u8);
+                reason = ReasonCode.None;
+                break;
+            case AttributeTag.Null:
+                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                {
+                    return ReasonCode.InvalidAttributeValue;
+                }
+
+                if (required)
+                {
+                    return ReasonCode.MissingRequiredColumn;
+                }
+
+                output.Write("null"u8);
+                reason = ReasonCode.None;
+                break;
+            case AttributeTag.M:
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return ReasonCode.InvalidAttributeValue;
+                }
+
+                if (type.Kind != ColumnKind.Struct)
+                {
+                    return ReasonCode.TypeMismatch;
+                }
+
+                output.Write((byte)'{');
+                var first = true;
+                reason = WriteFields(ref reader, type.Fields!, output, ref first, [], ref undeclared);
+                output.Write((byte)'}');
+                break;
+            case AttributeTag.L:
+                reason = WriteList(ref reader, type, unit, output, ref undeclared);
+                break;
+            case AttributeTag.SS:
+            case AttributeTag.NS:
+            case AttributeTag.BS:
+                reason = WriteSet(ref reader, tag, type, unit, output);
+                break;
+            default:
+                return ReasonCode.InvalidAttributeValue;
+        }
+
+        if (reason != ReasonCode.None)
+        {
+            return reason;
+        }
+
+        // Exactly one type per AttributeValue.
+        return reader.Read() && reader.TokenType == JsonTokenType.EndObject ? ReasonCode.None : ReasonCode.InvalidAttributeValue;
+    }
+
+    private static ReasonCode WriteList(ref Utf8JsonReader reader, ColumnType type, SourceTimeUnit unit, ByteBuffer output, ref int undeclared)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return ReasonCode.InvalidAttributeValue;
+        }
+
+        if (type.Kind != ColumnKind.List)
+        {
+            return ReasonCode.TypeMismatch;
+        }
+
+        output.Write((byte)'[');
+        var first = true;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ReasonCode.InvalidAttributeValue;
+            }
+
+            if (!first)
+            {
+                output.Write((byte)',');
+            }
+
+            first = false;
+            var reason = WriteAttributeValue(ref reader, type.Element!, unit, type.ElementRequired, output, ref undeclared);
+            if (reason != ReasonCode.None)
+            {
+                return reason;
+            }
+        }
+
+        output.Write((byte)']');
+        return ReasonCode.None;
+    }
+
+    private static ReasonCode WriteSet(ref Utf8JsonReader reader, AttributeTag setTag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return ReasonCode.InvalidAttributeValue;
+        }
+
+        if (type.Kind != ColumnKind.List)
+        {
+            return ReasonCode.TypeMismatch;
+        }
+
+        var elementTag = setTag switch
+        {
+            AttributeTag.SS => AttributeTag.S,
+            AttributeTag.NS => AttributeTag.N,
+            _ => AttributeTag.B,
+        };
+        output.Write((byte)'[');
+        var first = true;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                return ReasonCode.InvalidAttributeValue;
+            }
+
+            if (!first)
+            {
+                output.Write((byte)',');
+            }
+
+            first = false;
+            var reason = WriteScalar(ref reader, elementTag, type.Element!, unit, output);
+            if (reason != ReasonCode.None)
+            {
+                return reason;
+            }
+        }
+
+        output.Write((byte)']');
+        return ReasonCode.None;
+    }
+
+    private static AttributeTag ReadTag(ref Utf8JsonReader reader)
+    {
+        var name = reader.ValueSpan;
+        if (reader.ValueIsEscaped)
+        {
+            return AttributeTag.Unknown;
+        }
+
+        return name.Length switch
+        {
+            1 => name[0] switch
+            {
+                (byte)'S' => AttributeTag.S,
+                (byte)'N' => AttributeTag.N,
+                (byte)'B' => AttributeTag.B,
+                (byte)'M' => AttributeTag.M,
+                (byte)'L' => AttributeTag.L,
+                _ => AttributeTag.Unknown,
+            },
+            2 when name.SequenceEqual("SS"u8) => AttributeTag.SS,
+            2 when name.SequenceEqual("NS"u8) => AttributeTag.NS,
+            2 when name.SequenceEqual("BS"u8) => AttributeTag.BS,
+            4 when name.SequenceEqual("BOOL"u8) => AttributeTag.Bool,
+            4 when name.SequenceEqual("NULL"u8) => AttributeTag.Null,
+            _ => AttributeTag.Unknown,
+        };
+    }
+
+    /// <summary>Writes an S, N or B value (reader on the string token) as <paramref name="type"/>.</summary>
+    private static ReasonCode WriteScalar(ref Utf8JsonReader reader, AttributeTag tag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
+    {
+        var raw = reader.ValueSpan;
+        switch (type.Kind)
+        {
+            case ColumnKind.String:
+                return tag == AttributeTag.S ? WriteJsonString(raw, output) : ReasonCode.TypeMismatch;
+            case ColumnKind.Date:
+                if (tag != AttributeTag.S)
+                {
+                    return ReasonCode.TypeMismatch;
+                }
+
+                return !reader.ValueIsEscaped && IsIsoDate(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
+            case ColumnKind.Binary:
+                if (tag != AttributeTag.B)
+                {
+                    return ReasonCode.TypeMismatch;
+                }
+
+                if (reader.ValueIsEscaped)
+                {
+                    var unescaped = new byte[raw.Length];
+                    raw = unescaped.AsSpan(0, reader.CopyString(unescaped));
+                }
+
+                return Base64.IsValid(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
+            case ColumnKind.Int:
+            case ColumnKind.Long:
+                return tag != AttributeTag.N ? ReasonCode.TypeMismatch
+                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
+                    : WriteInteger(raw, 0, type.Kind == ColumnKind.Int ? int.MinValue : long.MinValue, type.Kind == ColumnKind.Int ? int.MaxValue : long.MaxValue, output);
+            case ColumnKind.Decimal:
+                return tag != AttributeTag.N ? ReasonCode.TypeMismatch
+                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
+                    : NumberText.WriteDecimal(raw, type.Precision, type.Scale, output);
+            case ColumnKind.Float:
+            case ColumnKind.Double:
+                return tag != AttributeTag.N ? ReasonCode.TypeMismatch
+                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
+                    : WriteFloating(raw, type.Kind == ColumnKind.Float, output);
+            case ColumnKind.Timestamp:
+            case ColumnKind.TimestampTz:
+                if (unit == SourceTimeUnit.Iso8601)
+                {
+                    return tag != AttributeTag.S ? ReasonCode.TypeMismatch : WriteIsoTimestamp(ref reader, output);
+                }
+
+                return tag != AttributeTag.N ? ReasonCode.TypeMismatch
+                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
+                    : WriteInteger(raw, MicrosecondShift(unit), long.MinValue, long.MaxValue, output);
+            default:
+                return ReasonCode.TypeMismatch;
+        }
+    }
+
+    internal static int MicrosecondShift(SourceTimeUnit unit) => unit switch
+    {
+        SourceTimeUnit.Seconds => 6,
+        SourceTimeUnit.Milliseconds => 3,
+        _ => 0,
+    };
+
+    /// <summary>Writes a JSON string whose content is already valid JSON string text (as the reader saw it), after checking UTF-8.</summary>
+    internal static ReasonCode WriteJsonString(ReadOnlySpan<byte> rawContent, ByteBuffer output)
+    {
+        if (!Utf8.IsValid(rawContent))
+        {
+            return ReasonCode.InvalidJson;
+        }
+
+        var span = output.GetSpan(rawContent.Length + 2);
+        span[0] = (byte)'"';
+        rawContent.CopyTo(span[1..]);
+        span[rawContent.Length + 1] = (byte)'"';
+        output.Advance(rawContent.Length + 2);
+        return ReasonCode.None;
+    }
+
+    private static ReasonCode WriteInteger(ReadOnlySpan<byte> raw, int shift, long min, long max, ByteBuffer output)
+    {
+        var reason = NumberText.TryToInt64(raw, shift, min, max, truncate: false, out var value);
+        if (reason == ReasonCode.None)
+        {
+            WriteInt64(value, output);
+        }
+
+        return reason;
+    }
+
+    internal static void WriteInt64(long value, ByteBuffer output)
+    {
+        var span = output.GetSpan(20);
+        Utf8Formatter.TryFormat(value, span, out var written);
+        output.Advance(written);
+    }
+
+    private static ReasonCode WriteFloating(ReadOnlySpan<byte> raw, bool single, ByteBuffer output)
+    {
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return ReasonCode.InvalidValue;
+        }
+
+        var span = output.GetSpan(32);
+        int written;
+        if (single)
+        {
+            var f = (float)value;
+            if (!float.IsFinite(f))
+            {
+                return ReasonCode.Overflow;
+            }
+
+            f.TryFormat(span, out written, "R", CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            if (!double.IsFinite(value))
+            {
+                return ReasonCode.Overflow;
+            }
+
+            value.TryFormat(span, out written, "R", CultureInfo.InvariantCulture);
+        }
+
+        output.Advance(written);
+        return ReasonCode.None;
+    }
+
+    private static ReasonCode WriteIsoTimestamp(ref Utf8JsonReader reader, ByteBuffer output)
+    {
+        var text = reader.GetString();
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+        {
+            return ReasonCode.InvalidValue;
+        }
+
+        var ticks = instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        if (ticks % 10 != 0)
+        {
+            return ReasonCode.InexactNumber;
+        }
+
+        WriteInt64(ticks / 10, output);
+        return ReasonCode.None;
+    }
+
+    /// <summary>yyyy-MM-dd naming a real calendar day.</summary>
+    internal static bool IsIsoDate(ReadOnlySpan<byte> s)
+    {
+        if (s.Length != 10 || s[4] != (byte)'-' || s[7] != (byte)'-')
+        {
+            return false;
+        }
+
+        if (!TryDigits(s[..4], out var year) || !TryDigits(s.Slice(5, 2), out var month) || !TryDigits(s.Slice(8, 2), out var day))
+        {
+            return false;
+        }
+
+        return year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
+    }
+
+    private static bool TryDigits(ReadOnlySpan<byte> s, out int value)
+    {
+        value = 0;
+        foreach (var c in s)
+        {
+            if ((uint)(c - '0') > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return true;
+    }
+}

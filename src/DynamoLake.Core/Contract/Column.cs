@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace DynamoLake.Core.Contract;
+
+/// <summary>One declared column (or struct field) of the table contract.</summary>
+public sealed class Column
+{
+    internal Column(string name, ColumnType type, bool required, string source, SourceTimeUnit sourceUnit, DerivedField derived, string? doc)
+    {
+        Name = name;
+        Type = type;
+        Required = required;
+        Source = source;
+        SourceUnit = sourceUnit;
+        Derived = derived;
+        Doc = doc;
+        Utf8Name = Encoding.UTF8.GetBytes(name);
+        Utf8Source = Encoding.UTF8.GetBytes(source);
+        JsonPropertyPrefix = Encoding.UTF8.GetBytes($"\"{name}\":");
+    }
+
+    /// <summary>Lowercase column name: the first-level JSON key of a row.</summary>
+    public string Name { get; }
+
+    public ColumnType Type { get; }
+
+    public bool Required { get; }
+
+    /// <summary>The item attribute the value comes from (the column name unless declared otherwise).</summary>
+    public string Source { get; }
+
+    /// <summary>For timestamp columns: how the item stores the instant.</summary>
+    public SourceTimeUnit SourceUnit { get; }
+
+    public DerivedField Derived { get; }
+
+    public string? Doc { get; }
+
+    /// <summary>Iceberg field id (top-level columns first, then nested fields breadth-first).</summary>
+    public int Id { get; internal set; }
+
+    /// <summary>Position among its siblings.</summary>
+    public int Index { get; internal set; }
+
+    internal byte[] Utf8Name { get; }
+
+    internal byte[] Utf8Source { get; }
+
+    /// <summary><c>"name":</c> as UTF-8, ready to write.</summary>
+    internal byte[] JsonPropertyPrefix { get; }
+
+    public override string ToString() => $"{Name} {Type}{(Required ? " required" : string.Empty)}";
+}

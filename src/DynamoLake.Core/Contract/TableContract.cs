@@ -1,0 +1,65 @@
+namespace DynamoLake.Core.Contract;
+
+/// <summary>
+/// The declared table contract (schema/transactions.json): columns with Iceberg types, the unique key and
+/// the partition spec. Loaded once per container; immutable. Everything derived from it — row conversion,
+/// the Iceberg schema, Glue columns, views — is generated from this model.
+/// </summary>
+public sealed partial class TableContract
+{
+    /// <summary>Resource name of the embedded default contract.</summary>
+    public const string EmbeddedResourceName = "schema/transactions.json";
+
+    private TableContract(string source, string table, string? doc, FieldSet columns, IReadOnlyList<Column> uniqueKey, IReadOnlyList<PartitionField> partitionSpec, int lastColumnId)
+    {
+        SourceName = source;
+        Table = table;
+        Doc = doc;
+        Columns = columns;
+        UniqueKey = uniqueKey;
+        PartitionSpec = partitionSpec;
+        LastColumnId = lastColumnId;
+    }
+
+    /// <summary>Where the contract was read from (file path or resource name), for messages.</summary>
+    public string SourceName { get; }
+
+    public string Table { get; }
+
+    public string? Doc { get; }
+
+    public FieldSet Columns { get; }
+
+    public IReadOnlyList<Column> UniqueKey { get; }
+
+    public IReadOnlyList<PartitionField> PartitionSpec { get; }
+
+    /// <summary>The highest Iceberg field id assigned.</summary>
+    public int LastColumnId { get; }
+
+    /// <summary>The contract shipped inside the core library (schema/transactions.json).</summary>
+    public static TableContract LoadEmbedded()
+    {
+        using var stream = typeof(TableContract).Assembly.GetManifestResourceStream(EmbeddedResourceName)
+            ?? throw new TableContractException($"{EmbeddedResourceName}: the embedded table contract is missing from {typeof(TableContract).Assembly.GetName().Name}.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Parse(copy.ToArray(), EmbeddedResourceName);
+    }
+
+    /// <summary>Reads a contract file; a malformed file throws <see cref="TableContractException"/> naming the file, column and problem.</summary>
+    public static TableContract Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TableContractException($"{path}: cannot read the table contract: {e.Message}", e);
+        }
+
+        return Parse(bytes, path);
+    }
+}

@@ -1,0 +1,321 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+
+namespace DynamoLake.Core.Firehose;
+
+/// <summary>
+/// A Firehose data-transformation request held as its bytes (pooled) plus the position of each record's
+/// recordId, data and Kinesis metadata. Read once with <see cref="Utf8JsonReader"/>; no strings per record.
+/// </summary>
+public sealed class FirehoseRequest : IDisposable
+{
+    /// <summary>Lambda's synchronous payload limit, which bounds request and response alike.</summary>
+    public const int MaxPayloadBytes = 6 * 1024 * 1024;
+
+    private static readonly JsonReaderOptions s_options = new() { MaxDepth = 64 };
+
+    private byte[] _buffer;
+    private readonly int _length;
+    private FirehoseRecord[] _records;
+
+    private FirehoseRequest(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+        _records = ArrayPool<FirehoseRecord>.Shared.Rent(64);
+    }
+
+    public string? InvocationId { get; private set; }
+
+    public string? DeliveryStreamArn { get; private set; }
+
+    public string? SourceKinesisStreamArn { get; private set; }
+
+    public string? Region { get; private set; }
+
+    public int Count { get; private set; }
+
+    /// <summary>Size of the request in bytes.</summary>
+    public int Length => _length;
+
+    internal ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
+    internal ref readonly FirehoseRecord this[int index] => ref _records[index];
+
+    /// <summary>The recordId as it appeared between its quotes (valid JSON string text).</summary>
+    internal ReadOnlySpan<byte> RawRecordId(int index) => _buffer.AsSpan(_records[index].IdStart, _records[index].IdLength);
+
+    /// <summary>The record's base64 data as it appeared between its quotes.</summary>
+    internal ReadOnlySpan<byte> RawData(int index) =>
+        _records[index].HasData ? _buffer.AsSpan(_records[index].DataStart, _records[index].DataLength) : [];
+
+    /// <summary>The Kinesis sequence number digits (empty for a Direct PUT source).</summary>
+    internal ReadOnlySpan<byte> KinesisSequence(int index) => _buffer.AsSpan(_records[index].SequenceStart, _records[index].SequenceLength);
+
+    public string RecordId(int index) => Encoding.UTF8.GetString(RawRecordId(index));
+
+    /// <summary>Reads and indexes a whole request. Throws <see cref="InvalidFirehoseRequestException"/> when it is not one.</summary>
+    public static async ValueTask<FirehoseRequest> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var capacity = stream.CanSeek ? (int)Math.Min(Math.Max(stream.Length - stream.Position, 0) + 1, int.MaxValue - 64) : 64 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1024));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        var request = new FirehoseRequest(buffer, length);
+        try
+        {
+            request.Index();
+            return request;
+        }
+        catch
+        {
+            request.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Indexes a request already in memory (copied into a pooled buffer).</summary>
+    public static FirehoseRequest Parse(ReadOnlySpan<byte> json)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(json.Length, 1));
+        json.CopyTo(buffer);
+        var request = new FirehoseRequest(buffer, json.Length);
+        try
+        {
+            request.Index();
+            return request;
+        }
+        catch
+        {
+            request.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        if (_records.Length > 0)
+        {
+            ArrayPool<FirehoseRecord>.Shared.Return(_records);
+            _records = [];
+        }
+    }
+
+    private void Index()
+    {
+        var reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), s_options);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Invalid("the request is not a JSON object");
+            }
+
+            var sawRecords = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("records"u8))
+                {
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        throw Invalid("\"records\" is not an array");
+                    }
+
+                    sawRecords = true;
+                    ReadRecords(ref reader);
+                }
+                else if (name.SequenceEqual("invocationId"u8))
+                {
+                    InvocationId = OptionalString(ref reader);
+                }
+                else if (name.SequenceEqual("deliveryStreamArn"u8))
+                {
+                    DeliveryStreamArn = OptionalString(ref reader);
+                }
+                else if (name.SequenceEqual("sourceKinesisStreamArn"u8))
+                {
+                    SourceKinesisStreamArn = OptionalString(ref reader);
+                }
+                else if (name.SequenceEqual("region"u8))
+                {
+                    Region = OptionalString(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (!sawRecords)
+            {
+                throw Invalid("there is no \"records\" array");
+            }
+
+            if (reader.Read())
+            {
+                throw Invalid("there is data after the request object");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidFirehoseRequestException($"Not a Firehose transformation request: the JSON is malformed ({e.Message})", e);
+        }
+    }
+
+    private void ReadRecords(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Invalid($"records[{Count}] is not an object");
+            }
+
+            int idStart = -1, idLength = 0, dataStart = 0, dataLength = -1, sequenceStart = 0, sequenceLength = 0;
+            var dataEscaped = false;
+            long arrival = 0, subsequence = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("recordId"u8))
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        throw Invalid($"records[{Count}].recordId is not a string");
+                    }
+
+                    idStart = (int)reader.TokenStartIndex + 1;
+                    idLength = reader.ValueSpan.Length;
+                }
+                else if (name.SequenceEqual("data"u8))
+                {
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        dataStart = (int)reader.TokenStartIndex + 1;
+                        dataLength = reader.ValueSpan.Length;
+                        dataEscaped = reader.ValueIsEscaped;
+                    }
+                    else
+                    {
+                        reader.Skip(); // a record without usable data fails on its own (missing_data)
+                    }
+                }
+                else if (name.SequenceEqual("approximateArrivalTimestamp"u8))
+                {
+                    arrival = NumberOrString(ref reader);
+                }
+                else if (name.SequenceEqual("kinesisRecordMetadata"u8) && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var inner = reader.ValueSpan;
+                        reader.Read();
+                        if (inner.SequenceEqual("sequenceNumber"u8) && reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped)
+                        {
+                            sequenceStart = (int)reader.TokenStartIndex + (reader.TokenType == JsonTokenType.String ? 1 : 0);
+                            sequenceLength = reader.ValueSpan.Length;
+                        }
+                        else if (inner.SequenceEqual("subsequenceNumber"u8))
+                        {
+                            subsequence = NumberOrString(ref reader);
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (idStart < 0)
+            {
+                throw Invalid($"records[{Count}] has no recordId, so no response could name it");
+            }
+
+            if (Count == _records.Length)
+            {
+                var bigger = ArrayPool<FirehoseRecord>.Shared.Rent(_records.Length * 2);
+                _records.AsSpan(0, Count).CopyTo(bigger);
+                ArrayPool<FirehoseRecord>.Shared.Return(_records);
+                _records = bigger;
+            }
+
+            _records[Count++] = new FirehoseRecord(idStart, idLength, dataStart, dataLength, dataEscaped, arrival, sequenceStart, sequenceLength, subsequence);
+        }
+    }
+
+    /// <summary>Firehose and AWS samples send timestamps and subsequenceNumber as numbers or strings ("" too).</summary>
+    private static long NumberOrString(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number when reader.TryGetInt64(out var number):
+                return number;
+            case JsonTokenType.Number:
+                return (long)reader.GetDouble();
+            case JsonTokenType.String when Utf8Parser.TryParse(reader.ValueSpan, out long parsed, out var consumed) && consumed == reader.ValueSpan.Length:
+                return parsed;
+            case JsonTokenType.String:
+            case JsonTokenType.Null:
+                return 0;
+            default:
+                reader.Skip();
+                return 0;
+        }
+    }
+
+    private static string? OptionalString(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    private static InvalidFirehoseRequestException Invalid(string problem) => new($"Not a Firehose transformation request: {problem}.");
+}

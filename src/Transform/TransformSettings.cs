@@ -1,0 +1,47 @@
+using DynamoLake.Core.Firehose;
+
+namespace Transform;
+
+/// <summary>The Transform's configuration, read once per container from environment variables.</summary>
+public sealed record TransformSettings
+{
+    public const string DatabaseVariable = "DESTINATION_DATABASE";
+    public const string TableVariable = "DESTINATION_TABLE";
+    public const string OperationModeVariable = "OPERATION_MODE";
+
+    /// <summary>S3 Tables namespace (the Glue database of the s3tablescatalog).</summary>
+    public string DatabaseName { get; init; } = "analytics";
+
+    public string TableName { get; init; } = "transactions";
+
+    public OperationMode OperationMode { get; init; } = OperationMode.Upsert;
+
+    /// <summary>The response budget; Lambda's 6 MB unless a test makes it smaller.</summary>
+    public int MaxResponseBytes { get; init; } = FirehoseRequest.MaxPayloadBytes;
+
+    /// <summary>The environment variables this function reads (the template test checks each is set).</summary>
+    public static IReadOnlyList<string> Variables { get; } = [DatabaseVariable, TableVariable, OperationModeVariable];
+
+    public static TransformSettings FromEnvironment() => From(Environment.GetEnvironmentVariable);
+
+    /// <summary>Reads settings through <paramref name="lookup"/>; an invalid value throws naming the variable.</summary>
+    public static TransformSettings From(Func<string, string?> lookup)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        var defaults = new TransformSettings();
+        var mode = lookup(OperationModeVariable) switch
+        {
+            null or "" or "upsert" => OperationMode.Upsert,
+            "exact" => OperationMode.Exact,
+            var other => throw new InvalidOperationException($"{OperationModeVariable} is \"{other}\"; expected \"upsert\" (default) or \"exact\"."),
+        };
+        return new TransformSettings
+        {
+            DatabaseName = NonEmpty(lookup(DatabaseVariable)) ?? defaults.DatabaseName,
+            TableName = NonEmpty(lookup(TableVariable)) ?? defaults.TableName,
+            OperationMode = mode,
+        };
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
