@@ -1,0 +1,96 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using DynamoLake.Core.Changes;
+using DynamoLake.Core.Contract;
+using DynamoLake.Core.Firehose;
+
+namespace DynamoLake.Benchmarks;
+
+/// <summary>The Transform handler on a ~3 MB request, as Lambda calls it. MB/s = request bytes / mean time.</summary>
+[MemoryDiagnoser]
+[Config(typeof(ThroughputConfig))]
+public class TransformBenchmarks
+{
+    private byte[] _request = [];
+    private Transform.Function _function = null!;
+    private TableContract _contract = null!;
+
+    public static int RequestBytes { get; private set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _request = BenchmarkEvent.Load();
+        RequestBytes = _request.Length;
+        _contract = TableContract.LoadEmbedded();
+        _function = new Transform.Function();
+        Console.SetOut(TextWriter.Null); // the handler's log lines are not what is measured
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<long> Handler()
+    {
+        using var response = await _function.FunctionHandler(new MemoryStream(_request, writable: false));
+        return response.Length;
+    }
+
+    [Benchmark]
+    public int ParseRequest()
+    {
+        using var request = FirehoseRequest.Parse(_request);
+        return request.Count;
+    }
+
+    [Benchmark]
+    public int ParseAndConvert()
+    {
+        using var request = FirehoseRequest.Parse(_request);
+        using var batch = ChangeBatch.Convert(request, _contract);
+        return batch.UndeclaredAttributes;
+    }
+
+    private sealed class ThroughputConfig : ManualConfig
+    {
+        public ThroughputConfig()
+        {
+            AddColumn(new ThroughputColumn());
+        }
+    }
+
+    private sealed class ThroughputColumn : IColumn
+    {
+        public string Id => "MBps";
+
+        public string ColumnName => "MB/s";
+
+        public bool AlwaysShow => true;
+
+        public ColumnCategory Category => ColumnCategory.Custom;
+
+        public int PriorityInCategory => 0;
+
+        public bool IsNumeric => true;
+
+        public UnitType UnitType => UnitType.Dimensionless;
+
+        public string Legend => "Request megabytes (10^6 bytes) transformed per second";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            var report = summary[benchmarkCase];
+            var bytes = BenchmarkEvent.Load().Length;
+            return report?.ResultStatistics is { } stats
+                ? (bytes / (stats.Mean / 1e9) / 1e6).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+                : "-";
+        }
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    }
+}
