@@ -1,0 +1,78 @@
+using System.Text;
+using DynamoLake.Core.Buffers;
+using DynamoLake.Core.Firehose;
+
+namespace DynamoLake.Core.Tests;
+
+public sealed class FirehoseRequestTests
+{
+    [Fact]
+    public void Request_AcceptsTimestampsAndSubsequenceAsNumbersOrStrings()
+    {
+        const string json = """
+            {"invocationId":"inv","deliveryStreamArn":"arn:d","sourceKinesisStreamArn":"arn:k","region":"eu-west-1","records":[
+              {"recordId":"a","approximateArrivalTimestamp":1795426800000,"data":"e30=","kinesisRecordMetadata":{"sequenceNumber":"123","subsequenceNumber":2,"approximateArrivalTimestamp":1795426800000}},
+              {"recordId":"b","approximateArrivalTimestamp":"1795426800001","data":"e30=","kinesisRecordMetadata":{"sequenceNumber":"124","subsequenceNumber":"","approximateArrivalTimestamp":"1795426800001"}},
+              {"recordId":"c","approximateArrivalTimestamp":1.795426800002E12,"data":"e30=","kinesisRecordMetadata":{"sequenceNumber":"125","subsequenceNumber":"7"}}
+            ]}
+            """;
+        using var request = FirehoseRequest.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(("inv", "arn:d", "arn:k", "eu-west-1"), (request.InvocationId, request.DeliveryStreamArn, request.SourceKinesisStreamArn, request.Region));
+        Assert.Equal(3, request.Count);
+        Assert.Equal(["a", "b", "c"], Enumerable.Range(0, 3).Select(request.RecordId));
+        Assert.Equal([1795426800000, 1795426800001, 1795426800002], Enumerable.Range(0, 3).Select(i => request[i].ArrivalMilliseconds));
+        Assert.Equal([2L, 0L, 7L], Enumerable.Range(0, 3).Select(i => request[i].Subsequence));
+        Assert.Equal("124", Encoding.UTF8.GetString(request.KinesisSequence(1)));
+    }
+
+    [Theory]
+    [InlineData("[]", "not a JSON object")]
+    [InlineData("{\"invocationId\":\"x\"}", "no \"records\" array")]
+    [InlineData("{\"records\":{}}", "not an array")]
+    [InlineData("{\"records\":[{\"data\":\"e30=\"}]}", "has no recordId")]
+    [InlineData("{\"records\":[1]}", "not an object")]
+    [InlineData("{\"records\":[", "malformed")]
+    [InlineData("", "malformed")]
+    public void NotAFirehoseRequest_Throws(string json, string problem)
+    {
+        var error = Assert.Throws<InvalidFirehoseRequestException>(() => FirehoseRequest.Parse(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ReadsANonSeekableStream()
+    {
+        var bytes = Requests.FirehoseFromData("e30=", "e30=");
+        using var request = await FirehoseRequest.ReadAsync(new NonSeekable(bytes), CancellationToken.None);
+
+        Assert.Equal(2, request.Count);
+        Assert.Equal(bytes.Length, request.Length);
+    }
+
+    [Fact]
+    public void ResponseWriter_WhenTheBudgetRunsOut_RefusesTheEntryButKeepsRoomForTheRest()
+    {
+        using var request = FirehoseRequest.Parse(Requests.FirehoseFromData("e30=", "e30=", "e30="));
+        using var output = new ByteBuffer();
+        var writer = new FirehoseResponseWriter(output, request, maxBytes: 260);
+
+        Assert.True(writer.TryWriteOk("{}"u8, []));
+        Assert.False(writer.TryWriteOk(new byte[200], []));
+        writer.WriteTooLarge();
+        writer.WriteTooLarge();
+        writer.Complete();
+
+        Assert.True(output.Length <= 260, $"{output.Length} bytes");
+        using var json = System.Text.Json.JsonDocument.Parse(output.WrittenMemory);
+        Assert.Equal(["Ok", "ProcessingFailed", "ProcessingFailed"], json.RootElement.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("result").GetString()));
+    }
+
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+    }
+}

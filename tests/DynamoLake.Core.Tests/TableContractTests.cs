@@ -1,0 +1,79 @@
+using System.Text;
+using DynamoLake.Core.Contract;
+
+namespace DynamoLake.Core.Tests;
+
+public sealed class TableContractTests
+{
+    [Fact]
+    public void EmbeddedContract_DeclaresTheTransactionsTable()
+    {
+        var contract = TableContract.LoadEmbedded();
+
+        Assert.Equal("transactions", contract.Table);
+        Assert.Equal(["transaction_id"], contract.UniqueKey.Select(c => c.Name));
+        var amount = contract.Columns.Find("amount")!;
+        Assert.Equal(ColumnKind.Decimal, amount.Type.Kind);
+        Assert.Equal((12, 2), (amount.Type.Precision, amount.Type.Scale));
+        Assert.Equal(SourceTimeUnit.Milliseconds, contract.Columns.Find("timestamp")!.SourceUnit);
+        Assert.Equal(["device_type", "authentication_method", "merchant_id"], contract.Columns.Find("transaction_metadata")!.Type.Fields!.Columns.Select(c => c.Name));
+        Assert.Equal(
+            [DerivedField.Operation, DerivedField.EventTime, DerivedField.EventId, DerivedField.TtlDelete],
+            contract.Columns.Columns.Where(c => c.Derived != DerivedField.None).Select(c => c.Derived));
+        Assert.Equal("timestamp", contract.PartitionSpec.Single().Source.Name);
+    }
+
+    [Fact]
+    public void EmbeddedContract_IsTheFileInSchemaFolder()
+    {
+        var fromFile = TableContract.Load(Path.Combine(RepoPaths.Root, "schema", "transactions.json"));
+        var embedded = TableContract.LoadEmbedded();
+
+        Assert.Equal(
+            fromFile.Columns.Columns.Select(c => c.ToString()),
+            embedded.Columns.Columns.Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void FieldIds_TopLevelFirstThenNestedBreadthFirst()
+    {
+        var contract = TableContract.LoadEmbedded();
+        var top = contract.Columns.Columns;
+
+        Assert.Equal(Enumerable.Range(1, top.Count), top.Select(c => c.Id));
+        var nested = top.Where(c => c.Type.Kind == ColumnKind.Struct).SelectMany(c => c.Type.Fields!.Columns).Select(c => c.Id);
+        Assert.Equal(Enumerable.Range(top.Count + 1, 7), nested);
+        Assert.Equal(top.Count + 7, contract.LastColumnId);
+    }
+
+    [Theory]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"amount","type":"decimal(40,2)"}]}""", "column 'amount'", "precision must be 1–38")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"Amount","type":"string"}]}""", "column 'Amount'", "lowercase")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":"timestamptz"}]}""", "column 'ts'", "sourceUnit")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"x","type":"varchar"}]}""", "column 'x'", "unknown type \"varchar\"")]
+    [InlineData("""{"table":"t","uniqueKey":["nope"],"columns":[{"name":"id","type":"string","required":true}]}""", "column 'nope'", "not declared")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string"}]}""", "column 'id'", "required")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"id","type":"int"}]}""", "column 'id'", "declared twice")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"m","type":{"type":"struct","fields":[{"name":"a","type":"nope"}]}}]}""", "column 'm.a'", "unknown type")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"_op","type":"int","derived":"operation"}]}""", "column '_op'", "must have type string")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true,"colour":"red"}]}""", "column 'id'", "unknown property \"colour\"")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"partitionSpec":[{"source":"id","transform":"day"}],"columns":[{"name":"id","type":"string","required":true}]}""", "column 'id'", "needs a date or timestamp")]
+    [InlineData("""{"table":"t","columns":[{"name":"id","type":"string","required":true}]}""", "contract.json:", "\"uniqueKey\"")]
+    [InlineData("""{"table":"t", "columns": [""", "contract.json:", "not valid JSON")]
+    public void MalformedContract_FailsNamingFileColumnAndProblem(string json, string where, string problem)
+    {
+        var error = Assert.Throws<TableContractException>(() => TableContract.Parse(Encoding.UTF8.GetBytes(json), "contract.json"));
+
+        Assert.StartsWith("contract.json:", error.Message, StringComparison.Ordinal);
+        Assert.Contains(where, error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingContractFile_FailsNamingTheFile()
+    {
+        var error = Assert.Throws<TableContractException>(() => TableContract.Load("/nonexistent/contract.json"));
+
+        Assert.Contains("/nonexistent/contract.json", error.Message, StringComparison.Ordinal);
+    }
+}
