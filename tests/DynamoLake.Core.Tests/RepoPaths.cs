@@ -1,4 +1,4 @@
-namespace DynamoLake.Core.Tests;
+namespace DynamoLake.Testing;
 
 internal static class RepoPaths
 {

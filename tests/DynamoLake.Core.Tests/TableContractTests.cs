@@ -1,5 +1,6 @@
 using System.Text;
 using DynamoLake.Core.Contract;
+using DynamoLake.Testing;
 
 namespace DynamoLake.Core.Tests;
 

@@ -1,0 +1,93 @@
+using System.Text;
+using DynamoLake.Testing;
+
+namespace Cli.Tests;
+
+/// <summary>The CLI run in-process through its entry point, as a user runs it.</summary>
+public sealed class InvokeCommandTests
+{
+    private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
+    {
+        using var stdout = new MemoryStream();
+        var stderr = new StringWriter();
+        var exit = await Program.Run(args, stdout, stderr);
+        return (exit, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
+    }
+
+    private static string Event(string name) => Path.Combine(RepoPaths.Root, "events", name + ".json");
+
+    [Theory]
+    [InlineData("kinesis-insert")]
+    [InlineData("kinesis-mixed-batch")]
+    [InlineData("kinesis-malformed-batch")]
+    public async Task InvokeTransform_PrintsExactlyTheResponseOnStdout(string name)
+    {
+        var (exit, stdout, stderr) = await Run("invoke", "transform", Event(name));
+
+        Assert.Equal(0, exit);
+        var expected = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", name + ".response.json"));
+        Assert.Equal(expected.TrimEnd('\n'), stdout);
+        Assert.Contains("\"invocation complete\"", stderr, StringComparison.Ordinal); // the function's log line goes to stderr
+    }
+
+    [Fact]
+    public async Task InvokeWithRepeat_PrintsThroughputOnStderr()
+    {
+        var (exit, stdout, stderr) = await Run("invoke", "transform", Event("kinesis-mixed-batch"), "--repeat", "3");
+
+        Assert.Equal(0, exit);
+        Assert.StartsWith("{\"records\":[", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"MB/s \d+\.\d", stderr);
+    }
+
+    [Fact]
+    public async Task UnknownFunction_IsAUsageError()
+    {
+        var (exit, stdout, stderr) = await Run("invoke", "transfrom", Event("kinesis-insert"));
+
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Contains("unknown function 'transfrom'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingEventFile_IsAUsageErrorNamingTheFile()
+    {
+        var (exit, _, stderr) = await Run("invoke", "transform", "events/nope.json");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("events/nope.json", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EventThatIsNotFirehose_FailsWithTheHandlersReason()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "{\"Records\": 42}");
+        try
+        {
+            var (exit, stdout, stderr) = await Run("invoke", "transform", path);
+
+            Assert.Equal(1, exit);
+            Assert.Empty(stdout);
+            Assert.Contains("Not a Firehose transformation request", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("invoke", "transform")]
+    [InlineData("invoke", "transform", "x.json", "--repeat", "lots")]
+    [InlineData("invoke", "transform", "x.json", "--colour")]
+    [InlineData("frobnicate")]
+    public async Task BadCommandLines_AreUsageErrors(params string[] args)
+    {
+        var (exit, _, stderr) = await Run(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error:", stderr, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text;
+using System.Text.Json;
+using DynamoLake.Core.Contract;
+using DynamoLake.Testing;
+
+namespace Transform.Tests;
+
+/// <summary>Runs the Function through its Lambda entry point and reads the response back.</summary>
+internal static class Harness
+{
+    public static readonly TableContract Contract = TableContract.LoadEmbedded();
+
+    public static string EventPath(string name) => Path.Combine(RepoPaths.Root, "events", name + ".json");
+
+    public static string ExpectedPath(string name) => Path.Combine(RepoPaths.Root, "events", "expected", name + ".response.json");
+
+    public static async Task<Invocation> Invoke(byte[] request, TransformSettings? settings = null)
+    {
+        var log = new StringWriter();
+        var function = new Function(Contract, settings ?? new TransformSettings(), new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1795427000000)), log);
+        using var response = await function.FunctionHandler(new MemoryStream(request));
+        using var copy = new MemoryStream();
+        await response.CopyToAsync(copy);
+        return new Invocation(copy.ToArray(), log.ToString());
+    }
+
+    public static Task<Invocation> InvokeEvent(string name, TransformSettings? settings = null) =>
+        Invoke(File.ReadAllBytes(EventPath(name)), settings);
+}
+
+internal sealed record Invocation(byte[] Response, string Log)
+{
+    public JsonElement Json => JsonDocument.Parse(Response).RootElement;
+
+    public IReadOnlyList<JsonElement> Records => Json.GetProperty("records").EnumerateArray().ToList();
+
+    public IReadOnlyList<string?> Results => Records.Select(r => r.GetProperty("result").GetString()).ToList();
+
+    public JsonElement Row(int index) => JsonDocument.Parse(Convert.FromBase64String(Records[index].GetProperty("data").GetString()!)).RootElement;
+
+    public string? Operation(int index) =>
+        Records[index].TryGetProperty("metadata", out var m) ? m.GetProperty("otfMetadata").GetProperty("operation").GetString() : null;
+
+    public JsonElement LogLine => JsonDocument.Parse(Log.Split('\n')[0]).RootElement;
+
+    public string Text => Encoding.UTF8.GetString(Response);
+}
+
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}
