@@ -74,6 +74,9 @@ public sealed class ChangeBatch : IDisposable
     /// <summary>The row JSON of a converted record.</summary>
     public ReadOnlySpan<byte> Row(int index) => _rows.Slice(_states[index].RowStart, _states[index].RowLength);
 
+    /// <summary>The row JSON of a converted record, as memory (valid until the batch is disposed).</summary>
+    public ReadOnlyMemory<byte> RowMemory(int index) => _rows.WrittenMemory.Slice(_states[index].RowStart, _states[index].RowLength);
+
     /// <summary>The raw JSON value of a top-level column in a converted record's row (e.g. <c>"us-east-1"</c>, <c>1763900000000000</c>, <c>null</c>).</summary>
     public ReadOnlySpan<byte> ColumnValue(int index, Column column)
     {

@@ -1,0 +1,20 @@
+using DynamoLake.Core.Buffers;
+
+namespace DynamoLake.Core.Changes;
+
+/// <summary>What a function does with the converted rows: the only part that differs between functions.</summary>
+public interface IRowPolicy
+{
+    /// <summary>Name used in logs and metrics.</summary>
+    string FunctionName { get; }
+
+    /// <summary>Marks in <paramref name="dropped"/> the converted records not to deliver (all false on entry).</summary>
+    void SelectDropped(ChangeBatch batch, Span<bool> dropped);
+
+    /// <summary>
+    /// Renders one converted record: the payload Firehose delivers and the response metadata object
+    /// (or empty), either pointing into the batch or written into <paramref name="scratch"/> (cleared per
+    /// record). Returns a reason code when the record must fail instead.
+    /// </summary>
+    ReasonCode Render(ChangeBatch batch, int index, ByteBuffer scratch, out ReadOnlyMemory<byte> payload, out ReadOnlyMemory<byte> metadata);
+}
