@@ -7,5 +7,6 @@ internal static class LambdaFunctions
         new Dictionary<string, Func<Func<Stream, Task<Stream>>>>(StringComparer.Ordinal)
         {
             ["transform"] = () => new Transform.Function().FunctionHandler,
+            ["partition-keys"] = () => new PartitionKeys.Function().FunctionHandler,
         };
 }

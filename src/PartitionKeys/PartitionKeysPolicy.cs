@@ -1,0 +1,87 @@
+using System.Buffers.Text;
+using DynamoLake.Core.Buffers;
+using DynamoLake.Core.Changes;
+
+namespace PartitionKeys;
+
+/// <summary>
+/// The S3 change-log policy: every change is kept (no collapsing; a REMOVE is a row from OldImage with
+/// <c>_op</c> = delete), each row is followed by "\n", and <c>metadata.partitionKeys</c> carries the keys.
+/// </summary>
+internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRowPolicy
+{
+    public string FunctionName => nameof(PartitionKeys);
+
+    public void SelectDropped(ChangeBatch batch, Span<bool> dropped)
+    {
+        // An append-only change log: nothing is dropped.
+    }
+
+    public ReasonCode Render(ChangeBatch batch, int index, ByteBuffer scratch, out ReadOnlyMemory<byte> payload, out ReadOnlyMemory<byte> metadata)
+    {
+        payload = metadata = default;
+        scratch.Write(batch.Row(index));
+        scratch.Write((byte)'\n');
+        var payloadLength = scratch.Length;
+
+        DateTime? time = null;
+        scratch.Write("{\"partitionKeys\":{"u8);
+        for (var k = 0; k < settings.Keys.Count; k++)
+        {
+            var key = settings.Keys[k];
+            if (k > 0)
+            {
+                scratch.Write((byte)',');
+            }
+
+            scratch.Write((byte)'"');
+            scratch.Write(key.Utf8Name);
+            scratch.Write("\":\""u8);
+            if (key.Part == DatePart.None)
+            {
+                var reason = PartitionValue.Write(batch.ColumnValue(index, key.Column!), scratch);
+                if (reason != ReasonCode.None)
+                {
+                    return reason;
+                }
+            }
+            else
+            {
+                time ??= Time(batch.ColumnValue(index, settings.TimeColumn));
+                if (time is not { } t)
+                {
+                    return ReasonCode.MissingPartitionValue;
+                }
+
+                var (value, width) = key.Part switch
+                {
+                    DatePart.Year => (t.Year, 4),
+                    DatePart.Month => (t.Month, 2),
+                    DatePart.Day => (t.Day, 2),
+                    _ => (t.Hour, 2),
+                };
+                Utf8Formatter.TryFormat(value, scratch.GetSpan(4), out var written, new System.Buffers.StandardFormat('D', (byte)width));
+                scratch.Advance(written);
+            }
+
+            scratch.Write((byte)'"');
+        }
+
+        scratch.Write("}}"u8);
+        payload = scratch.WrittenMemory[..payloadLength];
+        metadata = scratch.WrittenMemory[payloadLength..];
+        return ReasonCode.None;
+    }
+
+    /// <summary>The UTC instant of an epoch-µs row value; null when absent or outside years 1–9999.</summary>
+    private static DateTime? Time(ReadOnlySpan<byte> rawMicros)
+    {
+        if (!Utf8Parser.TryParse(rawMicros, out long micros, out var consumed) || consumed != rawMicros.Length)
+        {
+            return null;
+        }
+
+        var ticks = DateTime.UnixEpoch.Ticks + (Math.Clamp(micros, long.MinValue / 20, long.MaxValue / 20) * 10);
+        return ticks is >= 0 and <= 3155378975999999999 ? new DateTime(ticks, DateTimeKind.Utc) : null;
+    }
+}
