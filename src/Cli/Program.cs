@@ -13,6 +13,7 @@ internal static class Program
         var root = new RootCommand("DynamoLake: DynamoDB change data into an exact, queryable lake. Local workbench.")
         {
             InvokeCommand.Create(stdout, stderr),
+            ContractCommand.Create(stdout),
         };
 
         var parsed = root.Parse(args);

@@ -1,0 +1,119 @@
+using System.Text;
+
+namespace DynamoLake.Core.Contract;
+
+/// <summary>
+/// What the S3 / Parquet path needs, generated from the contract: the Glue (Hive) column list Firehose
+/// converts the JSON lines against, and the current-state SQL view over the change log (Athena and
+/// DuckDB alike). Never written by hand: the files under schema/generated/ are this output.
+/// </summary>
+public static class LakeSchema
+{
+    /// <summary>Name of the change-log table (the Glue table of the S3 path).</summary>
+    public static string ChangeLogTable(TableContract contract) => contract.Table + "_changes";
+
+    /// <summary>Name of the current-state view over the change log.</summary>
+    public static string CurrentView(TableContract contract) => contract.Table + "_current";
+
+    /// <summary>
+    /// Glue column types. Timestamps are <c>bigint</c> epoch microseconds: Firehose's JSON deserializers
+    /// parse epoch milliseconds at most, so a µs value declared as timestamp would be misread.
+    /// </summary>
+    public static IReadOnlyList<GlueColumn> GlueColumns(TableContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        return contract.Columns.Columns.Select(c => new GlueColumn(c.Name, HiveType(c.Type), Comment(c))).ToList();
+    }
+
+    public static string HiveType(ColumnType type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return type.Kind switch
+        {
+            ColumnKind.String => "string",
+            ColumnKind.Int => "int",
+            ColumnKind.Long => "bigint",
+            ColumnKind.Boolean => "boolean",
+            ColumnKind.Float => "float",
+            ColumnKind.Double => "double",
+            ColumnKind.Decimal => $"decimal({type.Precision},{type.Scale})",
+            ColumnKind.Date => "date",
+            ColumnKind.Timestamp or ColumnKind.TimestampTz => "bigint",
+            ColumnKind.Binary => "string",
+            ColumnKind.Struct => $"struct<{string.Join(",", type.Fields!.Columns.Select(f => $"{f.Name}:{HiveType(f.Type)}"))}>",
+            ColumnKind.List => $"array<{HiveType(type.Element!)}>",
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type.Kind, null),
+        };
+    }
+
+    private static string Comment(Column column) => column.Type.Kind switch
+    {
+        ColumnKind.Timestamp or ColumnKind.TimestampTz => "epoch microseconds" + (column.Doc is null ? string.Empty : "; " + column.Doc),
+        ColumnKind.Binary => "base64" + (column.Doc is null ? string.Empty : "; " + column.Doc),
+        _ => column.Doc ?? string.Empty,
+    };
+
+    /// <summary>The Glue column list as JSON (Name, Type, Comment), the shape of AWS::Glue::Table Columns.</summary>
+    public static string GlueColumnsJson(TableContract contract)
+    {
+        var builder = new StringBuilder("[\n");
+        var columns = GlueColumns(contract);
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var c = columns[i];
+            builder.Append("  { \"Name\": ").Append(Quote(c.Name)).Append(", \"Type\": ").Append(Quote(c.Type))
+                .Append(", \"Comment\": ").Append(Quote(c.Comment)).Append(" }").Append(i + 1 < columns.Count ? ",\n" : "\n");
+        }
+
+        return builder.Append("]\n").ToString();
+    }
+
+    /// <summary>
+    /// <c>CREATE OR REPLACE VIEW &lt;table&gt;_current</c>: the newest change per unique key (by
+    /// <c>_event_time</c>, then <c>_event_id</c>), keys whose newest change is a delete left out.
+    /// Plain SQL that Athena (Trino) and DuckDB both run unchanged.
+    /// </summary>
+    public static string CurrentStateViewSql(TableContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        var eventTime = Derived(contract, DerivedField.EventTime);
+        var eventId = Derived(contract, DerivedField.EventId);
+        var operation = Derived(contract, DerivedField.Operation);
+        var business = contract.Columns.Columns.Where(c => c.Derived == DerivedField.None || c.Derived == DerivedField.EventTime || c.Derived == DerivedField.EventId);
+        var builder = new StringBuilder();
+        builder.Append("-- Generated from schema/").Append(contract.Table).Append(".json by `dotnet run --project src/Cli -- contract view`. Do not edit.\n");
+        builder.Append("-- Current state from the change log: the newest change per unique key (by ")
+            .Append(eventTime).Append(", then ").Append(eventId).Append("), keys deleted last left out.\n");
+        builder.Append("-- Runs unchanged on Athena and DuckDB.\n");
+        builder.Append("CREATE OR REPLACE VIEW ").Append(CurrentView(contract)).Append(" AS\nSELECT\n");
+        builder.Append(string.Join(",\n", business.Select(c => "  " + Identifier(c.Name)))).Append('\n');
+        builder.Append("FROM (\n  SELECT\n    c.*,\n    row_number() OVER (\n      PARTITION BY ")
+            .Append(string.Join(", ", contract.UniqueKey.Select(c => Identifier(c.Name))))
+            .Append("\n      ORDER BY ").Append(Identifier(eventTime)).Append(" DESC, ").Append(Identifier(eventId)).Append(" DESC\n    ) AS change_rank\n");
+        builder.Append("  FROM ").Append(ChangeLogTable(contract)).Append(" AS c\n) AS ranked\n");
+        builder.Append("WHERE change_rank = 1 AND ").Append(Identifier(operation)).Append(" <> 'delete'\n");
+        return builder.ToString();
+    }
+
+    private static string Derived(TableContract contract, DerivedField field) =>
+        contract.Columns.Columns.FirstOrDefault(c => c.Derived == field)?.Name
+        ?? throw new TableContractException($"{contract.SourceName}: the change-log view needs a column derived from {field}.");
+
+    private static string Identifier(string name) => "\"" + name + "\"";
+
+    private static string Quote(string text)
+    {
+        var builder = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '"' or '\\' => builder.Append('\\').Append(c),
+                < ' ' => builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => builder.Append(c),
+            };
+        }
+
+        return builder.Append('"').ToString();
+    }
+}
