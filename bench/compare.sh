@@ -14,5 +14,7 @@ echo -n "python reference: "; python3 "$refs/ref_transform.py" "$event" 5
 echo -n "node reference:   "; node "$refs/ref_transform.js" "$event" 20
 echo -n "dotnet transform (CLI --repeat 300): "
 dotnet src/Cli/bin/Release/net10.0/Cli.dll invoke transform "$event" --repeat 300 2>&1 >/dev/null | grep 'MB/s'
-BENCH_EVENT="$event" dotnet bench/DynamoLake.Benchmarks/bin/Release/net10.0/DynamoLake.Benchmarks.dll --filter '*TransformBenchmarks.Handler*' "${@:2}" \
-  | grep -E '^\| (Method|Handler)'
+echo -n "dotnet partition-keys (CLI --repeat 300): "
+dotnet src/Cli/bin/Release/net10.0/Cli.dll invoke partition-keys "$event" --repeat 300 2>&1 >/dev/null | grep 'MB/s'
+BENCH_EVENT="$event" dotnet bench/DynamoLake.Benchmarks/bin/Release/net10.0/DynamoLake.Benchmarks.dll --filter '*TransformBenchmarks.Handler*' '*PartitionKeysHandler*' "${@:2}" \
+  | grep -E '^\| (Method|Handler|PartitionKeysHandler)'

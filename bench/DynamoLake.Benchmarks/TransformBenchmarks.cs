@@ -16,6 +16,7 @@ public class TransformBenchmarks
 {
     private byte[] _request = [];
     private Transform.Function _function = null!;
+    private PartitionKeys.Function _partitionKeys = null!;
     private TableContract _contract = null!;
 
     public static int RequestBytes { get; private set; }
@@ -27,6 +28,7 @@ public class TransformBenchmarks
         RequestBytes = _request.Length;
         _contract = TableContract.LoadEmbedded();
         _function = new Transform.Function();
+        _partitionKeys = new PartitionKeys.Function();
         Console.SetOut(TextWriter.Null); // the handler's log lines are not what is measured
     }
 
@@ -34,6 +36,13 @@ public class TransformBenchmarks
     public async Task<long> Handler()
     {
         using var response = await _function.FunctionHandler(new MemoryStream(_request, writable: false));
+        return response.Length;
+    }
+
+    [Benchmark]
+    public async Task<long> PartitionKeysHandler()
+    {
+        using var response = await _partitionKeys.FunctionHandler(new MemoryStream(_request, writable: false));
         return response.Length;
     }
 
