@@ -31,6 +31,28 @@ public sealed class InvokeCommandTests
     }
 
     [Fact]
+    public async Task InvokePartitionKeys_PrintsRowsEndingInNewlineWithZeroPaddedKeys()
+    {
+        var (exit, stdout, _) = await Run("invoke", "partition-keys", Event("kinesis-mixed-batch"));
+
+        Assert.Equal(0, exit);
+        var expected = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", "partition-keys", "kinesis-mixed-batch.response.json"));
+        Assert.Equal(expected.TrimEnd('\n'), stdout);
+        Assert.Contains("\"month\":\"11\",\"day\":\"23\",\"hour\":\"09\"", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("view", "transactions_current.sql")]
+    [InlineData("glue-columns", "transactions_changes.glue-columns.json")]
+    public async Task Contract_PrintsTheGeneratedArtefact(string what, string file)
+    {
+        var (exit, stdout, _) = await Run("contract", what);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "schema", "generated", file)), stdout);
+    }
+
+    [Fact]
     public async Task InvokeWithRepeat_PrintsThroughputOnStderr()
     {
         var (exit, stdout, stderr) = await Run("invoke", "transform", Event("kinesis-mixed-batch"), "--repeat", "3");
