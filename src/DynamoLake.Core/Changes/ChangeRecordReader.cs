@@ -50,7 +50,7 @@ internal static class ChangeRecordReader
             inArray = true;
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return reader.TokenType == JsonTokenType.EndArray ? ReasonCode.UnknownShape : ReasonCode.UnknownShape;
+                return ReasonCode.UnknownShape;
             }
         }
         else if (reader.TokenType != JsonTokenType.StartObject)
@@ -144,7 +144,6 @@ internal static class ChangeRecordReader
                     : reader.ValueSpan.SequenceEqual("MODIFY"u8) ? ChangeOperation.Update
                     : reader.ValueSpan.SequenceEqual("REMOVE"u8) ? ChangeOperation.Delete
                     : null;
-                envelope.EventNameSeen = true;
             }
             else if (name.SequenceEqual("eventID"u8))
             {
@@ -339,7 +338,6 @@ internal static class ChangeRecordReader
     private struct Envelope
     {
         public ChangeOperation? Operation;
-        public bool EventNameSeen;
         public bool LooksLikeStreams;
         public bool ServiceIdentity;
         public bool HasDynamoDb;

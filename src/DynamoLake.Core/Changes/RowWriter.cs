@@ -10,7 +10,7 @@ namespace DynamoLake.Core.Changes;
 /// <summary>
 /// Converts DynamoDB AttributeValue JSON into row JSON of the declared column types, reading with
 /// <see cref="Utf8JsonReader"/> and writing raw UTF-8 straight into the row buffer (no DOM, no strings).
-/// Stateless: one instance per contract, shared by every invocation.
+/// Stateless: everything it needs comes from the contract's <see cref="FieldSet"/> and the arguments.
 /// </summary>
 internal static class RowWriter
 {
