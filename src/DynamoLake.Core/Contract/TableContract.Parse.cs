@@ -45,7 +45,8 @@ public sealed partial class TableContract
 
             var uniqueKey = ParseUniqueKey(root, fieldSet, sourceName);
             var partitionSpec = ParsePartitionSpec(root, fieldSet, sourceName);
-            return new TableContract(sourceName, table, doc, fieldSet, uniqueKey, partitionSpec, lastId);
+            var timeToLive = ParseTimeToLive(root, fieldSet, sourceName);
+            return new TableContract(sourceName, table, doc, fieldSet, uniqueKey, partitionSpec, lastId, timeToLive);
         }
     }
 
@@ -302,6 +303,23 @@ public sealed partial class TableContract
         }
 
         return result;
+    }
+
+    private static Column? ParseTimeToLive(JsonElement root, FieldSet columns, string file)
+    {
+        if (!root.TryGetProperty("timeToLive", out var ttl))
+        {
+            return null;
+        }
+
+        var name = ttl.ValueKind == JsonValueKind.String ? ttl.GetString()! : throw Fail(file, null, "\"timeToLive\" must be a column name");
+        var column = columns.Find(name) ?? throw Fail(file, name, "\"timeToLive\" names a column that is not declared");
+        if (column.Derived != DerivedField.None || column.Type.Kind is not (ColumnKind.Timestamp or ColumnKind.TimestampTz) || column.SourceUnit != SourceTimeUnit.Seconds)
+        {
+            throw Fail(file, name, "the TTL column must be a non-derived timestamp read from epoch seconds (sourceUnit \"seconds\"), as DynamoDB's TTL requires");
+        }
+
+        return column;
     }
 
     private static List<PartitionField> ParsePartitionSpec(JsonElement root, FieldSet columns, string file)

@@ -10,8 +10,9 @@ public sealed partial class TableContract
     /// <summary>Resource name of the embedded default contract.</summary>
     public const string EmbeddedResourceName = "schema/transactions.json";
 
-    private TableContract(string source, string table, string? doc, FieldSet columns, IReadOnlyList<Column> uniqueKey, IReadOnlyList<PartitionField> partitionSpec, int lastColumnId)
+    private TableContract(string source, string table, string? doc, FieldSet columns, IReadOnlyList<Column> uniqueKey, IReadOnlyList<PartitionField> partitionSpec, int lastColumnId, Column? timeToLive)
     {
+        TimeToLive = timeToLive;
         SourceName = source;
         Table = table;
         Doc = doc;
@@ -33,6 +34,9 @@ public sealed partial class TableContract
     public IReadOnlyList<Column> UniqueKey { get; }
 
     public IReadOnlyList<PartitionField> PartitionSpec { get; }
+
+    /// <summary>The DynamoDB TTL attribute's column (epoch seconds), if the table has one.</summary>
+    public Column? TimeToLive { get; }
 
     /// <summary>The highest Iceberg field id assigned.</summary>
     public int LastColumnId { get; }

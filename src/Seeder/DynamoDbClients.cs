@@ -1,0 +1,46 @@
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+
+namespace Seeder;
+
+/// <summary>Builds the DynamoDB client the seeder uses, in Lambda (defaults) and locally (an endpoint).</summary>
+internal static class DynamoDbClients
+{
+    /// <summary>The region of local endpoints when none is given.</summary>
+    public const string LocalRegion = "us-east-1";
+
+    /// <param name="endpoint">A DynamoDB-compatible endpoint (moto, dynalite, DynamoDB Local); null for AWS.</param>
+    /// <param name="region">The region; null for the SDK's default chain (AWS_REGION in Lambda).</param>
+    /// <param name="httpClientFactory">Tests put a fault-injecting handler in front of the server here.</param>
+    public static IAmazonDynamoDB Create(Uri? endpoint, string? region, HttpClientFactory? httpClientFactory = null)
+    {
+        var config = new AmazonDynamoDBConfig
+        {
+            // One retry policy with one exact budget: RetryPolicy counts every resend.
+            MaxErrorRetry = 0,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        if (httpClientFactory is not null)
+        {
+            config.HttpClientFactory = httpClientFactory;
+        }
+
+        if (endpoint is null)
+        {
+            if (region is not null)
+            {
+                config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+            }
+
+            return new AmazonDynamoDBClient(config);
+        }
+
+        config.ServiceURL = endpoint.ToString();
+        config.AuthenticationRegion = region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? LocalRegion;
+
+        // Local servers accept any credentials; use the real chain only when some are configured.
+        return Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 }
+            ? new AmazonDynamoDBClient(config)
+            : new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
+    }
+}

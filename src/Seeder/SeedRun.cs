@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Contract;
+
+namespace Seeder;
+
+/// <summary>
+/// The seed workload against one table: all inserts (BatchWriteItem), then the status updates
+/// (conditional UpdateItem), then the deletes (BatchWriteItem), so that the stream carries INSERT, MODIFY
+/// and REMOVE records, and TTL items for DynamoDB's own deletes.
+/// </summary>
+internal sealed class SeedRun
+{
+    private readonly IAmazonDynamoDB _client;
+    private readonly TableContract _contract;
+    private readonly RetryPolicy _retry;
+
+    public SeedRun(IAmazonDynamoDB client, TableContract contract, RetryPolicy retry)
+    {
+        _client = client;
+        _contract = contract;
+        _retry = retry;
+    }
+
+    /// <summary>The phases, in order, for progress reports.</summary>
+    internal enum Phase
+    {
+        Insert,
+        Update,
+        Delete,
+    }
+
+    /// <summary>How many writes each phase will make, for progress bars.</summary>
+    public static (int Inserts, int Updates, int Deletes, int Ttl) Plan(WorkloadOptions options)
+    {
+        int updates = 0, deletes = 0, ttl = 0;
+        foreach (var item in TransactionGenerator.Items(options))
+        {
+            updates += item.Update is null ? 0 : 1;
+            deletes += item.Delete ? 1 : 0;
+            ttl += item.ExpiresAt is null ? 0 : 1;
+        }
+
+        return (options.Count, updates, deletes, ttl);
+    }
+
+    /// <summary>Runs the workload; the summary accounts for every write. Throws <see cref="SeedException"/> for a missing table.</summary>
+    public async Task<SeedSummary> RunAsync(string table, WorkloadOptions options, int parallelism, Action<Phase, long>? progress, CancellationToken cancellationToken)
+    {
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            throw new SeedException("invalid seed options: " + string.Join(" ", problems));
+        }
+
+        await TableSetup.RequireAsync(_client, table, cancellationToken);
+        var keyAttributes = _contract.UniqueKey.Select(c => c.Source).ToArray();
+        if (keyAttributes.Length != 1)
+        {
+            throw new SeedException($"the seeder writes tables keyed by one attribute; the contract's unique key has {keyAttributes.Length}.");
+        }
+
+        var items = TransactionGenerator.Items(options);
+        var ttlItems = items.Count(w => w.ExpiresAt is not null);
+        var watch = Stopwatch.StartNew();
+        var writer = new BatchWriter(_client, table, keyAttributes, _retry, parallelism);
+
+        var inserts = await writer.WriteAsync(
+            items.Select(w => new WriteRequest { PutRequest = new PutRequest { Item = w.Item } }),
+            Report(Phase.Insert),
+            cancellationToken);
+
+        var updates = await new ItemUpdater(_client, table, keyAttributes[0], _retry, parallelism).UpdateAsync(
+            items.Where(w => w.Update is not null).Select(w => (w.Key, w.Update!)),
+            Report(Phase.Update),
+            cancellationToken);
+
+        var deletes = await writer.WriteAsync(
+            items.Where(w => w.Delete).Select(w => new WriteRequest
+            {
+                DeleteRequest = new DeleteRequest { Key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [keyAttributes[0]] = new() { S = w.Key } } },
+            }),
+            Report(Phase.Delete),
+            cancellationToken);
+
+        return new SeedSummary
+        {
+            Table = table,
+            Seed = options.Seed,
+            Count = options.Count,
+            Written = inserts.Done,
+            NotWritten = inserts.Failed,
+            Updated = updates.Done,
+            UpdatesSkipped = updates.Skipped,
+            NotUpdated = updates.Failed,
+            Deleted = deletes.Done,
+            NotDeleted = deletes.Failed,
+            TtlItems = ttlItems,
+            Retries = inserts.Retries + updates.Retries + deletes.Retries,
+            Duration = watch.Elapsed,
+        };
+
+        IProgress<long>? Report(Phase phase) => progress is null ? null : new Progress(phase, progress);
+    }
+
+    private sealed class Progress(Phase phase, Action<Phase, long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(phase, value);
+    }
+}

@@ -1,0 +1,101 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Contract;
+
+namespace Seeder;
+
+/// <summary>
+/// Creates the source table from the contract for local runs (<c>seed --create-table</c>): the unique key
+/// as the table key, on-demand capacity, a NEW_AND_OLD_IMAGES stream and TTL on the contract's TTL column.
+/// In AWS the template creates the table; this is for moto, dynalite and scratch tables.
+/// </summary>
+internal static class TableSetup
+{
+    /// <summary>Creates the table unless it exists and waits until it is ACTIVE. Returns notes for the user (e.g. TTL unsupported).</summary>
+    public static async Task<IReadOnlyList<string>> CreateIfMissingAsync(IAmazonDynamoDB client, string table, TableContract contract, CancellationToken cancellationToken)
+    {
+        var notes = new List<string>();
+        var keySchema = new List<KeySchemaElement>();
+        var attributes = new List<AttributeDefinition>();
+        for (var i = 0; i < contract.UniqueKey.Count; i++)
+        {
+            var column = contract.UniqueKey[i];
+            keySchema.Add(new KeySchemaElement(column.Source, i == 0 ? KeyType.HASH : KeyType.RANGE));
+            attributes.Add(new AttributeDefinition(column.Source, KeyAttributeType(column)));
+        }
+
+        try
+        {
+            await client.CreateTableAsync(
+                new CreateTableRequest
+                {
+                    TableName = table,
+                    KeySchema = keySchema,
+                    AttributeDefinitions = attributes,
+                    BillingMode = BillingMode.PAY_PER_REQUEST,
+                    StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamViewType.NEW_AND_OLD_IMAGES },
+                },
+                cancellationToken);
+            notes.Add($"created table '{table}'");
+        }
+        catch (ResourceInUseException)
+        {
+            notes.Add($"table '{table}' already exists");
+        }
+
+        await WaitUntilActiveAsync(client, table, cancellationToken);
+
+        if (contract.TimeToLive is { } ttl)
+        {
+            try
+            {
+                await client.UpdateTimeToLiveAsync(
+                    new UpdateTimeToLiveRequest { TableName = table, TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = ttl.Source, Enabled = true } },
+                    cancellationToken);
+            }
+            catch (AmazonDynamoDBException e) when (e.ErrorCode is "UnknownOperationException" or "ValidationException")
+            {
+                // dynalite has no UpdateTimeToLive; a table whose TTL is already on answers ValidationException.
+                notes.Add($"TTL on '{ttl.Source}' not enabled by this call: {e.ErrorCode}");
+            }
+        }
+
+        return notes;
+    }
+
+    /// <summary>Fails with a clear message when the table does not exist.</summary>
+    public static async Task RequireAsync(IAmazonDynamoDB client, string table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DescribeTableAsync(new DescribeTableRequest { TableName = table }, cancellationToken);
+        }
+        catch (ResourceNotFoundException e)
+        {
+            throw new SeedException($"table '{table}' does not exist; create it (seed --create-table locally, the template in AWS).", e);
+        }
+    }
+
+    private static async Task WaitUntilActiveAsync(IAmazonDynamoDB client, string table, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            var description = await client.DescribeTableAsync(new DescribeTableRequest { TableName = table }, cancellationToken);
+            if (description.Table.TableStatus == TableStatus.ACTIVE)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+
+        throw new SeedException($"table '{table}' did not become ACTIVE within 30 s.");
+    }
+
+    private static ScalarAttributeType KeyAttributeType(Column column) => column.Type.Kind switch
+    {
+        ColumnKind.String or ColumnKind.Date => ScalarAttributeType.S,
+        ColumnKind.Binary => ScalarAttributeType.B,
+        _ => ScalarAttributeType.N,
+    };
+}

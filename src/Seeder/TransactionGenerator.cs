@@ -1,0 +1,200 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+
+namespace Seeder;
+
+/// <summary>
+/// Realistic card transactions of the contract's shape, each a pure function of (seed, index): regions
+/// with their currencies, merchant categories with their own amount ranges (exact cents, long tail),
+/// a diurnal hour pattern, risk from category, amount and hour, fraud indicators that follow the risk,
+/// and statuses that follow both.
+/// </summary>
+internal static class TransactionGenerator
+{
+    private static readonly string[] s_regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2", "ap-southeast-1", "ap-southeast-2"];
+    private static readonly string[] s_currencies = ["USD", "USD", "EUR", "EUR", "GBP", "SGD", "AUD"];
+    private static readonly double[] s_regionWeights = [30, 18, 16, 10, 10, 8, 8];
+
+    private static readonly Category[] s_categories =
+    [
+        new("grocery", 6, 150, 35_000, 0.05, InStore: true),
+        new("restaurants", 5, 500, 30_000, 0.05, InStore: true),
+        new("gas_station", 5, 1_000, 15_000, 0.08, InStore: true),
+        new("online_retail", 4, 300, 250_000, 0.30, InStore: false),
+        new("travel", 2, 5_000, 800_000, 0.35, InStore: false),
+        new("electronics", 2, 1_500, 600_000, 0.40, InStore: false),
+        new("entertainment", 3, 500, 40_000, 0.10, InStore: false),
+        new("healthcare", 2, 1_000, 200_000, 0.10, InStore: true),
+        new("utilities", 2, 2_000, 60_000, 0.02, InStore: false),
+        new("jewelry", 1, 5_000, 2_000_000, 0.55, InStore: true),
+    ];
+
+    private static readonly double[] s_categoryWeights = [.. s_categories.Select(c => c.Weight)];
+
+    // Share of transactions per UTC hour of day: quiet nights, a lunch and an evening peak.
+    private static readonly double[] s_hourWeights = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4, 4.5, 5.5, 6.5, 6, 5, 4.8, 5, 5.5, 6.5, 7, 6, 4.5, 3, 1.8];
+
+    private static readonly string[] s_transactionTypes = ["PURCHASE", "REFUND", "WITHDRAWAL", "TRANSFER"];
+    private static readonly double[] s_transactionTypeWeights = [85, 5, 5, 5];
+    private static readonly string[] s_paymentMethods = ["credit_card", "debit_card", "digital_wallet", "bank_transfer"];
+    private static readonly double[] s_paymentMethodWeights = [45, 30, 18, 7];
+    private static readonly string[] s_authenticationMethods = ["chip_pin", "contactless", "biometric", "password", "3ds", "none"];
+
+    /// <summary>Every transaction of the workload, in index order, created lazily.</summary>
+    public static IEnumerable<WorkloadItem> Items(WorkloadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        for (var i = 0; i < options.Count; i++)
+        {
+            yield return Create(options, i);
+        }
+    }
+
+    /// <summary>The transaction at <paramref name="index"/> and what the workload does to it.</summary>
+    public static WorkloadItem Create(WorkloadOptions options, int index)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var random = new SeedRandom(options.Seed, index);
+
+        // The workload's decisions come first so that a fraction changes only what it governs.
+        var willUpdate = random.Chance(options.UpdateFraction);
+        var willDelete = random.Chance(options.DeleteFraction);
+        var hasTtl = random.Chance(options.TtlFraction);
+
+        var id = string.Create(CultureInfo.InvariantCulture, $"txn_{random.NextUInt64():x16}{random.NextUInt64():x16}");
+        var customers = Math.Max(100, options.Count / 5);
+        var customerId = string.Create(CultureInfo.InvariantCulture, $"CUST{random.Next(customers):D7}");
+
+        var region = random.Pick(s_regionWeights);
+        var category = s_categories[random.Pick(s_categoryWeights)];
+        var timestamp = Timestamp(ref random, options);
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(timestamp);
+
+        var amountCents = random.NextSkewed(category.MinCents, category.MaxCents);
+        var type = random.Pick(s_transactionTypeWeights);
+
+        // Risk: the category's own risk, large amounts for the category, and night hours.
+        var amountShare = (double)(amountCents - category.MinCents) / (category.MaxCents - category.MinCents);
+        var night = time.Hour is >= 0 and < 5 ? 0.15 : 0.0;
+        var riskValue = (category.Risk * 0.5) + (amountShare * 0.6) + night + (random.NextDouble() * 0.35);
+        var risk = riskValue switch
+        {
+            >= 0.75 => Risk.High,
+            >= 0.45 => Risk.Medium,
+            _ => Risk.Low,
+        };
+
+        var deviceType = category.InStore ? (random.Chance(0.8) ? "pos" : "mobile") : (random.Chance(0.6) ? "mobile" : "web");
+        var authentication = deviceType == "pos"
+            ? s_authenticationMethods[random.Next(2)]
+            : s_authenticationMethods[2 + random.Next(s_authenticationMethods.Length - 2)];
+
+        StatusUpdate? update = null;
+        string status;
+        long? processedAt;
+        if (willUpdate)
+        {
+            status = "PENDING";
+            processedAt = null;
+            update = new StatusUpdate(FinalStatus(ref random, risk), timestamp + 1_000 + random.Next(120_000));
+        }
+        else
+        {
+            status = random.Chance(0.02) ? "PENDING" : FinalStatus(ref random, risk);
+            processedAt = status == "PENDING" ? null : timestamp + 50 + random.Next(3_000);
+        }
+
+        long? expiresAt = hasTtl ? (timestamp / 1000) + (long)options.TtlAfter.TotalSeconds : null;
+
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            ["transaction_id"] = S(id),
+            ["timestamp"] = N(timestamp),
+            ["customer_id"] = S(customerId),
+            ["date"] = S(time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            ["hour"] = N(time.Hour),
+            ["minute"] = N(time.Minute),
+            ["transaction_type"] = S(s_transactionTypes[type]),
+            ["amount"] = new AttributeValue { N = Money(amountCents) },
+            ["currency"] = S(s_currencies[region]),
+            ["merchant_category"] = S(category.Name),
+            ["payment_method"] = S(s_paymentMethods[random.Pick(s_paymentMethodWeights)]),
+            ["region"] = S(s_regions[region]),
+            ["risk_score"] = S(risk switch { Risk.High => "HIGH", Risk.Medium => "MEDIUM", _ => "LOW" }),
+            ["status"] = S(status),
+            ["transaction_metadata"] = new AttributeValue
+            {
+                M = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+                {
+                    ["device_type"] = S(deviceType),
+                    ["authentication_method"] = S(authentication),
+                    ["merchant_id"] = S(string.Create(CultureInfo.InvariantCulture, $"MERCH{Array.IndexOf(s_categories, category):D2}{random.Next(2_000):D4}")),
+                },
+            },
+            ["fraud_indicators"] = new AttributeValue
+            {
+                M = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+                {
+                    ["velocity_check"] = S(random.Chance(ByRisk(risk, 0.02, 0.10, 0.45)) ? "FAIL" : "PASS"),
+                    ["amount_threshold"] = S(amountShare > 0.5 ? "EXCEEDED" : "NORMAL"),
+                    ["location_risk"] = S(random.Chance(ByRisk(risk, 0.03, 0.15, 0.50)) ? "HIGH" : random.Chance(0.2) ? "MEDIUM" : "LOW"),
+                    ["pattern_match"] = S(random.Chance(ByRisk(risk, 0.01, 0.08, 0.40)) ? "SUSPICIOUS" : "NORMAL"),
+                },
+            },
+        };
+        if (processedAt is { } processed)
+        {
+            item["processing_timestamp"] = N(processed);
+        }
+
+        if (expiresAt is { } expires)
+        {
+            item["expires_at"] = N(expires);
+        }
+
+        return new WorkloadItem(index, id, item, update, willDelete, expiresAt);
+    }
+
+    /// <summary>Cents as the exact decimal text DynamoDB stores (no float on the way).</summary>
+    internal static string Money(long cents) =>
+        string.Create(CultureInfo.InvariantCulture, $"{cents / 100}.{cents % 100:D2}");
+
+    private static long Timestamp(ref SeedRandom random, WorkloadOptions options)
+    {
+        var days = Math.Max(1, (long)Math.Ceiling(options.Window.TotalDays));
+        var windowMs = (long)options.Window.TotalMilliseconds;
+        for (var attempt = 0; ; attempt++)
+        {
+            var offset = (random.Next((int)Math.Min(days, int.MaxValue)) * 86_400_000L)
+                + (random.Pick(s_hourWeights) * 3_600_000L)
+                + (long)(random.NextDouble() * 3_600_000);
+            if (offset < windowMs || attempt == 8)
+            {
+                return options.From.ToUnixTimeMilliseconds() + Math.Min(offset, windowMs - 1);
+            }
+        }
+    }
+
+    private static string FinalStatus(ref SeedRandom random, Risk risk) => risk switch
+    {
+        Risk.High => random.Pick([35, 25, 40]) switch { 0 => "APPROVED", 1 => "DECLINED", _ => "FLAGGED" },
+        Risk.Medium => random.Pick([85, 10, 5]) switch { 0 => "APPROVED", 1 => "DECLINED", _ => "FLAGGED" },
+        _ => random.Chance(0.97) ? "APPROVED" : "DECLINED",
+    };
+
+    private static double ByRisk(Risk risk, double low, double medium, double high) =>
+        risk switch { Risk.High => high, Risk.Medium => medium, _ => low };
+
+    private static AttributeValue S(string value) => new() { S = value };
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private enum Risk
+    {
+        Low,
+        Medium,
+        High,
+    }
+
+    private sealed record Category(string Name, double Weight, long MinCents, long MaxCents, double Risk, bool InStore);
+}
