@@ -14,6 +14,7 @@ internal static class Program
         {
             InvokeCommand.Create(stdout, stderr),
             ContractCommand.Create(stdout),
+            SeedCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);

@@ -6,13 +6,7 @@ namespace Cli.Tests;
 /// <summary>The CLI run in-process through its entry point, as a user runs it.</summary>
 public sealed class InvokeCommandTests
 {
-    private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
-    {
-        using var stdout = new MemoryStream();
-        var stderr = new StringWriter();
-        var exit = await Program.Run(args, stdout, stderr);
-        return (exit, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args) => CliRun.Run(args);
 
     private static string Event(string name) => Path.Combine(RepoPaths.Root, "events", name + ".json");
 
