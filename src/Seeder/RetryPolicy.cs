@@ -1,5 +1,6 @@
 using System.Net;
 using Amazon.Runtime;
+using DynamoLake.Core.Resilience;
 
 namespace Seeder;
 
@@ -31,8 +32,7 @@ internal sealed record RetryPolicy
     /// <summary>Waits the jittered delay before send number <paramref name="attempt"/> + 1.</summary>
     public Task DelayAsync(int attempt, CancellationToken cancellationToken)
     {
-        var cap = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap), cancellationToken);
+        return Task.Delay(Backoff.FullJitter(attempt, BaseDelay, MaxDelay, Random.Shared.NextDouble()), cancellationToken);
     }
 
     /// <summary>True for failures that a later resend can fix; false for ours (validation, missing table) and for cancellation.</summary>

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.Runtime.Credentials;
+using DynamoLake.Core.Aws;
+using DynamoLake.Core.Contract;
+
+namespace TableProvisioner;
+
+/// <summary>
+/// CloudFormation custom resource that creates the S3 Tables namespace and Iceberg table from the table
+/// contract. It always answers: every outcome — success, API error, throttling, timeout, malformed
+/// request, a bug — is PUT to the ResponseURL before the deadline, so no stack waits an hour.
+/// Handler: <c>TableProvisioner::TableProvisioner.Function::FunctionHandler</c>.
+/// </summary>
+public sealed class Function
+{
+    private readonly ProvisionerSettings _settings;
+    private readonly HttpClient _http;
+    private readonly Func<CancellationToken, Task<AwsCredentials>> _credentials;
+    private readonly TimeProvider _clock;
+    private readonly TextWriter _log;
+    private readonly TableContract _contract;
+    private readonly TimeSpan _retryBaseDelay;
+
+    /// <summary>Used by the Lambda runtime: settings from the environment, the SDK's credential chain, logs to stdout.</summary>
+    public Function()
+        : this(ProvisionerSettings.FromEnvironment(), new HttpClient { Timeout = TimeSpan.FromSeconds(20) }, ResolveCredentialsAsync, TimeProvider.System, Console.Out)
+    {
+    }
+
+    internal Function(ProvisionerSettings settings, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null)
+    {
+        _settings = settings;
+        _http = http;
+        _credentials = credentials;
+        _clock = clock;
+        _log = log;
+        _contract = TableContract.LoadEmbedded();
+        _retryBaseDelay = retryBaseDelay ?? TimeSpan.FromMilliseconds(200);
+    }
+
+    /// <summary>Handles one custom-resource request and returns the response it sent (JSON).</summary>
+    /// <exception cref="InvalidOperationException">The request names no ResponseURL: there is nobody to answer.</exception>
+    public async Task<Stream> FunctionHandler(Stream input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var started = Stopwatch.StartNew();
+        using var whole = new CancellationTokenSource(_settings.Deadline, _clock);
+        using var work = new CancellationTokenSource(_settings.Deadline - _settings.ResponseReserve, _clock);
+
+        CustomResourceRequest request;
+        string? malformed = null;
+        using (var buffer = new MemoryStream())
+        {
+            await input.CopyToAsync(buffer);
+            try
+            {
+                request = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ProvisionerJsonContext.Default.CustomResourceRequest) ?? new CustomResourceRequest();
+            }
+            catch (JsonException e)
+            {
+                request = BestEffort(buffer.ToArray());
+                malformed = $"malformed request: {e.Message}";
+            }
+        }
+
+        if (request.ResponseURL is null || !Uri.TryCreate(request.ResponseURL, UriKind.Absolute, out var responseUrl))
+        {
+            await Log("no ResponseURL", request, null, started);
+            throw new InvalidOperationException("The request has no valid ResponseURL, so CloudFormation cannot be answered; is this a custom-resource request?");
+        }
+
+        var provisioner = new Provisioner(_contract, properties => new S3TablesClient(
+            _http,
+            _settings.EndpointOverride ?? S3TablesClient.EndpointFor(properties.Region, _ => null),
+            properties.Region,
+            _credentials,
+            _clock,
+            baseDelay: _retryBaseDelay));
+
+        ProvisionOutcome outcome;
+        var fallbackId = request.PhysicalResourceId ?? $"failed-{request.RequestId}";
+        if (malformed is not null)
+        {
+            outcome = ProvisionOutcome.Failed(malformed, fallbackId);
+        }
+        else
+        {
+            try
+            {
+                outcome = await provisioner.RunAsync(request, work.Token);
+            }
+            catch (OperationCanceledException) when (work.IsCancellationRequested)
+            {
+                outcome = ProvisionOutcome.Failed($"timed out after {_settings.Deadline - _settings.ResponseReserve:g} during {provisioner.Step} (deadline {DeadlineDescription()})", fallbackId);
+            }
+            catch (S3TablesException e)
+            {
+                outcome = ProvisionOutcome.Failed(e.Message, fallbackId);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug must still answer CloudFormation, or the stack waits for an hour.
+                outcome = ProvisionOutcome.Failed($"unexpected {e.GetType().Name} during {provisioner.Step}: {e.Message}", fallbackId);
+            }
+        }
+
+        var response = new CustomResourceResponse
+        {
+            Status = outcome.Status,
+            Reason = outcome.Reason,
+            PhysicalResourceId = outcome.PhysicalResourceId,
+            StackId = request.StackId ?? "",
+            RequestId = request.RequestId ?? "",
+            LogicalResourceId = request.LogicalResourceId ?? "",
+            Data = outcome.Data,
+        };
+        var body = ResponseSender.Body(response);
+        var sendProblem = await new ResponseSender(_http, _clock, baseDelay: _retryBaseDelay).SendAsync(responseUrl, body, whole.Token);
+        await Log(outcome.Status, request, sendProblem, started);
+        if (sendProblem is not null)
+        {
+            throw new InvalidOperationException($"The {outcome.Status} response could not be delivered to CloudFormation: {sendProblem}");
+        }
+
+        return new MemoryStream(body, writable: false);
+    }
+
+    private string DeadlineDescription() => $"{_settings.Deadline.TotalSeconds:0} s from {ProvisionerSettings.DeadlineVariable}";
+
+    // Ids and outcome only; the properties are not customer data but the reason may quote them, so it stays in the response.
+    private Task Log(string outcome, CustomResourceRequest request, string? sendProblem, Stopwatch started)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("level", sendProblem is null && outcome == CustomResourceResponse.Success ? "info" : "error");
+            writer.WriteString("message", "custom resource answered");
+            writer.WriteString("requestType", request.RequestType);
+            writer.WriteString("requestId", request.RequestId);
+            writer.WriteString("logicalResourceId", request.LogicalResourceId);
+            writer.WriteString("status", outcome);
+            if (sendProblem is not null)
+            {
+                writer.WriteString("responseNotDelivered", sendProblem);
+            }
+
+            writer.WriteNumber("durationMs", started.ElapsedMilliseconds);
+            writer.WriteEndObject();
+        }
+
+        return _log.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>For a request that is not valid JSON of our shape, still find where to answer if we can.</summary>
+    private static CustomResourceRequest BestEffort(byte[] bytes)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            var root = document.RootElement;
+            string? Text(string name) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return new CustomResourceRequest
+            {
+                ResponseURL = Text("ResponseURL"),
+                StackId = Text("StackId"),
+                RequestId = Text("RequestId"),
+                LogicalResourceId = Text("LogicalResourceId"),
+                PhysicalResourceId = Text("PhysicalResourceId"),
+                RequestType = Text("RequestType"),
+            };
+        }
+        catch (JsonException)
+        {
+            return new CustomResourceRequest();
+        }
+    }
+
+    private static async Task<AwsCredentials> ResolveCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var credentials = await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync();
+        var resolved = await credentials.GetCredentialsAsync();
+        return new AwsCredentials(resolved.AccessKey, resolved.SecretKey, resolved.UseToken ? resolved.Token : null);
+    }
+}

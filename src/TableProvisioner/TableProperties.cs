@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace TableProvisioner;
+
+/// <summary>The custom resource's properties: where the table goes and what happens to it on stack delete.</summary>
+internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete)
+{
+    public const string TableBucketArnProperty = "TableBucketARN";
+    public const string NamespaceProperty = "Namespace";
+    public const string TableNameProperty = "TableName";
+    public const string DeleteOnStackDeleteProperty = "DeleteTableOnStackDelete";
+
+    /// <summary>The region in the table bucket's ARN (arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME).</summary>
+    public string Region => TableBucketArn.Split(':')[3];
+
+    /// <summary>Stable for the same table; a new value (a new table) tells CloudFormation to replace.</summary>
+    public string PhysicalResourceId => $"{TableBucketArn}/{Namespace}/{TableName}";
+
+    /// <summary>The id of this table, or <paramref name="fallback"/> when the properties are too broken to name one.</summary>
+    public string PhysicalResourceIdOr(string fallback) => TableBucketArn.Length > 0 && Namespace.Length > 0 && TableName.Length > 0 ? PhysicalResourceId : fallback;
+
+    /// <summary>True when the two properties name the same table (so no replacement).</summary>
+    public bool SameTable(TableProperties other) =>
+        TableBucketArn == other.TableBucketArn && Namespace == other.Namespace && TableName == other.TableName;
+
+    /// <summary>Reads and checks the properties; every problem is named.</summary>
+    public static TableProperties Parse(Dictionary<string, JsonElement>? properties, out List<string> problems)
+    {
+        problems = [];
+        properties ??= [];
+        var arn = Text(properties, TableBucketArnProperty);
+        var ns = Text(properties, NamespaceProperty);
+        var table = Text(properties, TableNameProperty);
+        var delete = Text(properties, DeleteOnStackDeleteProperty);
+
+        if (arn is null || !BucketArn().IsMatch(arn))
+        {
+            problems.Add($"{TableBucketArnProperty} must be a table bucket ARN (arn:aws:s3tables:<region>:<account>:bucket/<name>), not '{arn}'");
+        }
+
+        CheckName(problems, NamespaceProperty, ns);
+        CheckName(problems, TableNameProperty, table);
+        var deleteOnStackDelete = false;
+        if (delete is not null && !bool.TryParse(delete, out deleteOnStackDelete))
+        {
+            problems.Add($"{DeleteOnStackDeleteProperty} must be \"true\" or \"false\", not '{delete}'");
+        }
+
+        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete);
+    }
+
+    private static void CheckName(List<string> problems, string property, string? value)
+    {
+        if (value is null || !Name().IsMatch(value))
+        {
+            problems.Add($"{property} must be 1-255 lowercase letters, digits or '_', starting with a letter or digit, not '{value}'");
+        }
+    }
+
+    // CloudFormation sends every value as a string; accept JSON booleans too.
+    private static string? Text(Dictionary<string, JsonElement> properties, string name) =>
+        properties.TryGetValue(name, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => value.GetRawText(),
+            }
+            : null;
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:s3tables:[a-z0-9-]+:\d{12}:bucket/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketArn();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_]{0,254}$")]
+    private static partial Regex Name();
+}
