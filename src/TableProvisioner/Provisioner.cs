@@ -44,17 +44,19 @@ internal sealed class Provisioner
             case "Create" or "Update":
                 if (problems.Count > 0)
                 {
-                    return ProvisionOutcome.Failed("invalid properties: " + string.Join("; ", problems), request.RequestType == "Update" ? fallbackId : properties.PhysicalResourceIdOr(fallbackId));
+                    return ProvisionOutcome.Failed("invalid properties: " + string.Join("; ", problems), fallbackId);
                 }
 
-                return await EnsureAsync(properties, cancellationToken);
+                // A failed Create must not name a table it did not make: the rollback's Delete would then
+                // delete somebody's existing table. A failed Update keeps the id it had.
+                return await EnsureAsync(properties, failureId: fallbackId, cancellationToken);
 
             default:
                 return ProvisionOutcome.Failed($"unknown RequestType '{request.RequestType}'; expected Create, Update or Delete", fallbackId);
         }
     }
 
-    private async Task<ProvisionOutcome> EnsureAsync(TableProperties properties, CancellationToken cancellationToken)
+    private async Task<ProvisionOutcome> EnsureAsync(TableProperties properties, string failureId, CancellationToken cancellationToken)
     {
         var client = _clientFor(properties);
         var id = properties.PhysicalResourceId;
@@ -75,7 +77,7 @@ internal sealed class Provisioner
             {
                 return ProvisionOutcome.Failed(
                     $"table {properties.Namespace}.{properties.TableName} exists with a schema that differs from the contract: {string.Join("; ", differences)}",
-                    id);
+                    failureId);
             }
         }
 

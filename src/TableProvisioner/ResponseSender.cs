@@ -36,20 +36,27 @@ internal sealed class ResponseSender
             return body;
         }
 
+        // The longest prefix of Reason that fits (escaping makes bytes and characters differ): binary search.
+        const string Marker = " … (cut to fit 4096 bytes)";
         var reason = response.Reason;
-        var excess = body.Length - MaxBodyBytes;
-        var keep = Math.Max(0, reason.Length - excess - 64);
-        while (true)
+        byte[] best = JsonSerializer.SerializeToUtf8Bytes(response with { Reason = Marker.TrimStart() }, ProvisionerJsonContext.Default.CustomResourceResponse);
+        int low = 0, high = reason.Length;
+        while (low <= high)
         {
-            var shortened = response with { Reason = reason[..keep] + " … (cut to fit 4096 bytes)" };
-            body = JsonSerializer.SerializeToUtf8Bytes(shortened, ProvisionerJsonContext.Default.CustomResourceResponse);
-            if (body.Length <= MaxBodyBytes || keep == 0)
+            var mid = (low + high) / 2;
+            var candidate = JsonSerializer.SerializeToUtf8Bytes(response with { Reason = reason[..mid] + Marker }, ProvisionerJsonContext.Default.CustomResourceResponse);
+            if (candidate.Length <= MaxBodyBytes)
             {
-                return body;
+                best = candidate;
+                low = mid + 1;
             }
-
-            keep = Math.Max(0, keep - Math.Max(16, body.Length - MaxBodyBytes));
+            else
+            {
+                high = mid - 1;
+            }
         }
+
+        return best;
     }
 
     /// <summary>PUTs the body; returns null when sent, or why it could not be (after every retry).</summary>

@@ -17,13 +17,6 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
     /// <summary>Stable for the same table; a new value (a new table) tells CloudFormation to replace.</summary>
     public string PhysicalResourceId => $"{TableBucketArn}/{Namespace}/{TableName}";
 
-    /// <summary>The id of this table, or <paramref name="fallback"/> when the properties are too broken to name one.</summary>
-    public string PhysicalResourceIdOr(string fallback) => TableBucketArn.Length > 0 && Namespace.Length > 0 && TableName.Length > 0 ? PhysicalResourceId : fallback;
-
-    /// <summary>True when the two properties name the same table (so no replacement).</summary>
-    public bool SameTable(TableProperties other) =>
-        TableBucketArn == other.TableBucketArn && Namespace == other.Namespace && TableName == other.TableName;
-
     /// <summary>Reads and checks the properties; every problem is named.</summary>
     public static TableProperties Parse(Dictionary<string, JsonElement>? properties, out List<string> problems)
     {

@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DynamoLake.Core.Contract;
+using DynamoLake.Testing;
+
+namespace TableProvisioner.Tests;
+
+/// <summary>The function end to end: a fake S3 Tables endpoint and a fake ResponseURL on 127.0.0.1.</summary>
+public sealed class ProvisionerTests : IDisposable
+{
+    private const string Bucket = "arn:aws:s3tables:us-east-1:111122223333:bucket/lake";
+    private static readonly TableContract s_contract = TableContract.LoadEmbedded();
+
+    private readonly FakeS3Tables _s3Tables = new();
+    private readonly FakeResponseReceiver _cloudFormation = new();
+    private readonly StringWriter _log = new();
+
+    public void Dispose()
+    {
+        _s3Tables.Dispose();
+        _cloudFormation.Dispose();
+    }
+
+    private Function NewFunction(double deadlineSeconds = 20, Uri? endpoint = null) => new(
+        new ProvisionerSettings { Deadline = TimeSpan.FromSeconds(deadlineSeconds), EndpointOverride = endpoint ?? _s3Tables.Endpoint },
+        new HttpClient { Timeout = TimeSpan.FromSeconds(2) },
+        _ => Task.FromResult(FakeS3Tables.Credentials),
+        TimeProvider.System,
+        _log,
+        retryBaseDelay: TimeSpan.FromMilliseconds(5));
+
+    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null)
+    {
+        var properties = new JsonObject { ["ServiceToken"] = "arn:aws:lambda:us-east-1:111122223333:function:provisioner", ["TableBucketARN"] = Bucket, ["Namespace"] = ns, ["TableName"] = table };
+        if (deleteOnStackDelete is not null)
+        {
+            properties["DeleteTableOnStackDelete"] = deleteOnStackDelete;
+        }
+
+        var request = new JsonObject
+        {
+            ["RequestType"] = type,
+            ["ResponseURL"] = _cloudFormation.Url.ToString(),
+            ["StackId"] = "arn:aws:cloudformation:us-east-1:111122223333:stack/lake/guid",
+            ["RequestId"] = Guid.NewGuid().ToString(),
+            ["ResourceType"] = "Custom::IcebergTable",
+            ["LogicalResourceId"] = "TransactionsTable",
+            ["ResourceProperties"] = properties,
+        };
+        if (physicalId is not null)
+        {
+            request["PhysicalResourceId"] = physicalId;
+        }
+
+        if (oldTable is not null)
+        {
+            var old = (JsonObject)properties.DeepClone();
+            old["TableName"] = oldTable;
+            request["OldResourceProperties"] = old;
+        }
+
+        return request.ToJsonString();
+    }
+
+    private static string IdOf(string table, string ns = "analytics") => $"{Bucket}/{ns}/{table}";
+
+    private async Task<JsonElement> Invoke(Function function, string request)
+    {
+        using var response = await function.FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(request)));
+        var delivered = _cloudFormation.Delivered();
+        Assert.All(_cloudFormation.Requests, r => Assert.True(r.Method == "PUT" && string.IsNullOrEmpty(r.ContentType), $"{r.Method} with Content-Type '{r.ContentType}'"));
+        Assert.All(_cloudFormation.Requests, r => Assert.True(Encoding.UTF8.GetByteCount(r.Body) <= 4096));
+        Assert.Equal(0, _s3Tables.SignatureFailures);
+        return delivered;
+    }
+
+    [Fact]
+    public async Task Create_NewTable_SendsSuccessWithTheContractsSchema()
+    {
+        var request = Request("Create");
+
+        var response = await Invoke(NewFunction(), request);
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(IdOf("transactions"), response.GetProperty("PhysicalResourceId").GetString());
+        Assert.Equal("TransactionsTable", response.GetProperty("LogicalResourceId").GetString());
+        Assert.Equal(JsonNode.Parse(request)!["RequestId"]!.GetValue<string>(), response.GetProperty("RequestId").GetString());
+        var data = response.GetProperty("Data");
+        Assert.StartsWith(Bucket + "/table/", data.GetProperty("TableARN").GetString(), StringComparison.Ordinal);
+        Assert.Equal("v1", data.GetProperty("VersionToken").GetString());
+        Assert.False(string.IsNullOrEmpty(data.GetProperty("WarehouseLocation").GetString()));
+
+        var stored = _s3Tables.Table(Bucket, "analytics", "transactions")!;
+        var expected = JsonNode.Parse(IcebergSchema.CreateTableRequest(s_contract, "transactions"))!["metadata"]!["iceberg"]!["schemaV2"]!;
+        Assert.True(JsonNode.DeepEquals(expected, stored), stored.ToJsonString());
+        Assert.Equal(["CreateNamespace", "CreateTable", "GetTable"], _s3Tables.Operations);
+        Assert.Contains("\"status\":\"SUCCESS\"", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_RetriedForTheSameTable_SucceedsWithTheSameId()
+    {
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create"))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(IdOf("transactions"), response.GetProperty("PhysicalResourceId").GetString());
+        Assert.Contains("already exists and matches the contract", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_ExistingTableWithAnotherSchema_FailsListingTheColumns()
+    {
+        var drifted = JsonNode.Parse(IcebergSchema.CreateTableRequest(s_contract, "transactions"))!["metadata"]!["iceberg"]!["schemaV2"]!.DeepClone().AsObject();
+        drifted["fields"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "amount")!["type"] = "double";
+        _s3Tables.PutTable(Bucket, "analytics", "transactions", drifted);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("column 'amount': table has double, contract has decimal(12,2)", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("failed-", response.GetProperty("PhysicalResourceId").GetString(), StringComparison.Ordinal); // the rollback's Delete must not touch that table
+    }
+
+    [Fact]
+    public async Task Update_NewTableName_CreatesANewTableWithANewId()
+    {
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create"))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Update", table: "transactions_v2", physicalId: IdOf("transactions"), oldTable: "transactions"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(IdOf("transactions_v2"), response.GetProperty("PhysicalResourceId").GetString());
+        Assert.NotNull(_s3Tables.Table(Bucket, "analytics", "transactions_v2"));
+        Assert.NotNull(_s3Tables.Table(Bucket, "analytics", "transactions")); // CloudFormation deletes the old one next
+    }
+
+    [Fact]
+    public async Task Update_SameTableWhoseSchemaDrifted_FailsWithTheDifferencesAndKeepsTheId()
+    {
+        var drifted = JsonNode.Parse(IcebergSchema.CreateTableRequest(s_contract, "transactions"))!["metadata"]!["iceberg"]!["schemaV2"]!.DeepClone().AsObject();
+        drifted["fields"]!.AsArray().RemoveAt(2);
+        _s3Tables.PutTable(Bucket, "analytics", "transactions", drifted);
+
+        var response = await Invoke(NewFunction(), Request("Update", physicalId: IdOf("transactions"), oldTable: "transactions"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Equal(IdOf("transactions"), response.GetProperty("PhysicalResourceId").GetString());
+        Assert.Contains($"column '{s_contract.Columns.Columns[2].Name}' is in the contract but not in the table", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Delete_ByDefault_RetainsTheTable()
+    {
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create"))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions")));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains("retained", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(_s3Tables.Table(Bucket, "analytics", "transactions"));
+    }
+
+    [Fact]
+    public async Task Delete_WhenAsked_DeletesTheTable()
+    {
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create"))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), deleteOnStackDelete: "true"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Null(_s3Tables.Table(Bucket, "analytics", "transactions"));
+    }
+
+    [Fact]
+    public async Task Delete_OfAResourceThatWasNeverCreated_SucceedsWithoutCallingS3Tables()
+    {
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: "failed-1234", deleteOnStackDelete: "true"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal("failed-1234", response.GetProperty("PhysicalResourceId").GetString());
+        Assert.Equal(0, _s3Tables.Requests);
+    }
+
+    [Theory]
+    [InlineData("CreateTable", FakeS3Tables.FaultKind.ServerError, "HTTP 500 InternalServerErrorException")]
+    [InlineData("CreateNamespace", FakeS3Tables.FaultKind.Throttle, "HTTP 429 TooManyRequestsException")]
+    [InlineData("GetTable", FakeS3Tables.FaultKind.MalformedJson, "MalformedResponse")]
+    public async Task Create_PersistentFault_SendsFailedWithTheCause(string operation, FakeS3Tables.FaultKind fault, string cause)
+    {
+        _s3Tables.Fail(operation, fault);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains($"{operation} failed", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains(cause, response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("failed-", response.GetProperty("PhysicalResourceId").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_TransientFaults_AreRetriedToSuccess()
+    {
+        _s3Tables.Fail("CreateNamespace", FakeS3Tables.FaultKind.Throttle, times: 2);
+        _s3Tables.Fail("CreateTable", FakeS3Tables.FaultKind.ServerError, times: 2);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(3, _s3Tables.Operations.Count(o => o == "CreateTable"));
+    }
+
+    [Fact]
+    public async Task Create_EndpointThatNeverAnswers_SendsFailedBeforeTheDeadline()
+    {
+        _s3Tables.Fail("CreateTable", FakeS3Tables.FaultKind.Hang);
+        var watch = Stopwatch.StartNew();
+
+        var response = await Invoke(NewFunction(deadlineSeconds: 4), Request("Create"));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"answered after {watch.Elapsed}");
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("CreateTable", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_ConnectionRefused_SendsFailedNamingTheNetworkError()
+    {
+        var closed = new Uri($"http://127.0.0.1:{FakeHttpServer.ClosedPort()}/");
+
+        var response = await Invoke(NewFunction(endpoint: closed), Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("CreateNamespace failed: NetworkError", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"RequestType":"Create","ResourceProperties":{"TableBucketARN":"not-an-arn","Namespace":"Bad-Name","TableName":"t"}""", "TableBucketARN must be a table bucket ARN")]
+    [InlineData("""{"RequestType":"Create","ResourceProperties":{"TableBucketARN":"arn:aws:s3tables:us-east-1:111122223333:bucket/lake","Namespace":"Bad-Name","TableName":"t"}""", "Namespace must be 1-255 lowercase letters")]
+    [InlineData("""{"RequestType":"Create","ResourceProperties":{"TableBucketARN":"arn:aws:s3tables:us-east-1:111122223333:bucket/lake","Namespace":"a","TableName":"t","DeleteTableOnStackDelete":"yes"}""", "DeleteTableOnStackDelete must be")]
+    [InlineData("""{"RequestType":"Destroy","ResourceProperties":{}""", "unknown RequestType 'Destroy'")]
+    [InlineData("""{"RequestType":"Create","ResourceProperties":["not","an","object"]""", "malformed request")]
+    public async Task MalformedRequest_SendsFailedNamingTheProblem(string start, string problem)
+    {
+        var request = start + $$""","ResponseURL":"{{_cloudFormation.Url}}","StackId":"s","RequestId":"r","LogicalResourceId":"L"}""";
+
+        var response = await Invoke(NewFunction(), request);
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains(problem, response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("L", response.GetProperty("LogicalResourceId").GetString());
+    }
+
+    [Fact]
+    public async Task Request_WithoutResponseUrl_ThrowsBecauseNobodyCanBeAnswered()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NewFunction().FunctionHandler(new MemoryStream("""{"RequestType":"Create"}"""u8.ToArray())));
+
+        Assert.Contains("ResponseURL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResponsePut_FailingTwice_IsRetriedUntilDelivered()
+    {
+        _cloudFormation.FailNext(2);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(3, _cloudFormation.Requests.Count);
+    }
+
+    [Fact]
+    public void ResponseBody_WithAHugeReason_IsCutTo4096Bytes()
+    {
+        var body = ResponseSender.Body(new CustomResourceResponse
+        {
+            Status = "FAILED",
+            Reason = string.Concat(Enumerable.Repeat("column 'é' differs; ", 1_000)),
+            PhysicalResourceId = IdOf("transactions"),
+            StackId = "s",
+            RequestId = "r",
+            LogicalResourceId = "l",
+        });
+
+        Assert.InRange(body.Length, 3_500, 4_096);
+        using var parsed = JsonDocument.Parse(body);
+        Assert.EndsWith("(cut to fit 4096 bytes)", parsed.RootElement.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_DeadlineFromEnvironment_AndDefault60Seconds()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(60), ProvisionerSettings.From(_ => null).Deadline);
+        Assert.Equal(TimeSpan.FromSeconds(240), ProvisionerSettings.From(n => n == ProvisionerSettings.DeadlineVariable ? "240" : null).Deadline);
+        Assert.Throws<InvalidOperationException>(() => ProvisionerSettings.From(n => n == ProvisionerSettings.DeadlineVariable ? "soon" : null));
+        Assert.Equal(new Uri("http://127.0.0.1:1/"), ProvisionerSettings.From(n => n == "AWS_ENDPOINT_URL_S3TABLES" ? "http://127.0.0.1:1/" : null).EndpointOverride);
+    }
+}
