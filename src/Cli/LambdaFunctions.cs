@@ -8,5 +8,6 @@ internal static class LambdaFunctions
         {
             ["transform"] = () => new Transform.Function().FunctionHandler,
             ["partition-keys"] = () => new PartitionKeys.Function().FunctionHandler,
+            ["provisioner"] = () => new TableProvisioner.Function().FunctionHandler,
         };
 }

@@ -15,6 +15,7 @@ internal static class Program
             InvokeCommand.Create(stdout, stderr),
             ContractCommand.Create(stdout),
             SeedCommand.Create(stdout, stderr),
+            ProvisionCommand.Create(stdout, stderr),
         };
 
         var parsed = root.Parse(args);
