@@ -4,7 +4,12 @@ using DynamoLake.Core.Contract;
 namespace PartitionKeys;
 
 /// <summary>One level of the S3 prefix: a date part of the time column, or a column's own value.</summary>
-public sealed record PartitionKey(string Name, DatePart Part, Column? Column)
+/// <param name="Name">The key in metadata.partitionKeys (<c>!{partitionKeyFromLambda:Name}</c>).</param>
+/// <param name="FolderName">
+/// The Hive folder and partition-column name: <paramref name="Name"/>, or <c>Name_partition</c> when the
+/// table already has a column of that name (Hive and Athena refuse a partition column that repeats a data column).
+/// </param>
+public sealed record PartitionKey(string Name, DatePart Part, Column? Column, string FolderName)
 {
     internal byte[] Utf8Name { get; } = Encoding.UTF8.GetBytes(Name);
 }

@@ -14,6 +14,7 @@ public sealed record PartitionKeysSettings
     public const string TimeColumnVariable = "PARTITION_TIME_COLUMN";
     public const string DefaultKeys = "region,year,month,day,hour";
     public const string DefaultTimeColumn = "timestamp";
+    public const string PartitionFolderSuffix = "_partition";
 
     public required IReadOnlyList<PartitionKey> Keys { get; init; }
 
@@ -73,13 +74,16 @@ public sealed record PartitionKeysSettings
                 throw new InvalidOperationException($"{KeysVariable} names \"{name}\" twice.");
             }
 
-            keys.Add(new PartitionKey(name, part, column));
+            keys.Add(new PartitionKey(name, part, column, contract.Columns.Find(name) is null ? name : name + PartitionFolderSuffix));
         }
 
         return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn };
     }
 
-    /// <summary>The S3 prefix these keys make, in Firehose's namespace: <c>region=!{partitionKeyFromLambda:region}/…</c>.</summary>
+    /// <summary>
+    /// The S3 prefix these keys make, in Firehose's namespace:
+    /// <c>region_partition=!{partitionKeyFromLambda:region}/year=!{partitionKeyFromLambda:year}/…</c>.
+    /// </summary>
     public string S3Prefix(string root) =>
-        root + string.Concat(Keys.Select(k => $"{k.Name}=!{{partitionKeyFromLambda:{k.Name}}}/"));
+        root + string.Concat(Keys.Select(k => $"{k.FolderName}=!{{partitionKeyFromLambda:{k.Name}}}/"));
 }

@@ -26,8 +26,7 @@ internal static class Harness
 
     public static string EventPath(string name) => Path.Combine(RepoPaths.Root, "events", name + ".json");
 
-    public static IEnumerable<string> EventNames() =>
-        Directory.GetFiles(Path.Combine(RepoPaths.Root, "events"), "*.json").Select(p => Path.GetFileNameWithoutExtension(p)!).Order();
+    public static IEnumerable<string> EventNames() => SampleEvents.FirehoseEventNames();
 
     public static string Data(JsonElement record) =>
         System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(record.GetProperty("data").GetString()!));

@@ -126,7 +126,7 @@ public sealed class PartitionKeysFunctionTests
 
         Assert.Equal(["year", "month", "status"], keys.EnumerateObject().Select(p => p.Name));
         Assert.Equal(("2026", "01", "PENDING"), (keys.GetProperty("year").GetString(), keys.GetProperty("month").GetString(), keys.GetProperty("status").GetString()));
-        Assert.Equal("year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/status=!{partitionKeyFromLambda:status}/", settings.S3Prefix(string.Empty));
+        Assert.Equal("year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/status_partition=!{partitionKeyFromLambda:status}/", settings.S3Prefix(string.Empty));
     }
 
     [Theory]

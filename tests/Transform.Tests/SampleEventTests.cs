@@ -6,7 +6,7 @@ namespace Transform.Tests;
 public sealed class SampleEventTests
 {
     public static TheoryData<string> Events() =>
-        new(Directory.GetFiles(Path.Combine(DynamoLake.Testing.RepoPaths.Root, "events"), "*.json").Select(Path.GetFileNameWithoutExtension).Order()!);
+        new(DynamoLake.Testing.SampleEvents.FirehoseEventNames());
 
     [Theory]
     [MemberData(nameof(Events))]
