@@ -11,6 +11,13 @@ public static class LocalServers
     public const string Moto = "moto";
     public const string Dynalite = "dynalite";
 
+    /// <summary>Not a server but a required tool of the same kind: cfn-lint with the SAM translator.</summary>
+    public const string CfnLint = "cfn-lint";
+
+    private static readonly Lazy<string?> s_cfnLintMissing = new(() => Probe("cfn-lint", "--version")
+        ? null
+        : "cfn-lint is not installed (python3 -m pip install cfn-lint)");
+
     private static readonly Lazy<string?> s_motoMissing = new(() => Probe("python3", "-c", "import moto.server")
         ? null
         : "moto is not installed for python3 (python3 -m pip install 'moto[server]')");
@@ -26,6 +33,7 @@ public static class LocalServers
     public static string? Missing(string server) => server switch
     {
         Moto => s_motoMissing.Value,
+        CfnLint => s_cfnLintMissing.Value,
         Dynalite => File.Exists(DynaliteCli) ? null : $"dynalite is not installed: run npm ci --prefix tests/tools ({DynaliteCli} is missing)",
         _ => throw new ArgumentOutOfRangeException(nameof(server), server, "unknown server"),
     };
