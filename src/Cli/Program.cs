@@ -12,6 +12,8 @@ internal static class Program
     {
         var root = new RootCommand("DynamoLake: DynamoDB change data into an exact, queryable lake. Local workbench.")
         {
+            PipelineCommand.Create(stdout, stderr),
+            QueryCommand.Create(stdout, stderr),
             InvokeCommand.Create(stdout, stderr),
             ContractCommand.Create(stdout),
             SeedCommand.Create(stdout, stderr),

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using Seeder;
+
+namespace Cli.Pipeline;
+
+/// <summary>
+/// The embedded source: the Seeder's workload applied to an in-process table, emitting exactly the change
+/// records Kinesis Data Streams for DynamoDB would carry — INSERT with NewImage, MODIFY with OldImage and
+/// NewImage, REMOVE with OldImage, and TTL expiries as REMOVE by the DynamoDB service principal — with
+/// microsecond ApproximateCreationDateTime (the template's precision). The table's final state is kept
+/// as DynamoDB JSON images for the parity check.
+/// </summary>
+internal sealed class ChangeCapture : IChangeSource
+{
+    private const string Region = "us-east-1";
+    private readonly WorkloadOptions _options;
+    private readonly string _tableName;
+    private readonly DateTimeOffset _expiryClock;
+    private long _clockMicros;
+    private long _events;
+
+    /// <param name="expiryClock">Items whose expires_at is at or before this moment are removed by TTL at the end.</param>
+    public ChangeCapture(WorkloadOptions options, string tableName, DateTimeOffset expiryClock)
+    {
+        _options = options;
+        _tableName = tableName;
+        _expiryClock = expiryClock;
+        _clockMicros = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
+    }
+
+    /// <summary>The table after every change emitted so far: key → item as DynamoDB JSON.</summary>
+    public Dictionary<string, byte[]> Table { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every change of the workload, in the order DynamoDB would record them.</summary>
+    public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken)
+    {
+        var keyName = "transaction_id";
+        foreach (var w in TransactionGenerator.Items(_options))
+        {
+            var image = Json(w.Item);
+            Table[w.Key] = image;
+            yield return new(w.Key, Record("INSERT", keyName, w.Key, newImage: image, oldImage: null, ttl: false));
+        }
+
+        foreach (var w in TransactionGenerator.Items(_options).Where(w => w.Update is not null))
+        {
+            var old = Table[w.Key];
+            var updated = new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal)
+            {
+                ["status"] = new() { S = w.Update!.Status },
+                ["processing_timestamp"] = new() { N = w.Update.ProcessingTimestamp.ToString(CultureInfo.InvariantCulture) },
+            };
+            var image = Json(updated);
+            Table[w.Key] = image;
+            yield return new(w.Key, Record("MODIFY", keyName, w.Key, newImage: image, oldImage: old, ttl: false));
+        }
+
+        foreach (var w in TransactionGenerator.Items(_options).Where(w => w.Delete))
+        {
+            var old = Table[w.Key];
+            Table.Remove(w.Key);
+            yield return new(w.Key, Record("REMOVE", keyName, w.Key, newImage: null, oldImage: old, ttl: false));
+        }
+
+        var expiry = _expiryClock.ToUnixTimeSeconds();
+        foreach (var w in TransactionGenerator.Items(_options).Where(w => !w.Delete && w.ExpiresAt is { } at && at <= expiry))
+        {
+            var old = Table[w.Key];
+            Table.Remove(w.Key);
+            yield return new(w.Key, Record("REMOVE", keyName, w.Key, newImage: null, oldImage: old, ttl: true));
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, byte[]>>(Table);
+
+    private static byte[] Json(Dictionary<string, AttributeValue> item)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            DynamoDbJson.WriteItem(writer, item);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private byte[] Record(string eventName, string keyName, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
+    {
+        _clockMicros += 1_000;
+        var n = ++_events;
+        var buffer = new ArrayBufferWriter<byte>(2048 + (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("awsRegion"u8, Region);
+            writer.WriteString("eventID"u8, string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{n:x12}-4000-8000-000000000000"));
+            writer.WriteString("eventName"u8, eventName);
+            if (ttl)
+            {
+                writer.WriteStartObject("userIdentity"u8);
+                writer.WriteString("type"u8, "Service");
+                writer.WriteString("principalId"u8, "dynamodb.amazonaws.com");
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteNull("userIdentity"u8);
+            }
+
+            writer.WriteString("recordFormat"u8, "application/json");
+            writer.WriteString("tableName"u8, _tableName);
+            writer.WriteStartObject("dynamodb"u8);
+            writer.WriteNumber("ApproximateCreationDateTime"u8, _clockMicros);
+            writer.WriteStartObject("Keys"u8);
+            writer.WriteStartObject(keyName);
+            writer.WriteString("S"u8, key);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            if (newImage is not null)
+            {
+                writer.WritePropertyName("NewImage"u8);
+                writer.WriteRawValue(newImage, skipInputValidation: true);
+            }
+
+            if (oldImage is not null)
+            {
+                writer.WritePropertyName("OldImage"u8);
+                writer.WriteRawValue(oldImage, skipInputValidation: true);
+            }
+
+            writer.WriteNumber("SizeBytes"u8, (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
+            writer.WriteEndObject();
+            writer.WriteString("eventSource"u8, "aws:dynamodb");
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

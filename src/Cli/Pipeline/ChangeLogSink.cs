@@ -1,0 +1,70 @@
+using System.Text.Json;
+using DynamoLake.Core.Contract;
+using Parquet.Serialization;
+
+namespace Cli.Pipeline;
+
+/// <summary>
+/// What the S3 bucket would hold: every PartitionKeys row (one JSON line each) under the template's
+/// prefix with <c>!{partitionKeyFromLambda:…}</c> filled in, converted to Parquet against the Glue columns
+/// as Firehose's format conversion does (one file per partition here).
+/// </summary>
+internal sealed class ChangeLogSink
+{
+    private readonly TableContract _contract;
+    private readonly string _prefixTemplate;
+    private readonly Dictionary<string, List<byte[]>> _partitions = new(StringComparer.Ordinal);
+
+    /// <param name="prefixTemplate">The template's Prefix, e.g. <c>changes/region_partition=!{partitionKeyFromLambda:region}/…</c>.</param>
+    public ChangeLogSink(TableContract contract, string prefixTemplate)
+    {
+        _contract = contract;
+        _prefixTemplate = prefixTemplate;
+    }
+
+    public long Rows { get; private set; }
+
+    public void Add(byte[] jsonLine, IReadOnlyList<KeyValuePair<string, string>> partitionKeys)
+    {
+        var prefix = _prefixTemplate;
+        foreach (var (name, value) in partitionKeys)
+        {
+            prefix = prefix.Replace("!{partitionKeyFromLambda:" + name + "}", value, StringComparison.Ordinal);
+        }
+
+        if (prefix.Contains("!{partitionKeyFromLambda:", StringComparison.Ordinal))
+        {
+            throw new PipelineException($"the prefix '{_prefixTemplate}' names a key PartitionKeys did not return (it returned {string.Join(", ", partitionKeys.Select(k => k.Key))})");
+        }
+
+        if (!_partitions.TryGetValue(prefix, out var rows))
+        {
+            _partitions[prefix] = rows = [];
+        }
+
+        rows.Add(jsonLine);
+        Rows++;
+    }
+
+    public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
+    {
+        var layout = ParquetLayout.ChangeLog(_contract);
+        var files = 0;
+        foreach (var (prefix, rows) in _partitions)
+        {
+            var folder = Path.Combine(paths.ChangeLog, prefix.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(folder);
+            var values = rows.Select(row =>
+            {
+                using var document = JsonDocument.Parse(row);
+                return (IDictionary<string, object?>)layout.Values(document.RootElement);
+            }).ToList();
+            await using var file = File.Create(Path.Combine(folder, $"dynamolake-s3-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.parquet"));
+            await ParquetSerializer.SerializeUntypedAsync(values, layout.Schema, file, cancellationToken: cancellationToken);
+            files++;
+        }
+
+        _partitions.Clear();
+        return files;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace Cli.Pipeline;
+
+/// <summary>
+/// ProcessingFailed records as Firehose writes them to the error bucket: JSON lines under
+/// <c>processing-failed/yyyy/MM/dd/HH/</c> with attemptsMade, arrivalTimestamp, errorCode, errorMessage
+/// (our reason code), attemptEndingTimestamp, rawData (the original record, base64) and lambdaArn.
+/// </summary>
+internal sealed class ErrorOutputSink
+{
+    public const string LambdaArn = "arn:aws:lambda:us-east-1:111122223333:function:dynamolake-transform";
+
+    private readonly Dictionary<string, List<byte[]>> _byHour = new(StringComparer.Ordinal);
+
+    public long Count { get; private set; }
+
+    public void Add(byte[] rawData, long arrivalMs, string reason)
+    {
+        var hour = DateTimeOffset.FromUnixTimeMilliseconds(arrivalMs).UtcDateTime.ToString("yyyy/MM/dd/HH", System.Globalization.CultureInfo.InvariantCulture);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("attemptsMade"u8, 1);
+            writer.WriteNumber("arrivalTimestamp"u8, arrivalMs);
+            writer.WriteString("errorCode"u8, "Lambda.ProcessingFailed");
+            writer.WriteString("errorMessage"u8, reason);
+            writer.WriteNumber("attemptEndingTimestamp"u8, arrivalMs);
+            writer.WriteBase64String("rawData"u8, rawData);
+            writer.WriteString("lambdaArn"u8, LambdaArn);
+            writer.WriteEndObject();
+        }
+
+        if (!_byHour.TryGetValue(hour, out var lines))
+        {
+            _byHour[hour] = lines = [];
+        }
+
+        lines.Add(buffer.ToArray());
+        Count++;
+    }
+
+    public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
+    {
+        var files = 0;
+        foreach (var (hour, lines) in _byHour)
+        {
+            var folder = Path.Combine(paths.ProcessingFailed, hour.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(folder);
+            await using var file = File.Create(Path.Combine(folder, $"dynamolake-iceberg-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}"));
+            foreach (var line in lines)
+            {
+                await file.WriteAsync(line, cancellationToken);
+                file.WriteByte((byte)'\n');
+            }
+
+            files++;
+        }
+
+        _byHour.Clear();
+        return files;
+    }
+}

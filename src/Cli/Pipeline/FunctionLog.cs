@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Cli.Pipeline;
+
+/// <summary>
+/// Takes the functions' log lines (they write to stdout as in Lambda) into a file, and reads from each
+/// "invocation complete" line the reason code of every failed recordId and the counts by reason.
+/// </summary>
+internal sealed class FunctionLog : TextWriter
+{
+    private readonly StreamWriter _file;
+    private readonly StringBuilder _line = new();
+
+    public FunctionLog(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _file = new StreamWriter(path, append: true);
+    }
+
+    public override Encoding Encoding => Encoding.UTF8;
+
+    /// <summary>Reason codes of failed records, by recordId (the log names up to 50 per invocation).</summary>
+    public Dictionary<string, string> ReasonByRecordId { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Failed records by reason and function.</summary>
+    public Dictionary<(string Function, string Reason), long> FailedByReason { get; } = [];
+
+    public override void Write(char value)
+    {
+        if (value == '\n')
+        {
+            Flush(_line.ToString());
+            _line.Clear();
+        }
+        else
+        {
+            _line.Append(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        foreach (var c in value ?? "")
+        {
+            Write(c);
+        }
+    }
+
+    public override void WriteLine(string? value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _file.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Flush(string line)
+    {
+        _file.WriteLine(line);
+        if (!line.Contains("\"invocation complete\"", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        var function = root.TryGetProperty("function", out var f) ? f.GetString() ?? "?" : "?";
+        if (root.TryGetProperty("failedByReason", out var reasons))
+        {
+            foreach (var reason in reasons.EnumerateObject())
+            {
+                var key = (function, reason.Name);
+                FailedByReason[key] = FailedByReason.GetValueOrDefault(key) + reason.Value.GetInt64();
+            }
+        }
+
+        if (root.TryGetProperty("failures", out var failures))
+        {
+            foreach (var failure in failures.EnumerateArray())
+            {
+                ReasonByRecordId[failure.GetProperty("recordId").GetString()!] = failure.GetProperty("reason").GetString()!;
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Cli.Pipeline;
+
+/// <summary>Where each part of the local lake lives under <c>--out</c>.</summary>
+internal sealed record LakePaths(string Root, string Namespace, string Table)
+{
+    /// <summary>The Iceberg-equivalent table: what S3 Tables would hold (Parquet, by timestamp_day).</summary>
+    public string Iceberg => Path.Combine(Root, "iceberg", Namespace, Table, "data");
+
+    /// <summary>The S3 path: the change log under the template's dynamic-partitioning prefix.</summary>
+    public string ChangeLog => Path.Combine(Root, "s3");
+
+    /// <summary>Firehose error output (ProcessingFailed records), as Firehose writes it to the error bucket.</summary>
+    public string Errors => Path.Combine(Root, "errors");
+
+    public string ProcessingFailed => Path.Combine(Errors, "processing-failed");
+
+    /// <summary>The functions' own log lines (ids, counts and reason codes).</summary>
+    public string FunctionLog => Path.Combine(Root, "logs", "functions.log");
+
+    public string IcebergGlob => Path.Combine(Iceberg, "**", "*.parquet");
+
+    public string ChangeLogGlob => Path.Combine(ChangeLog, "**", "*.parquet");
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Cli.Pipeline;
+
+/// <summary>What the local pipeline takes from serverless.template (embedded): buffer size and the S3 prefix.</summary>
+internal sealed class TemplateFacts
+{
+    private TemplateFacts(int bufferSizeMBs, string s3Prefix, string ns)
+    {
+        ProcessorBufferSizeMBs = bufferSizeMBs;
+        S3Prefix = s3Prefix;
+        Namespace = ns;
+    }
+
+    /// <summary>The Lambda processor's BufferSizeInMBs (the parameter's default).</summary>
+    public int ProcessorBufferSizeMBs { get; }
+
+    /// <summary>The S3 delivery stream's Prefix with its <c>!{partitionKeyFromLambda:…}</c> placeholders.</summary>
+    public string S3Prefix { get; }
+
+    /// <summary>The S3 Tables namespace (the parameter's default).</summary>
+    public string Namespace { get; }
+
+    public static TemplateFacts LoadEmbedded()
+    {
+        using var stream = typeof(TemplateFacts).Assembly.GetManifestResourceStream("serverless.template")
+            ?? throw new PipelineException("serverless.template is not embedded in the CLI");
+        var template = JsonNode.Parse(stream)!;
+        var parameters = template["Parameters"]!;
+        var prefix = template["Resources"]!["S3DeliveryStream"]!["Properties"]!["ExtendedS3DestinationConfiguration"]!["Prefix"]!.GetValue<string>();
+        return new TemplateFacts(
+            int.Parse(parameters[nameof(ProcessorBufferSizeMBs)]!["Default"]!.ToString(), CultureInfo.InvariantCulture),
+            prefix,
+            parameters["NamespaceName"]!["Default"]!.GetValue<string>());
+    }
+}

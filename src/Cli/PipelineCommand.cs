@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Amazon.Runtime;
+using Cli.Pipeline;
+using Seeder;
+using Spectre.Console;
+
+namespace Cli;
+
+/// <summary>
+/// <c>pipeline</c>: the whole record path on this machine and the proof that the lake equals the source.
+/// Embedded by default (an in-process change capture); <c>--endpoint</c> uses a real DynamoDB API with
+/// Streams (moto). Prints a summary table and <c>parity: N rows, 0 differences</c>; exit 1 when they differ.
+/// </summary>
+internal static class PipelineCommand
+{
+    public const int DefaultCount = 20_000;
+
+    public static Command Create(Stream stdout, TextWriter stderr)
+    {
+        var defaults = new WorkloadOptions();
+        var count = new Option<int>("--count", "-n") { Description = "Transactions the Seeder's workload inserts (then updates, deletes, expires).", DefaultValueFactory = _ => DefaultCount };
+        var seed = new Option<long>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => defaults.Seed };
+        var updates = new Option<double>("--update-fraction") { DefaultValueFactory = _ => defaults.UpdateFraction, Description = "Share of transactions updated." };
+        var deletes = new Option<double>("--delete-fraction") { DefaultValueFactory = _ => defaults.DeleteFraction, Description = "Share of transactions deleted." };
+        var ttl = new Option<double>("--ttl-fraction") { DefaultValueFactory = _ => defaults.TtlFraction, Description = "Share of transactions with expires_at (expired by TTL in the run)." };
+        var output = new Option<string>("--out") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
+        var duplicates = new Option<double>("--duplicates") { Description = "Share of requests delivered twice (at-least-once), 0-1.", DefaultValueFactory = _ => 0 };
+        var shuffle = new Option<bool>("--shuffle") { Description = "Interleave the shards' requests at random (each shard stays in order, as with Kinesis)." };
+        var shards = new Option<int>("--shards") { Description = "Stream shards (1-64).", DefaultValueFactory = _ => 4 };
+        var endpoint = new Option<string?>("--endpoint") { Description = "DynamoDB endpoint with Streams, e.g. moto at http://127.0.0.1:5000: the Seeder writes there and changes are read from the table's stream." };
+        var region = new Option<string?>("--region") { Description = "Region for --endpoint (default us-east-1)." };
+        var table = new Option<string>("--table") { Description = "Table name for --endpoint (created when missing).", DefaultValueFactory = _ => "transactions" };
+
+        var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
+        {
+            count, seed, updates, deletes, ttl, output, duplicates, shuffle, shards, endpoint, region, table,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var problems = new List<string>();
+            var workload = new WorkloadOptions
+            {
+                Count = parse.GetValue(count),
+                Seed = parse.GetValue(seed),
+                UpdateFraction = parse.GetValue(updates),
+                DeleteFraction = parse.GetValue(deletes),
+                TtlFraction = parse.GetValue(ttl),
+            };
+            problems.AddRange(workload.Problems());
+            var rate = parse.GetValue(duplicates);
+            if (!(rate is >= 0 and <= 1))
+            {
+                problems.Add($"--duplicates must be between 0 and 1, not {rate.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            if (parse.GetValue(shards) is < 1 or > 64)
+            {
+                problems.Add($"--shards must be between 1 and 64, not {parse.GetValue(shards)}.");
+            }
+
+            Uri? endpointUri = null;
+            if (parse.GetValue(endpoint) is { } text && !LocalEndpoint.TryParse(text, out endpointUri))
+            {
+                problems.Add($"--endpoint must be an http(s) URL such as http://127.0.0.1:5000, not '{text}'.");
+            }
+
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    stderr.WriteLine($"error: {problem}");
+                }
+
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var options = new PipelineOptions
+            {
+                Workload = workload,
+                Out = parse.GetValue(output)!,
+                Endpoint = endpointUri,
+                Region = parse.GetValue(region),
+                Table = parse.GetValue(table)!,
+                Duplicates = rate,
+                Shuffle = parse.GetValue(shuffle),
+                Shards = parse.GetValue(shards),
+            };
+            return RunAsync(options, stdout, stderr, cancellationToken);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(PipelineOptions options, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
+        PipelineResult result;
+        try
+        {
+            IChangeSource source = options.Endpoint is null
+                ? new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter)
+                : await StreamsSource.PrepareAsync(options, stderr, cancellationToken);
+            var expected = options.Endpoint is null ? EmbeddedChangeCount(options) : (long?)null;
+            result = await console.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("change records", maxValue: expected ?? 1);
+                    var run = await new PipelineRun().RunAsync(options, source, n => task.Value = Math.Min(n, task.MaxValue), cancellationToken);
+                    task.Value = task.MaxValue;
+                    return run;
+                });
+        }
+        catch (Exception e) when (e is PipelineException or SeedException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.Failed;
+        }
+
+        Summary(console, result);
+        var lines = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Differences)}\n")
+            .Append(CultureInfo.InvariantCulture, $"view parity (S3 change log, {LakeViewName}): {Parity.Summary(result.ViewDifferences)}\n");
+        await stdout.WriteAsync(Encoding.UTF8.GetBytes(lines.ToString()), cancellationToken);
+        await stdout.FlushAsync(cancellationToken);
+        if (!result.Equal)
+        {
+            foreach (var difference in result.Differences.Concat(result.ViewDifferences))
+            {
+                await stderr.WriteLineAsync($"difference: {difference}");
+            }
+
+            return ExitCodes.Failed;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private const string LakeViewName = "transactions_current";
+
+    // The embedded capture's change count, for the progress bar: one INSERT each, plus updates, deletes and expiries.
+    private static long EmbeddedChangeCount(PipelineOptions options)
+    {
+        var expiry = (options.Workload.From + options.Workload.Window + options.Workload.TtlAfter).ToUnixTimeSeconds();
+        return TransactionGenerator.Items(options.Workload).Sum(w =>
+            1L + (w.Update is null ? 0 : 1) + (w.Delete ? 1 : 0) + (!w.Delete && w.ExpiresAt is { } at && at <= expiry ? 1 : 0));
+    }
+
+    private static void Summary(IAnsiConsole console, PipelineResult result)
+    {
+        var table = new Table().Title("local record path").AddColumns("", "Transform → Iceberg", "PartitionKeys → S3");
+        table.AddRow("change records", $"{result.ChangeRecords:N0}", $"{result.ChangeRecords:N0}");
+        table.AddRow("requests (redelivered)", $"{result.Requests:N0} ({result.Redelivered:N0})", $"{result.Requests:N0} ({result.Redelivered:N0})");
+        table.AddRow("records in", $"{result.Transform.In:N0}", $"{result.PartitionKeys.In:N0}");
+        table.AddRow("Ok", $"{result.Transform.Ok:N0}", $"{result.PartitionKeys.Ok:N0}");
+        table.AddRow("Dropped", $"{result.Transform.Dropped:N0}", $"{result.PartitionKeys.Dropped:N0}");
+        table.AddRow("ProcessingFailed", $"{result.Transform.Failed:N0}", $"{result.PartitionKeys.Failed:N0}");
+        foreach (var ((function, reason), n) in result.FailedByReason.OrderBy(r => r.Key.Reason, StringComparer.Ordinal))
+        {
+            table.AddRow($"  {reason}", function == "Transform" ? $"{n:N0}" : "", function == "PartitionKeys" ? $"{n:N0}" : "");
+        }
+
+        table.AddRow("files written", $"{result.IcebergFiles:N0} Parquet, {result.ErrorFiles:N0} error objects", $"{result.ChangeLogFiles:N0} Parquet");
+        table.AddRow("lake rows / source rows", $"{result.LakeRows:N0} / {result.SourceRows:N0}", "");
+        table.AddRow("records/s", string.Create(CultureInfo.InvariantCulture, $"{result.ChangeRecords / Math.Max(result.Elapsed.TotalSeconds, 1e-9):N0} in {result.Elapsed.TotalSeconds:F1} s"), "");
+        console.Write(table);
+    }
+}
