@@ -101,7 +101,7 @@ internal static class PipelineCommand
             IChangeSource source = options.Endpoint is null
                 ? new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter)
                 : await StreamsSource.PrepareAsync(options, stderr, cancellationToken);
-            var expected = options.Endpoint is null ? EmbeddedChangeCount(options) : (long?)null;
+            var expected = options.Endpoint is null ? ChangeCapture.CountChanges(options.Workload) : (long?)null;
             result = await console.Progress()
                 .AutoClear(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -140,14 +140,6 @@ internal static class PipelineCommand
 
     private const string LakeViewName = "transactions_current";
 
-    // The embedded capture's change count, for the progress bar: one INSERT each, plus updates, deletes and expiries.
-    private static long EmbeddedChangeCount(PipelineOptions options)
-    {
-        var expiry = (options.Workload.From + options.Workload.Window + options.Workload.TtlAfter).ToUnixTimeSeconds();
-        return TransactionGenerator.Items(options.Workload).Sum(w =>
-            1L + (w.Update is null ? 0 : 1) + (w.Delete ? 1 : 0) + (!w.Delete && w.ExpiresAt is { } at && at <= expiry ? 1 : 0));
-    }
-
     private static void Summary(IAnsiConsole console, PipelineResult result)
     {
         var table = new Table().Title("local record path").AddColumns("", "Transform → Iceberg", "PartitionKeys → S3");
@@ -165,6 +157,14 @@ internal static class PipelineCommand
         table.AddRow("files written", $"{result.IcebergFiles:N0} Parquet, {result.ErrorFiles:N0} error objects", $"{result.ChangeLogFiles:N0} Parquet");
         table.AddRow("lake rows / source rows", $"{result.LakeRows:N0} / {result.SourceRows:N0}", "");
         table.AddRow("records/s", string.Create(CultureInfo.InvariantCulture, $"{result.ChangeRecords / Math.Max(result.Elapsed.TotalSeconds, 1e-9):N0} in {result.Elapsed.TotalSeconds:F1} s"), "");
+        var previous = TimeSpan.Zero;
+        var phases = string.Join(", ", result.Timings.Select(t =>
+        {
+            var spent = t.Elapsed - previous;
+            previous = t.Elapsed;
+            return string.Create(CultureInfo.InvariantCulture, $"{t.Phase} {spent.TotalSeconds:F1} s");
+        }));
+        table.AddRow("time", phases, "");
         console.Write(table);
     }
 }

@@ -35,11 +35,12 @@ internal sealed class SeedRun
     public static (int Inserts, int Updates, int Deletes, int Ttl) Plan(WorkloadOptions options)
     {
         int updates = 0, deletes = 0, ttl = 0;
-        foreach (var item in TransactionGenerator.Items(options))
+        for (var i = 0; i < options.Count; i++)
         {
-            updates += item.Update is null ? 0 : 1;
-            deletes += item.Delete ? 1 : 0;
-            ttl += item.ExpiresAt is null ? 0 : 1;
+            var plan = TransactionGenerator.Plan(options, i);
+            updates += plan.Update ? 1 : 0;
+            deletes += plan.Delete ? 1 : 0;
+            ttl += plan.Ttl ? 1 : 0;
         }
 
         return (options.Count, updates, deletes, ttl);

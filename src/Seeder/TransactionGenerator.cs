@@ -50,6 +50,14 @@ internal static class TransactionGenerator
         }
     }
 
+    /// <summary>What the workload does to the transaction at <paramref name="index"/>, without making it (cheap).</summary>
+    public static (bool Update, bool Delete, bool Ttl) Plan(WorkloadOptions options, int index)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var random = new SeedRandom(options.Seed, index);
+        return (random.Chance(options.UpdateFraction), random.Chance(options.DeleteFraction), random.Chance(options.TtlFraction));
+    }
+
     /// <summary>The transaction at <paramref name="index"/> and what the workload does to it.</summary>
     public static WorkloadItem Create(WorkloadOptions options, int index)
     {

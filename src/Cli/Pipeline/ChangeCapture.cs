@@ -37,45 +37,68 @@ internal sealed class ChangeCapture : IChangeSource
     /// <summary>Every change of the workload, in the order DynamoDB would record them.</summary>
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken)
     {
-        var keyName = "transaction_id";
+        const string KeyName = "transaction_id";
+        var later = new List<(int Index, string Key, bool Update, bool Delete, long? ExpiresAt)>();
         foreach (var w in TransactionGenerator.Items(_options))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var image = Json(w.Item);
             Table[w.Key] = image;
-            yield return new(w.Key, Record("INSERT", keyName, w.Key, newImage: image, oldImage: null, ttl: false));
+            if (w.Update is not null || w.Delete || w.ExpiresAt is not null)
+            {
+                later.Add((w.Index, w.Key, w.Update is not null, w.Delete, w.ExpiresAt));
+            }
+
+            yield return new(w.Key, Record("INSERT", KeyName, w.Key, newImage: image, oldImage: null, ttl: false));
         }
 
-        foreach (var w in TransactionGenerator.Items(_options).Where(w => w.Update is not null))
+        // Items are pure functions of (seed, index): only the updated ones are made again.
+        foreach (var (index, key, _, _, _) in later.Where(l => l.Update))
         {
-            var old = Table[w.Key];
+            var w = TransactionGenerator.Create(_options, index);
+            var old = Table[key];
             var updated = new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal)
             {
                 ["status"] = new() { S = w.Update!.Status },
                 ["processing_timestamp"] = new() { N = w.Update.ProcessingTimestamp.ToString(CultureInfo.InvariantCulture) },
             };
             var image = Json(updated);
-            Table[w.Key] = image;
-            yield return new(w.Key, Record("MODIFY", keyName, w.Key, newImage: image, oldImage: old, ttl: false));
+            Table[key] = image;
+            yield return new(key, Record("MODIFY", KeyName, key, newImage: image, oldImage: old, ttl: false));
         }
 
-        foreach (var w in TransactionGenerator.Items(_options).Where(w => w.Delete))
+        foreach (var (_, key, _, _, _) in later.Where(l => l.Delete))
         {
-            var old = Table[w.Key];
-            Table.Remove(w.Key);
-            yield return new(w.Key, Record("REMOVE", keyName, w.Key, newImage: null, oldImage: old, ttl: false));
+            var old = Table[key];
+            Table.Remove(key);
+            yield return new(key, Record("REMOVE", KeyName, key, newImage: null, oldImage: old, ttl: false));
         }
 
         var expiry = _expiryClock.ToUnixTimeSeconds();
-        foreach (var w in TransactionGenerator.Items(_options).Where(w => !w.Delete && w.ExpiresAt is { } at && at <= expiry))
+        foreach (var (_, key, _, _, _) in later.Where(l => !l.Delete && l.ExpiresAt is { } at && at <= expiry))
         {
-            var old = Table[w.Key];
-            Table.Remove(w.Key);
-            yield return new(w.Key, Record("REMOVE", keyName, w.Key, newImage: null, oldImage: old, ttl: true));
+            var old = Table[key];
+            Table.Remove(key);
+            yield return new(key, Record("REMOVE", KeyName, key, newImage: null, oldImage: old, ttl: true));
         }
     }
 
     public Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, byte[]>>(Table);
+
+    /// <summary>How many change records the workload makes (for progress), without making them.</summary>
+    public static long CountChanges(WorkloadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        long changes = 0;
+        for (var i = 0; i < options.Count; i++)
+        {
+            var (update, delete, ttl) = TransactionGenerator.Plan(options, i);
+            changes += 1 + (update ? 1 : 0) + (delete ? 1 : 0) + (ttl && !delete ? 1 : 0);
+        }
+
+        return changes;
+    }
 
     private static byte[] Json(Dictionary<string, AttributeValue> item)
     {

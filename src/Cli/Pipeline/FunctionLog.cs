@@ -11,6 +11,7 @@ internal sealed class FunctionLog : TextWriter
 {
     private readonly StreamWriter _file;
     private readonly StringBuilder _line = new();
+    private readonly Lock _gate = new();
 
     public FunctionLog(string path)
     {
@@ -28,6 +29,38 @@ internal sealed class FunctionLog : TextWriter
 
     public override void Write(char value)
     {
+        lock (_gate)
+        {
+            Append(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_gate)
+        {
+            foreach (var c in value ?? "")
+            {
+                Append(c);
+            }
+        }
+    }
+
+    public override void WriteLine(string? value)
+    {
+        lock (_gate)
+        {
+            foreach (var c in value ?? "")
+            {
+                Append(c);
+            }
+
+            Append('\n');
+        }
+    }
+
+    private void Append(char value)
+    {
         if (value == '\n')
         {
             Flush(_line.ToString());
@@ -37,20 +70,6 @@ internal sealed class FunctionLog : TextWriter
         {
             _line.Append(value);
         }
-    }
-
-    public override void Write(string? value)
-    {
-        foreach (var c in value ?? "")
-        {
-            Write(c);
-        }
-    }
-
-    public override void WriteLine(string? value)
-    {
-        Write(value);
-        Write('\n');
     }
 
     protected override void Dispose(bool disposing)

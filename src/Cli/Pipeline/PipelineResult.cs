@@ -31,5 +31,8 @@ internal sealed record PipelineResult
 
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>Elapsed time at the end of each phase.</summary>
+    public required IReadOnlyList<(string Phase, TimeSpan Elapsed)> Timings { get; init; }
+
     public bool Equal => Differences.Count == 0 && ViewDifferences.Count == 0;
 }
