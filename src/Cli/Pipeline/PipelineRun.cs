@@ -51,7 +51,10 @@ internal sealed class PipelineRun
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 requests++;
-                var transformed = ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true);
+                // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
+                var transformCall = Task.Run(() => InvokeAsync(transform, batch.Request), cancellationToken);
+                var partitionCall = Task.Run(() => InvokeAsync(partitionKeys, batch.Request), cancellationToken);
+                var transformed = ResponseCheck.Check("Transform", batch, await transformCall, icebergMetadata: true);
                 foreach (var record in transformed)
                 {
                     Count(transformCounts, record.Result);
@@ -66,7 +69,7 @@ internal sealed class PipelineRun
                     }
                 }
 
-                var partitioned = ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false);
+                var partitioned = ResponseCheck.Check("PartitionKeys", batch, await partitionCall, icebergMetadata: false);
                 foreach (var record in partitioned)
                 {
                     Count(partitionCounts, record.Result);
@@ -85,9 +88,13 @@ internal sealed class PipelineRun
             log.Dispose();
         }
 
-        var icebergFiles = await iceberg.WriteAsync(paths, cancellationToken);
-        var changeLogFiles = await changeLog.WriteAsync(paths, cancellationToken);
+        var timings = new List<(string Phase, TimeSpan Elapsed)> { ("capture, delivery and functions", watch.Elapsed) };
+        var icebergWrite = Task.Run(() => iceberg.WriteAsync(paths, cancellationToken), cancellationToken);
+        var changeLogWrite = Task.Run(() => changeLog.WriteAsync(paths, cancellationToken), cancellationToken);
         var errorFiles = await errors.WriteAsync(paths, cancellationToken);
+        var icebergFiles = await icebergWrite;
+        var changeLogFiles = await changeLogWrite;
+        timings.Add(("Parquet and error files", watch.Elapsed));
 
         var sourceState = await source.FinalStateAsync(cancellationToken);
         List<string> differences, viewDifferences;
@@ -101,6 +108,8 @@ internal sealed class PipelineRun
             using var view = lake.Query($"SELECT * FROM {LakeSchema.CurrentView(_contract)}");
             viewDifferences = Parity.Compare(_contract, sourceState, view);
         }
+
+        timings.Add(("parity", watch.Elapsed));
 
         return new PipelineResult
         {
@@ -118,6 +127,7 @@ internal sealed class PipelineRun
             Differences = differences,
             ViewDifferences = viewDifferences,
             Elapsed = watch.Elapsed,
+            Timings = timings,
         };
     }
 
