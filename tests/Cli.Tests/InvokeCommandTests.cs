@@ -4,6 +4,7 @@ using DynamoLake.Testing;
 namespace Cli.Tests;
 
 /// <summary>The CLI run in-process through its entry point, as a user runs it.</summary>
+[Collection(UsesConsole.Name)]
 public sealed class InvokeCommandTests
 {
     private static Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args) => CliRun.Run(args);

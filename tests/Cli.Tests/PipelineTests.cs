@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cli.Pipeline;
+using DynamoLake.Core.Contract;
+using Seeder;
+
+namespace Cli.Tests;
+
+[Collection(UsesConsole.Name)]
+public sealed partial class PipelineTests : IDisposable
+{
+    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-test-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_lake))
+        {
+            Directory.Delete(_lake, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Pipeline_EmbeddedDefault_LakeEqualsTheSource()
+    {
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "3000", "--seed", "11", "--out", _lake);
+
+        Assert.True(exit == 0, stderr);
+        var parity = ParityLine().Match(stdout);
+        Assert.True(parity.Success, stdout);
+        Assert.Equal(ExpectedRows(new WorkloadOptions { Count = 3000, Seed = 11 }), int.Parse(parity.Groups["rows"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture));
+        Assert.Contains("view parity (S3 change log, transactions_current): 0 differences", stdout, StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_lake, "iceberg"), "*.parquet", SearchOption.AllDirectories));
+        var changeLog = Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories);
+        Assert.NotEmpty(changeLog);
+        Assert.All(changeLog, f => Assert.Matches(@"region_partition=[a-z0-9-]+[/\\]year=\d{4}[/\\]month=\d{2}[/\\]day=\d{2}[/\\]hour_partition=\d{2}[/\\]", f));
+        Assert.Contains("\"invocation complete\"", await File.ReadAllTextAsync(Path.Combine(_lake, "logs", "functions.log")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pipeline_WithRedeliveriesAndShuffledShards_LakeStillEqualsTheSource()
+    {
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "3000", "--seed", "5", "--duplicates", "0.5", "--shuffle", "--shards", "8", "--out", _lake);
+
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Matches(ParityLine(), stdout);
+        Assert.Matches(@"requests \(redelivered\)\s*│\s*\d+ \([1-9]\d*\)", stderr);
+    }
+
+    [Fact]
+    public async Task Parity_LakeThatDiffers_IsReportedColumnByColumn()
+    {
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "3", "--out", _lake);
+        Assert.True(exit == 0, stderr);
+        var contract = TableContract.LoadEmbedded();
+        var source = new ChangeCapture(new WorkloadOptions { Count = 500, Seed = 3 }, "transactions", DateTimeOffset.MaxValue);
+        foreach (var _ in source.Changes(CancellationToken.None))
+        {
+        }
+
+        using var lake = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract);
+        var key = source.Table.Keys.Order(StringComparer.Ordinal).First();
+
+        using (var changed = lake.Query($"SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN amount + 0.01 ELSE amount END AS amount) FROM transactions"))
+        {
+            Assert.Equal([$"{key}.amount: source {Amount(source, key)}, lake {Amount(source, key) + 0.01m}"], Parity.Compare(contract, source.Table, changed));
+        }
+
+        using var missing = lake.Query($"SELECT * FROM transactions WHERE transaction_id <> '{key}'");
+        Assert.Equal([$"{key}: in the source but not in the lake"], Parity.Compare(contract, source.Table, missing));
+    }
+
+    [Fact]
+    public async Task NamedQueries_GiveTheAggregatesOfTheSourceTable()
+    {
+        var options = new WorkloadOptions { Count = 2000, Seed = 8 };
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "2000", "--seed", "8", "--out", _lake);
+        Assert.True(exit == 0, stderr);
+
+        var (queryExit, csv, queryError) = await CliRun.Run("query", "--name", "hourly-pattern", "--lake", _lake, "--csv");
+
+        Assert.True(queryExit == 0, queryError);
+        var lines = csv.Trim().Split('\n');
+        Assert.Equal("hour,transactions,total_amount,average_amount,high_risk,declined", lines[0]);
+        var expected = FinalItems(options)
+            .GroupBy(i => int.Parse(i["hour"].N, CultureInfo.InvariantCulture))
+            .OrderBy(g => g.Key)
+            .Select(g => $"{g.Key},{g.Count()},{g.Sum(i => decimal.Parse(i["amount"].N, CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture)}");
+        Assert.Equal(expected, lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2)) + "," + decimal.Parse(l.Split(',')[2], CultureInfo.InvariantCulture).ToString("0.00", CultureInfo.InvariantCulture)));
+
+        var (riskExit, table, _) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", _lake);
+        Assert.Equal(0, riskExit);
+        Assert.Contains("merchant_category", table, StringComparison.Ordinal);
+        Assert.Contains("us-east-1", table, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--duplicates", "2", "--duplicates must be between 0 and 1")]
+    [InlineData("--shards", "0", "--shards must be between 1 and 64")]
+    [InlineData("--count", "0", "count must be between 1")]
+    [InlineData("--endpoint", "nope", "--endpoint must be an http(s) URL")]
+    public async Task Pipeline_BadFlag_ExitsTwoNamingIt(string flag, string value, string problem)
+    {
+        var (exit, _, stderr) = await CliRun.Run("pipeline", flag, value, "--out", _lake);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(problem, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_WithoutALake_ExitsOneSayingToRunThePipeline()
+    {
+        var (exit, _, stderr) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", _lake);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("run the pipeline first", stderr, StringComparison.Ordinal);
+    }
+
+    private static decimal Amount(ChangeCapture source, string key)
+    {
+        using var item = System.Text.Json.JsonDocument.Parse(source.Table[key]);
+        return decimal.Parse(item.RootElement.GetProperty("amount").GetProperty("N").GetString()!, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The table after the workload and TTL expiries, made from the generator alone (not from the pipeline).</summary>
+    private static List<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>> FinalItems(WorkloadOptions options) =>
+        TransactionGenerator.Items(options)
+            .Where(w => !w.Delete && w.ExpiresAt is null)
+            .Select(w => w.Update is null ? w.Item : new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>(w.Item) { ["status"] = new() { S = w.Update.Status } })
+            .ToList();
+
+    private static int ExpectedRows(WorkloadOptions options) => FinalItems(options).Count;
+
+    [GeneratedRegex(@"^parity: (?<rows>[\d,]+) rows, 0 differences$", RegexOptions.Multiline)]
+    private static partial Regex ParityLine();
+}
