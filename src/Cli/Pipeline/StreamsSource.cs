@@ -1,12 +1,104 @@
+using System.Buffers;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Aws;
+using DynamoLake.Core.Contract;
+using Seeder;
+
 namespace Cli.Pipeline;
 
-/// <summary>Placeholder until the Streams reader lands.</summary>
-internal sealed class StreamsSource : IChangeSource
+/// <summary>
+/// The source against a real DynamoDB API (moto locally): the Seeder writes its workload to the table,
+/// then the change records are read from the table's stream (DynamoDB Streams, NEW_AND_OLD_IMAGES) and the
+/// final state is a Scan. The records go to the functions as DynamoDB Streams records, the shape EventBridge
+/// Pipes delivers.
+/// </summary>
+internal sealed class StreamsSource : IChangeSource, IDisposable
 {
-    public static Task<IChangeSource> PrepareAsync(PipelineOptions options, TextWriter log, CancellationToken cancellationToken) =>
-        throw new PipelineException("--endpoint is not available yet");
+    private readonly IAmazonDynamoDB _client;
+    private readonly string _table;
+    private readonly List<CapturedChange> _changes;
+    private readonly string _keyName;
 
-    public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken) => [];
+    private StreamsSource(IAmazonDynamoDB client, string table, List<CapturedChange> changes, string keyName)
+    {
+        _keyName = keyName;
+        _client = client;
+        _table = table;
+        _changes = changes;
+    }
 
-    public Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    public static async Task<IChangeSource> PrepareAsync(PipelineOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var endpoint = options.Endpoint!;
+        var region = options.Region ?? DynamoDbClients.LocalRegion;
+        var contract = TableContract.LoadEmbedded();
+        var client = DynamoDbClients.Create(endpoint, region);
+        foreach (var note in await TableSetup.CreateIfMissingAsync(client, options.Table, contract, cancellationToken))
+        {
+            await log.WriteLineAsync(note);
+        }
+
+        var description = await client.DescribeTableAsync(options.Table, cancellationToken);
+        var streamArn = description.Table.LatestStreamArn
+            ?? throw new PipelineException($"table '{options.Table}' at {endpoint} has no stream; enable NEW_AND_OLD_IMAGES (or let the pipeline create the table)");
+
+        var summary = await new SeedRun(client, contract, new Seeder.RetryPolicy()).RunAsync(options.Table, options.Workload, SeedRequest.DefaultParallelism, progress: null, cancellationToken);
+        if (!summary.Complete)
+        {
+            throw new PipelineException("the seed did not complete: " + summary.Shortfall());
+        }
+
+        await log.WriteLineAsync($"seeded '{options.Table}': {summary.Written:N0} written, {summary.Updated:N0} updated, {summary.Deleted:N0} deleted");
+
+        var credentials = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } key
+            ? new AwsCredentials(key, Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") ?? "", Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN"))
+            : new AwsCredentials("local", "local");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var streams = new DynamoDbStreamsClient(http, endpoint, region, credentials);
+        var keyName = contract.UniqueKey[0].Source;
+        var changes = new List<CapturedChange>();
+        foreach (var shard in await streams.ShardsAsync(streamArn, cancellationToken))
+        {
+            await foreach (var record in streams.RecordsAsync(streamArn, shard, cancellationToken))
+            {
+                var itemKey = record.GetProperty("dynamodb").GetProperty("Keys").GetProperty(keyName);
+                var text = itemKey.TryGetProperty("S", out var s) ? s.GetString()! : itemKey.GetProperty("N").GetString()!;
+                changes.Add(new CapturedChange(text, System.Text.Encoding.UTF8.GetBytes(record.GetRawText())));
+            }
+        }
+
+        await log.WriteLineAsync($"read {changes.Count:N0} change records from {streamArn}");
+        return new StreamsSource(client, options.Table, changes, keyName);
+    }
+
+    public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken) => _changes;
+
+    public async Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken)
+    {
+        var items = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await _client.ScanAsync(new ScanRequest { TableName = _table, ExclusiveStartKey = start, ConsistentRead = true }, cancellationToken);
+            foreach (var item in page.Items ?? [])
+            {
+                var buffer = new ArrayBufferWriter<byte>(1024);
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    DynamoDbJson.WriteItem(writer, item);
+                }
+
+                items[item[_keyName].S ?? item[_keyName].N] = buffer.WrittenSpan.ToArray();
+            }
+
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return items;
+    }
+
+    public void Dispose() => _client.Dispose();
 }
