@@ -14,6 +14,8 @@ internal static class Program
         {
             PipelineCommand.Create(stdout, stderr),
             QueryCommand.Create(stdout, stderr),
+            RedriveCommand.Create(stdout, stderr),
+            BackfillCommand.Create(stdout, stderr),
             InvokeCommand.Create(stdout, stderr),
             ContractCommand.Create(stdout),
             SeedCommand.Create(stdout, stderr),

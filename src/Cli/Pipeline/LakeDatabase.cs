@@ -44,6 +44,27 @@ internal sealed class LakeDatabase : IDisposable
         return database;
     }
 
+    /// <summary>
+    /// The Iceberg table's rows as the Transform writes them (JSON, timestamps in epoch µs), so that redrive
+    /// and backfill can apply changes on top of the lake as it is.
+    /// </summary>
+    public static IEnumerable<byte[]> IcebergRows(LakePaths paths, TableContract contract)
+    {
+        if (!Directory.Exists(paths.Iceberg) || !Directory.EnumerateFiles(paths.Iceberg, "*.parquet", SearchOption.AllDirectories).Any())
+        {
+            yield break;
+        }
+
+        using var database = Open(paths, contract);
+        var timestamps = contract.Columns.Columns.Where(c => c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz).ToList();
+        var replace = timestamps.Count == 0 ? "" : " REPLACE (" + string.Join(", ", timestamps.Select(c => $"epoch_us(\"{c.Name}\") AS \"{c.Name}\"")) + ")";
+        using var reader = database.Query($"SELECT to_json(t) FROM (SELECT *{replace} FROM {contract.Table}) AS t");
+        while (reader.Read())
+        {
+            yield return System.Text.Encoding.UTF8.GetBytes(reader.GetString(0));
+        }
+    }
+
     public void Execute(string sql)
     {
         using var command = _connection.CreateCommand();

@@ -4,9 +4,9 @@ using DynamoLake.Core.Contract;
 namespace Cli.Pipeline;
 
 /// <summary>
-/// The record path on one machine: source → Firehose-like delivery → the real Transform and PartitionKeys
-/// handlers through their Lambda entry points → checked responses → the Iceberg-equivalent table, the S3
-/// change log and the error output → parity of the lake with the source.
+/// The record path on one machine: source → Firehose-like delivery → the real handlers → the lake
+/// (<see cref="LakeLoader"/>) → parity of the lake with the source, both the Iceberg table and the
+/// current-state view over the S3 change log.
 /// </summary>
 internal sealed class PipelineRun
 {
@@ -19,11 +19,6 @@ internal sealed class PipelineRun
         var paths = new LakePaths(Path.GetFullPath(options.Out), _template.Namespace, _contract.Table);
         Reset(paths);
 
-        var iceberg = new IcebergTableSink(_contract);
-        var changeLog = new ChangeLogSink(_contract, _template.S3Prefix);
-        var errors = new ErrorOutputSink();
-        var transformCounts = new FunctionCounts();
-        var partitionCounts = new FunctionCounts();
         var delivery = new FirehoseDelivery(
             _template.ProcessorBufferSizeMBs * 1024 * 1024,
             options.Shards,
@@ -32,68 +27,10 @@ internal sealed class PipelineRun
             (int)options.Workload.Seed,
             (options.Workload.From + options.Workload.Window).ToUnixTimeMilliseconds());
 
-        long changes = 0, requests = 0;
-        var log = new FunctionLog(paths.FunctionLog);
-        var originalOut = Console.Out;
-        Console.SetOut(log);
-        try
-        {
-            // The functions as Lambda builds them: public constructors, settings from the environment.
-            Func<Stream, Task<Stream>> transform = new Transform.Function().FunctionHandler;
-            Func<Stream, Task<Stream>> partitionKeys = new PartitionKeys.Function().FunctionHandler;
-            var counted = source.Changes(cancellationToken).Select(change =>
-            {
-                changes++;
-                return change;
-            });
-
-            foreach (var batch in delivery.Batches(counted))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                requests++;
-                // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
-                var transformCall = Task.Run(() => InvokeAsync(transform, batch.Request), cancellationToken);
-                var partitionCall = Task.Run(() => InvokeAsync(partitionKeys, batch.Request), cancellationToken);
-                var transformed = ResponseCheck.Check("Transform", batch, await transformCall, icebergMetadata: true);
-                foreach (var record in transformed)
-                {
-                    Count(transformCounts, record.Result);
-                    switch (record.Result)
-                    {
-                        case "Ok":
-                            iceberg.Apply(record.Operation!, record.Data);
-                            break;
-                        case "ProcessingFailed":
-                            errors.Add(batch.Data[record.Index], batch.ArrivalMs, log.ReasonByRecordId.GetValueOrDefault(batch.RecordIds[record.Index], "unknown"));
-                            break;
-                    }
-                }
-
-                var partitioned = ResponseCheck.Check("PartitionKeys", batch, await partitionCall, icebergMetadata: false);
-                foreach (var record in partitioned)
-                {
-                    Count(partitionCounts, record.Result);
-                    if (record.Result == "Ok")
-                    {
-                        changeLog.Add(record.Data, record.PartitionKeys!);
-                    }
-                }
-
-                progress?.Invoke(changes);
-            }
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            log.Dispose();
-        }
-
+        using var loader = new LakeLoader(_contract, _template, paths);
+        await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken);
         var timings = new List<(string Phase, TimeSpan Elapsed)> { ("capture, delivery and functions", watch.Elapsed) };
-        var icebergWrite = Task.Run(() => iceberg.WriteAsync(paths, cancellationToken), cancellationToken);
-        var changeLogWrite = Task.Run(() => changeLog.WriteAsync(paths, cancellationToken), cancellationToken);
-        var errorFiles = await errors.WriteAsync(paths, cancellationToken);
-        var icebergFiles = await icebergWrite;
-        var changeLogFiles = await changeLogWrite;
+        var files = await loader.WriteAsync(cancellationToken);
         timings.Add(("Parquet and error files", watch.Elapsed));
 
         var sourceState = await source.FinalStateAsync(cancellationToken);
@@ -110,55 +47,24 @@ internal sealed class PipelineRun
         }
 
         timings.Add(("parity", watch.Elapsed));
-
         return new PipelineResult
         {
-            ChangeRecords = changes,
-            Requests = requests,
+            ChangeRecords = loader.Changes,
+            Requests = loader.Requests,
             Redelivered = delivery.Redelivered,
-            Transform = transformCounts,
-            PartitionKeys = partitionCounts,
-            FailedByReason = log.FailedByReason,
-            IcebergFiles = icebergFiles,
-            ChangeLogFiles = changeLogFiles,
-            ErrorFiles = errorFiles,
-            LakeRows = iceberg.Count,
+            Transform = loader.Transform,
+            PartitionKeys = loader.PartitionKeys,
+            FailedByReason = loader.FailedByReason,
+            IcebergFiles = files.Iceberg,
+            ChangeLogFiles = files.ChangeLog,
+            ErrorFiles = files.Errors,
+            LakeRows = loader.Iceberg.Count,
             SourceRows = sourceState.Count,
             Differences = differences,
             ViewDifferences = viewDifferences,
             Elapsed = watch.Elapsed,
             Timings = timings,
         };
-    }
-
-    private static async Task<byte[]> InvokeAsync(Func<Stream, Task<Stream>> handler, byte[] request)
-    {
-        await using var response = await handler(new MemoryStream(request, writable: false));
-        if (response is MemoryStream memory && memory.TryGetBuffer(out var segment))
-        {
-            return segment.AsSpan((int)memory.Position).ToArray();
-        }
-
-        using var copy = new MemoryStream();
-        await response.CopyToAsync(copy);
-        return copy.ToArray();
-    }
-
-    private static void Count(FunctionCounts counts, string result)
-    {
-        counts.In++;
-        switch (result)
-        {
-            case "Ok":
-                counts.Ok++;
-                break;
-            case "Dropped":
-                counts.Dropped++;
-                break;
-            default:
-                counts.Failed++;
-                break;
-        }
     }
 
     // A run rebuilds the lake it writes: the parts it owns are cleared first, nothing else under --out.

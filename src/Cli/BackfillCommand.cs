@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Cli.Pipeline;
+using DynamoLake.Core.Contract;
+
+namespace Cli;
+
+/// <summary>
+/// <c>backfill PATH</c>: reads a DynamoDB export (DynamoDB JSON lines, <c>{"Item":{…}}</c>, optionally .gz)
+/// and feeds every item through the same contract and functions as an INSERT, so existing data joins the lake.
+/// </summary>
+internal static class BackfillCommand
+{
+    public static Command Create(Stream stdout, TextWriter stderr)
+    {
+        var path = new Argument<string>("path") { Description = "An export file or folder (e.g. the export's data/ folder with *.json.gz)." };
+        var lake = new Option<string>("--lake") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
+        var command = new Command("backfill", "Load a DynamoDB export into the lake through the same contract.") { path, lake };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var contract = TableContract.LoadEmbedded();
+            var template = TemplateFacts.LoadEmbedded();
+            var paths = new LakePaths(Path.GetFullPath(parse.GetValue(lake)!), template.Namespace, contract.Table);
+            try
+            {
+                using var loader = new LakeLoader(contract, template, paths);
+                loader.Iceberg.Load(LakeDatabase.IcebergRows(paths, contract));
+                var before = loader.Iceberg.Count;
+                var now = DateTimeOffset.UtcNow;
+                var changes = ExportReader.Changes(parse.GetValue(path)!, contract.UniqueKey[0].Source, contract.Table, now.ToUnixTimeMilliseconds() * 1000);
+                var delivery = new FirehoseDelivery(template.ProcessorBufferSizeMBs * 1024 * 1024, shards: 4, duplicates: 0, shuffleSeed: null, seed: 1, now.ToUnixTimeMilliseconds());
+                await loader.DeliverAsync(changes, delivery, null, cancellationToken);
+                var files = await loader.WriteAsync(cancellationToken);
+                var line = string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"backfill: {loader.Changes:N0} items: {loader.Transform.Ok:N0} Ok, {loader.Transform.Failed:N0} failed; lake rows {before:N0} → {loader.Iceberg.Count:N0}; {files.Iceberg + files.ChangeLog:N0} Parquet files, {files.Errors:N0} error objects written\n");
+                await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken);
+                await stdout.FlushAsync(cancellationToken);
+                return loader.Transform.Failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+            catch (Exception e) when (e is PipelineException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Cli.Pipeline;
+
+/// <summary>
+/// A DynamoDB export to S3 (DynamoDB JSON: one <c>{"Item":{…}}</c> per line, files optionally .gz) as INSERT
+/// change records, so that existing data joins the lake through the same contract and functions.
+/// </summary>
+internal static class ExportReader
+{
+    public static IEnumerable<CapturedChange> Changes(string path, string keyName, string tableName, long eventMicros)
+    {
+        var files = File.Exists(path)
+            ? [path]
+            : Directory.Exists(path)
+                ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".json.gz", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()
+                : throw new PipelineException($"'{path}' is neither a file nor a folder of a DynamoDB export");
+        if (files.Count == 0)
+        {
+            throw new PipelineException($"'{path}' holds no .json or .json.gz export files");
+        }
+
+        long n = 0;
+        foreach (var file in files)
+        {
+            using var stream = File.OpenRead(file);
+            using var content = file.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(stream, CompressionMode.Decompress) : (Stream)stream;
+            using var reader = new StreamReader(content);
+            var number = 0;
+            while (reader.ReadLine() is { } line)
+            {
+                number++;
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                JsonDocument document;
+                try
+                {
+                    document = JsonDocument.Parse(line);
+                }
+                catch (JsonException e)
+                {
+                    throw new PipelineException($"{file}:{number}: not JSON ({e.Message})");
+                }
+
+                using (document)
+                {
+                    if (!document.RootElement.TryGetProperty("Item", out var item) || item.ValueKind != JsonValueKind.Object
+                        || !item.TryGetProperty(keyName, out var key) || !(key.TryGetProperty("S", out var k) || key.TryGetProperty("N", out k)))
+                    {
+                        throw new PipelineException($"{file}:{number}: expected {{\"Item\":{{…}}}} with the key attribute '{keyName}'");
+                    }
+
+                    n++;
+                    yield return new CapturedChange(k.GetString()!, Record(item, keyName, key, tableName, eventMicros + n, n));
+                }
+            }
+        }
+    }
+
+    private static byte[] Record(JsonElement item, string keyName, JsonElement key, string tableName, long micros, long n)
+    {
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("awsRegion"u8, "us-east-1");
+            writer.WriteString("eventID"u8, $"backfill-{n:D12}");
+            writer.WriteString("eventName"u8, "INSERT");
+            writer.WriteNull("userIdentity"u8);
+            writer.WriteString("recordFormat"u8, "application/json");
+            writer.WriteString("tableName"u8, tableName);
+            writer.WriteStartObject("dynamodb"u8);
+            writer.WriteNumber("ApproximateCreationDateTime"u8, micros);
+            writer.WriteStartObject("Keys"u8);
+            writer.WritePropertyName(keyName);
+            key.WriteTo(writer);
+            writer.WriteEndObject();
+            writer.WritePropertyName("NewImage"u8);
+            item.WriteTo(writer);
+            writer.WriteEndObject();
+            writer.WriteString("eventSource"u8, "aws:dynamodb");
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,139 @@
+using DynamoLake.Core.Contract;
+
+namespace Cli.Pipeline;
+
+/// <summary>
+/// The record path into the lake, shared by pipeline, redrive and backfill: Firehose-like requests go to
+/// the real Transform and PartitionKeys handlers through their Lambda entry points, each response is
+/// checked against the Firehose contract, and the results land in the Iceberg-equivalent table, the S3
+/// change log and the error output.
+/// </summary>
+internal sealed class LakeLoader : IDisposable
+{
+    private readonly FunctionLog _log;
+
+    public LakeLoader(TableContract contract, TemplateFacts template, LakePaths paths)
+    {
+        Paths = paths;
+        Iceberg = new IcebergTableSink(contract);
+        ChangeLog = new ChangeLogSink(contract, template.S3Prefix);
+        Errors = new ErrorOutputSink();
+        _log = new FunctionLog(paths.FunctionLog);
+    }
+
+    public LakePaths Paths { get; }
+
+    public IcebergTableSink Iceberg { get; }
+
+    public ChangeLogSink ChangeLog { get; }
+
+    public ErrorOutputSink Errors { get; }
+
+    public FunctionCounts Transform { get; } = new();
+
+    public FunctionCounts PartitionKeys { get; } = new();
+
+    public long Changes { get; private set; }
+
+    public long Requests { get; private set; }
+
+    public IReadOnlyDictionary<(string Function, string Reason), long> FailedByReason => _log.FailedByReason;
+
+    /// <summary>Sends every change through both functions into the sinks.</summary>
+    public async Task DeliverAsync(IEnumerable<CapturedChange> changes, FirehoseDelivery delivery, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        var originalOut = Console.Out;
+        Console.SetOut(_log);
+        try
+        {
+            // The functions as Lambda builds them: public constructors, settings from the environment, and
+            // Console.Out (here the function log) as their log.
+            Func<Stream, Task<Stream>> transform = new Transform.Function().FunctionHandler;
+            Func<Stream, Task<Stream>> partitionKeys = new PartitionKeys.Function().FunctionHandler;
+            var counted = changes.Select(change =>
+            {
+                Changes++;
+                return change;
+            });
+
+            foreach (var batch in delivery.Batches(counted))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Requests++;
+
+                // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
+                var transformCall = Task.Run(() => InvokeAsync(transform, batch.Request), cancellationToken);
+                var partitionCall = Task.Run(() => InvokeAsync(partitionKeys, batch.Request), cancellationToken);
+                foreach (var record in ResponseCheck.Check("Transform", batch, await transformCall, icebergMetadata: true))
+                {
+                    Count(Transform, record.Result);
+                    switch (record.Result)
+                    {
+                        case "Ok":
+                            Iceberg.Apply(record.Operation!, record.Data);
+                            break;
+                        case "ProcessingFailed":
+                            Errors.Add(batch.Data[record.Index], batch.ArrivalMs, _log.ReasonByRecordId.GetValueOrDefault(batch.RecordIds[record.Index], "unknown"));
+                            break;
+                    }
+                }
+
+                foreach (var record in ResponseCheck.Check("PartitionKeys", batch, await partitionCall, icebergMetadata: false))
+                {
+                    Count(PartitionKeys, record.Result);
+                    if (record.Result == "Ok")
+                    {
+                        ChangeLog.Add(record.Data, record.PartitionKeys!);
+                    }
+                }
+
+                progress?.Invoke(Changes);
+            }
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+        }
+    }
+
+    /// <summary>Writes the sinks: the Iceberg table anew, change-log and error files added. Returns the file counts.</summary>
+    public async Task<(int Iceberg, int ChangeLog, int Errors)> WriteAsync(CancellationToken cancellationToken)
+    {
+        var icebergWrite = Task.Run(() => Iceberg.WriteAsync(Paths, cancellationToken), cancellationToken);
+        var changeLogWrite = Task.Run(() => ChangeLog.WriteAsync(Paths, cancellationToken), cancellationToken);
+        var errorFiles = await Errors.WriteAsync(Paths, cancellationToken);
+        return (await icebergWrite, await changeLogWrite, errorFiles);
+    }
+
+    public void Dispose() => _log.Dispose();
+
+    private static async Task<byte[]> InvokeAsync(Func<Stream, Task<Stream>> handler, byte[] request)
+    {
+        await using var response = await handler(new MemoryStream(request, writable: false));
+        if (response is MemoryStream memory && memory.TryGetBuffer(out var segment))
+        {
+            return segment.AsSpan((int)memory.Position).ToArray();
+        }
+
+        using var copy = new MemoryStream();
+        await response.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static void Count(FunctionCounts counts, string result)
+    {
+        counts.In++;
+        switch (result)
+        {
+            case "Ok":
+                counts.Ok++;
+                break;
+            case "Dropped":
+                counts.Dropped++;
+                break;
+            default:
+                counts.Failed++;
+                break;
+        }
+    }
+}
