@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DynamoLake.Core.Contract;
-using Parquet.Serialization;
 
 namespace Cli.Pipeline;
 
@@ -54,13 +53,8 @@ internal sealed class ChangeLogSink
         {
             var folder = Path.Combine(paths.ChangeLog, prefix.Replace('/', Path.DirectorySeparatorChar));
             Directory.CreateDirectory(folder);
-            var values = rows.Select(row =>
-            {
-                using var document = JsonDocument.Parse(row);
-                return (IDictionary<string, object?>)layout.Values(document.RootElement);
-            }).ToList();
             await using var file = File.Create(Path.Combine(folder, $"dynamolake-s3-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.parquet"));
-            await ParquetSerializer.SerializeUntypedAsync(values, layout.Schema, file, cancellationToken: cancellationToken);
+            await layout.WriteAsync(rows, file, cancellationToken);
             files++;
         }
 

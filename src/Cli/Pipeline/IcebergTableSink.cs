@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DynamoLake.Core.Contract;
-using Parquet.Serialization;
 
 namespace Cli.Pipeline;
 
@@ -58,13 +57,8 @@ internal sealed class IcebergTableSink
         {
             var folder = partition.Key.Length == 0 ? paths.Iceberg : Path.Combine(paths.Iceberg, partition.Key);
             Directory.CreateDirectory(folder);
-            var values = partition.Select(row =>
-            {
-                using var document = JsonDocument.Parse(row);
-                return (IDictionary<string, object?>)layout.Values(document.RootElement);
-            }).ToList();
             await using var file = File.Create(Path.Combine(folder, $"00000-{files:D5}-{Guid.NewGuid():N}.parquet"));
-            await ParquetSerializer.SerializeUntypedAsync(values, layout.Schema, file, cancellationToken: cancellationToken);
+            await layout.WriteAsync(partition.ToList(), file, cancellationToken);
             files++;
         }
 
@@ -98,9 +92,22 @@ internal sealed class IcebergTableSink
             return "";
         }
 
-        using var document = JsonDocument.Parse(row);
-        return document.RootElement.TryGetProperty(spec.Source.Name, out var value) && value.ValueKind == JsonValueKind.Number
-            ? $"{spec.Name}={DateTime.UnixEpoch.AddTicks(value.GetInt64() * 10):yyyy-MM-dd}"
-            : $"{spec.Name}=null";
+        var reader = new Utf8JsonReader(row);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(spec.Source.Name);
+            reader.Read();
+            if (match)
+            {
+                return reader.TokenType == JsonTokenType.Number
+                    ? $"{spec.Name}={DateTime.UnixEpoch.AddTicks(reader.GetInt64() * 10):yyyy-MM-dd}"
+                    : $"{spec.Name}=null";
+            }
+
+            reader.Skip();
+        }
+
+        return $"{spec.Name}=null";
     }
 }

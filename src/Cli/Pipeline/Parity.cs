@@ -15,10 +15,27 @@ internal static class Parity
 {
     private const string Null = "∅";
 
-    /// <summary>Differences between the source's items and the rows a lake query returns; empty when equal.</summary>
-    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, byte[]> source, DbDataReader lake, int limit = 20)
+    /// <summary>The source's items in canonical form (each column as text), made once for every comparison.</summary>
+    public static Dictionary<string, string[]> Canonical(TableContract contract, IReadOnlyDictionary<string, byte[]> source)
     {
-        var columns = contract.Columns.Columns.Where(c => c.Derived == DerivedField.None).ToList();
+        var columns = Compared(contract);
+        var canonical = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>(Environment.ProcessorCount, source.Count, StringComparer.Ordinal);
+        Parallel.ForEach(source, pair =>
+        {
+            using var document = JsonDocument.Parse(pair.Value);
+            canonical[pair.Key] = columns.Select(c => Source(document.RootElement, c)).ToArray();
+        });
+        return new Dictionary<string, string[]>(canonical, StringComparer.Ordinal);
+    }
+
+    /// <summary>Differences between the source's items and the rows a lake query returns; empty when equal.</summary>
+    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, byte[]> source, DbDataReader lake, int limit = 20) =>
+        Compare(contract, Canonical(contract, source), lake, limit);
+
+    /// <summary>Differences between the source (in canonical form) and the rows a lake query returns; empty when equal.</summary>
+    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, string[]> source, DbDataReader lake, int limit = 20)
+    {
+        var columns = Compared(contract);
         var keyColumn = contract.UniqueKey[0];
         var differences = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -50,10 +67,10 @@ internal static class Parity
                 continue;
             }
 
-            using var document = JsonDocument.Parse(item);
-            foreach (var column in columns)
+            for (var c = 0; c < columns.Count; c++)
             {
-                var want = Source(document.RootElement, column);
+                var column = columns[c];
+                var want = item[c];
                 var got = Canonical(lake.GetValue(ordinals[column.Name]), column.Type);
                 if (want != got)
                 {
@@ -85,6 +102,8 @@ internal static class Parity
 
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>
     public static string Summary(List<string> differences) => differences.Count == 0 ? "0 differences" : $"{(differences[^1] == "…" ? "more than " + (differences.Count - 1) : differences.Count.ToString(CultureInfo.InvariantCulture))} differences";
+
+    private static List<Column> Compared(TableContract contract) => contract.Columns.Columns.Where(c => c.Derived == DerivedField.None).ToList();
 
     private static string Source(JsonElement item, Column column)
     {

@@ -11,7 +11,7 @@ namespace Cli.Pipeline;
 /// writes it against the Glue columns (timestamps as bigint epoch µs, ADR 0003). Converts a row (the
 /// functions' JSON) into the values Parquet.Net writes.
 /// </summary>
-internal sealed class ParquetLayout
+internal sealed partial class ParquetLayout
 {
     private readonly TableContract _contract;
     private readonly bool _timestampsAsBigint;
@@ -28,39 +28,6 @@ internal sealed class ParquetLayout
     public static ParquetLayout Iceberg(TableContract contract) => new(contract, timestampsAsBigint: false);
 
     public static ParquetLayout ChangeLog(TableContract contract) => new(contract, timestampsAsBigint: true);
-
-    /// <summary>A row's values by column name, typed for <see cref="Schema"/>.</summary>
-    public Dictionary<string, object?> Values(JsonElement row) => Values(row, _contract.Columns);
-
-    private Dictionary<string, object?> Values(JsonElement row, FieldSet fields)
-    {
-        var values = new Dictionary<string, object?>(fields.Count, StringComparer.Ordinal);
-        foreach (var column in fields.Columns)
-        {
-            values[column.Name] = row.TryGetProperty(column.Name, out var value) && value.ValueKind != JsonValueKind.Null
-                ? Value(value, column.Type)
-                : null;
-        }
-
-        return values;
-    }
-
-    private object? Value(JsonElement value, ColumnType type) => type.Kind switch
-    {
-        ColumnKind.String => value.GetString(),
-        ColumnKind.Int => value.GetInt32(),
-        ColumnKind.Long => value.GetInt64(),
-        ColumnKind.Boolean => value.GetBoolean(),
-        ColumnKind.Float => value.GetSingle(),
-        ColumnKind.Double => value.GetDouble(),
-        ColumnKind.Decimal => decimal.Parse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture),
-        ColumnKind.Date => DateTime.SpecifyKind(DateTime.ParseExact(value.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc),
-        ColumnKind.Timestamp or ColumnKind.TimestampTz when _timestampsAsBigint => value.GetInt64(),
-        ColumnKind.Timestamp or ColumnKind.TimestampTz => DateTime.UnixEpoch.AddTicks(value.GetInt64() * 10),
-        ColumnKind.Binary => value.GetBytesFromBase64(),
-        ColumnKind.Struct => Values(value, type.Fields!),
-        _ => throw new PipelineException($"the local lake does not write {type} columns yet"),
-    };
 
     private Field Field(Column column) => Field(column.Name, column.Type);
 

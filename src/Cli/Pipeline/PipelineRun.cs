@@ -34,17 +34,13 @@ internal sealed class PipelineRun
         timings.Add(("Parquet and error files", watch.Elapsed));
 
         var sourceState = await source.FinalStateAsync(cancellationToken);
-        List<string> differences, viewDifferences;
-        using (var lake = LakeDatabase.Open(paths, _contract))
-        {
-            using (var rows = lake.Query($"SELECT * FROM {_contract.Table}"))
-            {
-                differences = Parity.Compare(_contract, sourceState, rows);
-            }
+        var canonical = Parity.Canonical(_contract, sourceState);
 
-            using var view = lake.Query($"SELECT * FROM {LakeSchema.CurrentView(_contract)}");
-            viewDifferences = Parity.Compare(_contract, sourceState, view);
-        }
+        // The Iceberg table and the view over the change log are compared at once, each on its own connection.
+        var tableCheck = Task.Run(() => CompareWith(paths, canonical, _contract.Table), cancellationToken);
+        var viewCheck = Task.Run(() => CompareWith(paths, canonical, LakeSchema.CurrentView(_contract)), cancellationToken);
+        var differences = await tableCheck;
+        var viewDifferences = await viewCheck;
 
         timings.Add(("parity", watch.Elapsed));
         return new PipelineResult
@@ -65,6 +61,13 @@ internal sealed class PipelineRun
             Elapsed = watch.Elapsed,
             Timings = timings,
         };
+    }
+
+    private List<string> CompareWith(LakePaths paths, Dictionary<string, string[]> source, string relation)
+    {
+        using var lake = LakeDatabase.Open(paths, _contract);
+        using var rows = lake.Query($"SELECT * FROM {relation}");
+        return Parity.Compare(_contract, source, rows);
     }
 
     // A run rebuilds the lake it writes: the parts it owns are cleared first, nothing else under --out.

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.Json;
+using DynamoLake.Core.Contract;
+using Parquet;
+using Parquet.Schema;
+
+namespace Cli.Pipeline;
+
+/// <summary>Columnar writing: rows are read once with Utf8JsonReader into one typed array per leaf column.</summary>
+internal sealed partial class ParquetLayout
+{
+    /// <summary>Writes the rows (the functions' JSON) as one Parquet row group.</summary>
+    public async Task WriteAsync(IReadOnlyList<byte[]> rows, Stream destination, CancellationToken cancellationToken)
+    {
+        var leaves = Leaves();
+        foreach (var leaf in leaves)
+        {
+            leaf.Allocate(rows.Count);
+        }
+
+        var byPath = leaves.ToDictionary(l => l.Path, StringComparer.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var reader = new Utf8JsonReader(rows[i]);
+            reader.Read();
+            ReadObject(ref reader, prefix: null, byPath, i);
+        }
+
+        await using var writer = await ParquetWriter.CreateAsync(Schema, destination, cancellationToken: cancellationToken);
+        using var group = writer.CreateRowGroup();
+        foreach (var leaf in leaves)
+        {
+            await leaf.WriteAsync(group, cancellationToken);
+        }
+    }
+
+    private static void ReadObject(ref Utf8JsonReader reader, string? prefix, Dictionary<string, Leaf> byPath, int row)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            var path = prefix is null ? name : prefix + "." + name;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadObject(ref reader, path, byPath, row);
+            }
+            else if (byPath.TryGetValue(path, out var leaf))
+            {
+                if (reader.TokenType != JsonTokenType.Null)
+                {
+                    leaf.Set(row, ref reader);
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    private List<Leaf> Leaves()
+    {
+        var leaves = new List<Leaf>();
+        foreach (var field in Schema.GetDataFields())
+        {
+            var names = Enumerable.Range(0, field.Path.Length).Select(i => field.Path[i]).ToList();
+            var type = _contract.Columns.Find(names[0])!.Type;
+            foreach (var nested in names.Skip(1))
+            {
+                type = type.Fields!.Find(nested)!.Type;
+            }
+
+            leaves.Add(new Leaf(string.Join('.', names), field, type.Kind));
+        }
+
+        return leaves;
+    }
+
+    private sealed class Leaf(string path, DataField field, ColumnKind kind)
+    {
+        private Array _values = Array.Empty<object>();
+
+        public string Path { get; } = path;
+
+        public void Allocate(int rows) => _values = kind switch
+        {
+            ColumnKind.String => new string?[rows],
+            ColumnKind.Int => new int?[rows],
+            ColumnKind.Long => new long?[rows],
+            ColumnKind.Boolean => new bool?[rows],
+            ColumnKind.Float => new float?[rows],
+            ColumnKind.Double => new double?[rows],
+            ColumnKind.Decimal => new decimal?[rows],
+            ColumnKind.Date => new DateTime?[rows],
+            ColumnKind.Timestamp or ColumnKind.TimestampTz when field.ClrType == typeof(long) => new long?[rows],
+            ColumnKind.Timestamp or ColumnKind.TimestampTz => new DateTime?[rows],
+            ColumnKind.Binary => new byte[]?[rows],
+            _ => throw new PipelineException($"the local lake does not write {kind} columns yet"),
+        };
+
+        public void Set(int row, ref Utf8JsonReader reader)
+        {
+            switch (_values)
+            {
+                case string?[] strings:
+                    strings[row] = reader.GetString();
+                    break;
+                case int?[] ints:
+                    ints[row] = reader.GetInt32();
+                    break;
+                case long?[] longs:
+                    longs[row] = reader.GetInt64();
+                    break;
+                case bool?[] flags:
+                    flags[row] = reader.GetBoolean();
+                    break;
+                case float?[] floats:
+                    floats[row] = reader.GetSingle();
+                    break;
+                case double?[] doubles:
+                    doubles[row] = reader.GetDouble();
+                    break;
+                case decimal?[] decimals:
+                    decimals[row] = decimal.Parse(reader.ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture);
+                    break;
+                case DateTime?[] times when kind == ColumnKind.Date:
+                    times[row] = DateTime.SpecifyKind(DateTime.ParseExact(reader.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc);
+                    break;
+                case DateTime?[] times:
+                    times[row] = DateTime.UnixEpoch.AddTicks(reader.GetInt64() * 10);
+                    break;
+                case byte[]?[] bytes:
+                    bytes[row] = reader.GetBytesFromBase64();
+                    break;
+            }
+        }
+
+        public async Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
+        {
+            switch (_values)
+            {
+                case string?[] strings:
+                    await group.WriteAsync(field, strings!, null);
+                    break;
+                case byte[]?[] bytes:
+                    await group.WriteAsync(field, bytes!, null);
+                    break;
+                case int?[] ints:
+                    await group.WriteAsync<int>(field, ints, null, null, cancellationToken);
+                    break;
+                case long?[] longs:
+                    await group.WriteAsync<long>(field, longs, null, null, cancellationToken);
+                    break;
+                case bool?[] flags:
+                    await group.WriteAsync<bool>(field, flags, null, null, cancellationToken);
+                    break;
+                case float?[] floats:
+                    await group.WriteAsync<float>(field, floats, null, null, cancellationToken);
+                    break;
+                case double?[] doubles:
+                    await group.WriteAsync<double>(field, doubles, null, null, cancellationToken);
+                    break;
+                case decimal?[] decimals:
+                    await group.WriteAsync<decimal>(field, decimals, null, null, cancellationToken);
+                    break;
+                case DateTime?[] times:
+                    await group.WriteAsync<DateTime>(field, times, null, null, cancellationToken);
+                    break;
+            }
+        }
+    }
+}
