@@ -104,7 +104,7 @@ internal static class PipelineCommand
             var expected = options.Endpoint is null ? ChangeCapture.CountChanges(options.Workload) : (long?)null;
             result = await console.Progress()
                 .AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn("records/s"), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {
                     var task = progress.AddTask("change records", maxValue: expected ?? 1);

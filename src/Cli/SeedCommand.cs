@@ -100,7 +100,7 @@ internal static class SeedCommand
             var run = new SeedRun(client, contract, new Seeder.RetryPolicy());
             var summary = await console.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new ElapsedTimeColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn("items/s"), new ElapsedTimeColumn())
                 .StartAsync(async progress =>
                 {
                     var tasks = new Dictionary<SeedRun.Phase, ProgressTask>
@@ -149,11 +149,4 @@ internal static class SeedCommand
         { InnerException: { } inner } => $"{e.Message} ({inner.Message})",
         _ => e.Message,
     };
-
-    /// <summary>Items per second of a progress task.</summary>
-    private sealed class RateColumn : ProgressColumn
-    {
-        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(string.Create(CultureInfo.InvariantCulture, $"{task.Speed ?? 0:N0} items/s"));
-    }
 }
