@@ -9,6 +9,7 @@ public sealed class TableContractTests
     [Fact]
     public void EmbeddedContract_DeclaresTheTransactionsTable()
     {
+        Assert.Equal("expires_at", TableContract.LoadEmbedded().TimeToLive?.Name);
         var contract = TableContract.LoadEmbedded();
 
         Assert.Equal("transactions", contract.Table);
@@ -59,6 +60,8 @@ public sealed class TableContractTests
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"_op","type":"int","derived":"operation"}]}""", "column '_op'", "must have type string")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true,"colour":"red"}]}""", "column 'id'", "unknown property \"colour\"")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"partitionSpec":[{"source":"id","transform":"day"}],"columns":[{"name":"id","type":"string","required":true}]}""", "column 'id'", "needs a date or timestamp")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"timeToLive":"nope","columns":[{"name":"id","type":"string","required":true}]}""", "column 'nope'", "\"timeToLive\" names a column that is not declared")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"timeToLive":"ts","columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":"timestamptz","sourceUnit":"milliseconds"}]}""", "column 'ts'", "epoch seconds")]
     [InlineData("""{"table":"t","columns":[{"name":"id","type":"string","required":true}]}""", "contract.json:", "\"uniqueKey\"")]
     [InlineData("""{"table":"t", "columns": [""", "contract.json:", "not valid JSON")]
     public void MalformedContract_FailsNamingFileColumnAndProblem(string json, string where, string problem)
