@@ -70,6 +70,25 @@ public sealed partial class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task ViewParity_ChangeLogMissingAFile_IsReported()
+    {
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "6", "--out", _lake);
+        Assert.True(exit == 0, stderr);
+        var contract = TableContract.LoadEmbedded();
+        using (var before = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract))
+        {
+            Assert.Empty(Parity.CompareViewWithTable(before, contract));
+        }
+
+        File.Delete(Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First());
+
+        using var after = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract);
+        var differences = Parity.CompareViewWithTable(after, contract);
+        Assert.NotEmpty(differences);
+        Assert.All(differences.Where(d => d != "…"), d => Assert.Matches(@"^txn_[0-9a-f]{32}: this row is in the (table but not in the view|view but not in the table)$", d));
+    }
+
+    [Fact]
     public async Task NamedQueries_GiveTheAggregatesOfTheSourceTable()
     {
         var options = new WorkloadOptions { Count = 2000, Seed = 8 };

@@ -100,6 +100,36 @@ internal static class Parity
         }
     }
 
+    /// <summary>
+    /// The current-state view over the S3 change log against the Iceberg table, in DuckDB (EXCEPT both ways):
+    /// with the table equal to the source, an empty result means the view equals the source too.
+    /// Timestamps compare as epoch µs (bigint on the S3 path, timestamp in the table).
+    /// </summary>
+    public static List<string> CompareViewWithTable(LakeDatabase lake, TableContract contract, int limit = 20)
+    {
+        var columns = Compared(contract);
+        var key = contract.UniqueKey[0].Name;
+        string Select(bool table) => string.Join(", ", columns.Select(c =>
+            table && c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz ? $"epoch_us(\"{c.Name}\") AS \"{c.Name}\"" : $"\"{c.Name}\""));
+        var sql = $"""
+            WITH v AS (SELECT {Select(table: false)} FROM {LakeSchema.CurrentView(contract)}),
+                 t AS (SELECT {Select(table: true)} FROM {contract.Table})
+            SELECT 'in the view but not in the table' AS side, "{key}" FROM (SELECT * FROM v EXCEPT SELECT * FROM t)
+            UNION ALL
+            SELECT 'in the table but not in the view' AS side, "{key}" FROM (SELECT * FROM t EXCEPT SELECT * FROM v)
+            ORDER BY 2, 1
+            LIMIT {limit + 1}
+            """;
+        var differences = new List<string>();
+        using var reader = lake.Query(sql);
+        while (reader.Read())
+        {
+            differences.Add(differences.Count < limit ? $"{reader.GetValue(1)}: this row is {reader.GetString(0)}" : "…");
+        }
+
+        return differences;
+    }
+
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>
     public static string Summary(List<string> differences) => differences.Count == 0 ? "0 differences" : $"{(differences[^1] == "…" ? "more than " + (differences.Count - 1) : differences.Count.ToString(CultureInfo.InvariantCulture))} differences";
 

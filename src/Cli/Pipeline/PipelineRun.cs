@@ -36,9 +36,16 @@ internal sealed class PipelineRun
         var sourceState = await source.FinalStateAsync(cancellationToken);
         var canonical = Parity.Canonical(_contract, sourceState);
 
-        // The Iceberg table and the view over the change log are compared at once, each on its own connection.
+        // The Iceberg table against the source (in .NET), and at once the view over the change log against
+        // the table (in DuckDB), each on its own connection.
         var tableCheck = Task.Run(() => CompareWith(paths, canonical, _contract.Table), cancellationToken);
-        var viewCheck = Task.Run(() => CompareWith(paths, canonical, LakeSchema.CurrentView(_contract)), cancellationToken);
+        var viewCheck = Task.Run(
+            () =>
+            {
+                using var lake = LakeDatabase.Open(paths, _contract);
+                return Parity.CompareViewWithTable(lake, _contract);
+            },
+            cancellationToken);
         var differences = await tableCheck;
         var viewDifferences = await viewCheck;
 
