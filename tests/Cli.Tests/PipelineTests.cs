@@ -60,13 +60,16 @@ public sealed partial class PipelineTests : IDisposable
         using var lake = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract);
         var key = source.Table.Keys.Order(StringComparer.Ordinal).First();
 
-        using (var changed = lake.Query($"SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN amount + 0.01 ELSE amount END AS amount) FROM transactions"))
-        {
-            Assert.Equal([$"{key}.amount: source {Amount(source, key)}, lake {Amount(source, key) + 0.01m}"], Parity.Compare(contract, source.Table, changed));
-        }
+        var changed = $"(SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN amount + 0.01 ELSE amount END AS amount) FROM transactions)";
+        Assert.Equal([$"{key}.amount: source {Amount(source, key)}, lake {Amount(source, key) + 0.01m}"], Parity.Compare(contract, source.Table, lake, changed));
 
-        using var missing = lake.Query($"SELECT * FROM transactions WHERE transaction_id <> '{key}'");
-        Assert.Equal([$"{key}: in the source but not in the lake"], Parity.Compare(contract, source.Table, missing));
+        var nested = $"(SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN {{'velocity_check': 'TAMPERED', 'amount_threshold': fraud_indicators.amount_threshold, 'location_risk': fraud_indicators.location_risk, 'pattern_match': fraud_indicators.pattern_match}} ELSE fraud_indicators END AS fraud_indicators) FROM transactions)";
+        var difference = Assert.Single(Parity.Compare(contract, source.Table, lake, nested));
+        Assert.StartsWith($"{key}.fraud_indicators.velocity_check: source ", difference, StringComparison.Ordinal);
+        Assert.EndsWith(", lake TAMPERED", difference, StringComparison.Ordinal);
+
+        var missing = $"(SELECT * FROM transactions WHERE transaction_id <> '{key}')";
+        Assert.Equal([$"{key}: in the source but not in the lake"], Parity.Compare(contract, source.Table, lake, missing));
     }
 
     [Fact]

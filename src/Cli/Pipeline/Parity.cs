@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using DynamoLake.Core.Contract;
@@ -15,45 +13,37 @@ internal static class Parity
 {
     private const string Null = "∅";
 
-    /// <summary>The source's items in canonical form (each column as text), made once for every comparison.</summary>
+    /// <summary>The source's items in canonical form (each leaf column as text), made once for every comparison.</summary>
     public static Dictionary<string, string[]> Canonical(TableContract contract, IReadOnlyDictionary<string, byte[]> source)
     {
-        var columns = Compared(contract);
+        var leaves = Leaves(contract);
         var canonical = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>(Environment.ProcessorCount, source.Count, StringComparer.Ordinal);
         Parallel.ForEach(source, pair =>
         {
             using var document = JsonDocument.Parse(pair.Value);
-            canonical[pair.Key] = columns.Select(c => Source(document.RootElement, c)).ToArray();
+            canonical[pair.Key] = leaves.Select(l => Source(document.RootElement, l)).ToArray();
         });
         return new Dictionary<string, string[]>(canonical, StringComparer.Ordinal);
     }
 
-    /// <summary>Differences between the source's items and the rows a lake query returns; empty when equal.</summary>
-    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, byte[]> source, DbDataReader lake, int limit = 20) =>
-        Compare(contract, Canonical(contract, source), lake, limit);
+    /// <summary>
+    /// Differences between the source's items and a lake relation (a table, a view or a parenthesised
+    /// query), read leaf column by leaf column; empty when equal.
+    /// </summary>
+    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, byte[]> source, LakeDatabase lake, string relation, int limit = 20) =>
+        Compare(contract, Canonical(contract, source), lake, relation, limit);
 
-    /// <summary>Differences between the source (in canonical form) and the rows a lake query returns; empty when equal.</summary>
-    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, string[]> source, DbDataReader lake, int limit = 20)
+    /// <summary>Differences between the source (in canonical form) and a lake relation; empty when equal.</summary>
+    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, string[]> source, LakeDatabase lake, string relation, int limit = 20)
     {
-        var columns = Compared(contract);
-        var keyColumn = contract.UniqueKey[0];
+        var leaves = Leaves(contract);
         var differences = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var ordinals = Enumerable.Range(0, lake.FieldCount).ToDictionary(lake.GetName, i => i, StringComparer.Ordinal);
-        foreach (var column in columns.Where(c => !ordinals.ContainsKey(c.Name)))
+        var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
+        using var reader = lake.Query($"SELECT {string.Join(", ", leaves.Select(l => l.Sql))} FROM {relation} AS lake");
+        while (reader.Read())
         {
-            differences.Add($"the lake has no column '{column.Name}'");
-        }
-
-        if (differences.Count > 0)
-        {
-            return differences;
-        }
-
-        long extra = 0, different = 0;
-        while (lake.Read())
-        {
-            var key = Canonical(lake.GetValue(ordinals[keyColumn.Name]), keyColumn.Type);
+            var key = Canonical(reader.GetValue(keyLeaf), leaves[keyLeaf].Type);
             if (!seen.Add(key))
             {
                 Add($"{key}: more than one row in the lake");
@@ -62,20 +52,16 @@ internal static class Parity
 
             if (!source.TryGetValue(key, out var item))
             {
-                extra++;
                 Add($"{key}: in the lake but not in the source");
                 continue;
             }
 
-            for (var c = 0; c < columns.Count; c++)
+            for (var i = 0; i < leaves.Count; i++)
             {
-                var column = columns[c];
-                var want = item[c];
-                var got = Canonical(lake.GetValue(ordinals[column.Name]), column.Type);
-                if (want != got)
+                var got = Canonical(reader.GetValue(i), leaves[i].Type);
+                if (item[i] != got)
                 {
-                    different++;
-                    Add($"{key}.{column.Name}: source {want}, lake {got}");
+                    Add($"{key}.{leaves[i].Name}: source {item[i]}, lake {got}");
                 }
             }
         }
@@ -135,17 +121,53 @@ internal static class Parity
 
     private static List<Column> Compared(TableContract contract) => contract.Columns.Columns.Where(c => c.Derived == DerivedField.None).ToList();
 
-    private static string Source(JsonElement item, Column column)
+    /// <summary>Every primitive leaf of the compared columns (struct fields one by one), with its SQL.</summary>
+    private static List<Leaf> Leaves(TableContract contract)
     {
-        if (!item.TryGetProperty(column.Source, out var value) || value.TryGetProperty("NULL", out _))
+        var leaves = new List<Leaf>();
+        foreach (var column in Compared(contract))
         {
-            return Null;
+            Add([column], column.Type);
         }
 
-        return column.Type.Kind switch
+        return leaves;
+
+        void Add(Column[] path, ColumnType type)
         {
-            ColumnKind.Struct when value.TryGetProperty("M", out var map) =>
-                "{" + string.Join(",", column.Type.Fields!.Columns.Select(f => f.Name + "=" + Source(map, f))) + "}",
+            if (type.Kind == ColumnKind.Struct)
+            {
+                foreach (var field in type.Fields!.Columns)
+                {
+                    Add([.. path, field], field.Type);
+                }
+
+                return;
+            }
+
+            leaves.Add(new Leaf(path, type));
+        }
+    }
+
+    private static string Source(JsonElement item, Leaf leaf)
+    {
+        var value = item;
+        foreach (var step in leaf.Columns)
+        {
+            if (!value.TryGetProperty(step.Source, out var attribute) || attribute.TryGetProperty("NULL", out _))
+            {
+                return Null;
+            }
+
+            value = step == leaf.Columns[^1] ? attribute : attribute.TryGetProperty("M", out var map) ? map : default;
+            if (value.ValueKind == JsonValueKind.Undefined)
+            {
+                return Null;
+            }
+        }
+
+        var column = leaf.Columns[^1];
+        return leaf.Type.Kind switch
+        {
             ColumnKind.Timestamp or ColumnKind.TimestampTz when value.TryGetProperty("N", out var n) => Micros(n.GetString()!, column.SourceUnit),
             ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long or ColumnKind.Float or ColumnKind.Double when value.TryGetProperty("N", out var n) => Number(decimal.Parse(n.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)),
             ColumnKind.Boolean when value.TryGetProperty("BOOL", out var b) => b.GetBoolean() ? "true" : "false",
@@ -157,8 +179,6 @@ internal static class Parity
     private static string Canonical(object? value, ColumnType type) => value switch
     {
         null or DBNull => Null,
-        IDictionary map when type.Kind == ColumnKind.Struct =>
-            "{" + string.Join(",", type.Fields!.Columns.Select(f => f.Name + "=" + Canonical(map.Contains(f.Name) ? map[f.Name] : null, f.Type))) + "}",
         DateTime time when type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz => ((time.ToUniversalTime() - DateTime.UnixEpoch).Ticks / 10).ToString(CultureInfo.InvariantCulture),
         DateTimeOffset time => ((time.UtcDateTime - DateTime.UnixEpoch).Ticks / 10).ToString(CultureInfo.InvariantCulture),
         DateTime date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -185,4 +205,13 @@ internal static class Parity
 
     // 12.30 and 12.3 are the same number: compare without trailing zeros.
     private static string Number(decimal value) => (value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Leaf(Column[] Columns, ColumnType Type)
+    {
+        public string[] Path { get; } = [.. Columns.Select(c => c.Name)];
+
+        public string Name => string.Join('.', Path);
+
+        public string Sql => string.Join('.', Path.Select(p => $"\"{p}\"")) + (Path.Length > 1 ? $" AS \"{Name}\"" : "");
+    }
 }

@@ -73,8 +73,7 @@ internal sealed class PipelineRun
     private List<string> CompareWith(LakePaths paths, Dictionary<string, string[]> source, string relation)
     {
         using var lake = LakeDatabase.Open(paths, _contract);
-        using var rows = lake.Query($"SELECT * FROM {relation}");
-        return Parity.Compare(_contract, source, rows);
+        return Parity.Compare(_contract, source, lake, relation);
     }
 
     // A run rebuilds the lake it writes: the parts it owns are cleared first, nothing else under --out.
