@@ -48,16 +48,20 @@ internal sealed class ChangeLogSink
     public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
     {
         var layout = ParquetLayout.ChangeLog(_contract);
-        var files = 0;
-        foreach (var (prefix, rows) in _partitions)
-        {
-            var folder = Path.Combine(paths.ChangeLog, prefix.Replace('/', Path.DirectorySeparatorChar));
-            Directory.CreateDirectory(folder);
-            await using var file = File.Create(Path.Combine(folder, $"dynamolake-s3-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.parquet"));
-            await layout.WriteAsync(rows, file, cancellationToken);
-            files++;
-        }
 
+        // Partitions are independent files: written on every core.
+        await Parallel.ForEachAsync(
+            _partitions,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            async (partition, token) =>
+            {
+                var folder = Path.Combine(paths.ChangeLog, partition.Key.Replace('/', Path.DirectorySeparatorChar));
+                Directory.CreateDirectory(folder);
+                await using var file = File.Create(Path.Combine(folder, $"dynamolake-s3-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.parquet"));
+                await layout.WriteAsync(partition.Value, file, token);
+            });
+
+        var files = _partitions.Count;
         _partitions.Clear();
         return files;
     }

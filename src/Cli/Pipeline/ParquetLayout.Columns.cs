@@ -19,11 +19,12 @@ internal sealed partial class ParquetLayout
         }
 
         var byPath = leaves.ToDictionary(l => l.Path, StringComparer.Ordinal);
+        var root = Node.Tree(_contract.Columns, prefix: null, byPath);
         for (var i = 0; i < rows.Count; i++)
         {
             var reader = new Utf8JsonReader(rows[i]);
             reader.Read();
-            ReadObject(ref reader, prefix: null, byPath, i);
+            ReadObject(ref reader, root, i);
         }
 
         await using var writer = await ParquetWriter.CreateAsync(Schema, destination, cancellationToken: cancellationToken);
@@ -34,29 +35,63 @@ internal sealed partial class ParquetLayout
         }
     }
 
-    private static void ReadObject(ref Utf8JsonReader reader, string? prefix, Dictionary<string, Leaf> byPath, int row)
+    // The functions write columns in contract order: each name is matched against the one expected next
+    // (no string per property name); anything else is looked up, and unknown names are skipped.
+    private static void ReadObject(ref Utf8JsonReader reader, Node node, int row)
     {
+        var next = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
-            var path = prefix is null ? name : prefix + "." + name;
-            reader.Read();
-            if (reader.TokenType == JsonTokenType.StartObject)
+            Node? child = null;
+            if (next < node.Children.Length && reader.ValueTextEquals(node.Children[next].Utf8Name))
             {
-                ReadObject(ref reader, path, byPath, row);
-            }
-            else if (byPath.TryGetValue(path, out var leaf))
-            {
-                if (reader.TokenType != JsonTokenType.Null)
-                {
-                    leaf.Set(row, ref reader);
-                }
+                child = node.Children[next++];
             }
             else
             {
+                var name = reader.GetString();
+                var index = Array.FindIndex(node.Children, c => c.Name == name);
+                if (index >= 0)
+                {
+                    child = node.Children[index];
+                    next = index + 1;
+                }
+            }
+
+            reader.Read();
+            if (child is null)
+            {
                 reader.Skip();
             }
+            else if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadObject(ref reader, child, row);
+            }
+            else if (child.Leaf is { } leaf && reader.TokenType != JsonTokenType.Null)
+            {
+                leaf.Set(row, ref reader);
+            }
         }
+    }
+
+    private sealed class Node(string name, Leaf? leaf, Node[] children)
+    {
+        public string Name { get; } = name;
+
+        public byte[] Utf8Name { get; } = System.Text.Encoding.UTF8.GetBytes(name);
+
+        public Leaf? Leaf { get; } = leaf;
+
+        public Node[] Children { get; } = children;
+
+        public static Node Tree(FieldSet fields, string? prefix, Dictionary<string, Leaf> byPath) =>
+            new(prefix ?? "", null, [.. fields.Columns.Select(c =>
+            {
+                var path = prefix is null ? c.Name : prefix + "." + c.Name;
+                return c.Type.Kind == ColumnKind.Struct
+                    ? new Node(c.Name, null, Tree(c.Type.Fields!, path, byPath).Children)
+                    : new Node(c.Name, byPath.GetValueOrDefault(path), []);
+            })]);
     }
 
     private List<Leaf> Leaves()

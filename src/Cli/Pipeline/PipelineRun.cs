@@ -35,6 +35,7 @@ internal sealed class PipelineRun
 
         var sourceState = await source.FinalStateAsync(cancellationToken);
         var canonical = Parity.Canonical(_contract, sourceState);
+        timings.Add(("source read", watch.Elapsed));
 
         // The Iceberg table against the source (in .NET), and at once the view over the change log against
         // the table (in DuckDB), each on its own connection.
