@@ -14,35 +14,62 @@ internal sealed class ChangeLogSink
     private readonly string _prefixTemplate;
     private readonly Dictionary<string, List<byte[]>> _partitions = new(StringComparer.Ordinal);
 
+    // The prefix split once into literal text and key names: "changes/region_partition=", region, "/year=", year, …
+    private readonly List<(string Literal, string? Key)> _parts = [];
+
     /// <param name="prefixTemplate">The template's Prefix, e.g. <c>changes/region_partition=!{partitionKeyFromLambda:region}/…</c>.</param>
     public ChangeLogSink(TableContract contract, string prefixTemplate)
     {
         _contract = contract;
         _prefixTemplate = prefixTemplate;
+        const string Open = "!{partitionKeyFromLambda:";
+        var at = 0;
+        while (prefixTemplate.IndexOf(Open, at, StringComparison.Ordinal) is var start and >= 0)
+        {
+            var end = prefixTemplate.IndexOf('}', start);
+            _parts.Add((prefixTemplate[at..start], prefixTemplate[(start + Open.Length)..end]));
+            at = end + 1;
+        }
+
+        _parts.Add((prefixTemplate[at..], null));
     }
 
     public long Rows { get; private set; }
 
     public void Add(byte[] jsonLine, IReadOnlyList<KeyValuePair<string, string>> partitionKeys)
     {
-        var prefix = _prefixTemplate;
-        foreach (var (name, value) in partitionKeys)
+        var prefix = new System.Text.StringBuilder(_prefixTemplate.Length);
+        foreach (var (literal, key) in _parts)
         {
-            prefix = prefix.Replace("!{partitionKeyFromLambda:" + name + "}", value, StringComparison.Ordinal);
+            prefix.Append(literal);
+            if (key is not null)
+            {
+                prefix.Append(ValueOf(key, partitionKeys)
+                    ?? throw new PipelineException($"the prefix '{_prefixTemplate}' names the key '{key}', which PartitionKeys did not return (it returned {string.Join(", ", partitionKeys.Select(k => k.Key))})"));
+            }
         }
 
-        if (prefix.Contains("!{partitionKeyFromLambda:", StringComparison.Ordinal))
+        var path = prefix.ToString();
+        if (!_partitions.TryGetValue(path, out var rows))
         {
-            throw new PipelineException($"the prefix '{_prefixTemplate}' names a key PartitionKeys did not return (it returned {string.Join(", ", partitionKeys.Select(k => k.Key))})");
-        }
-
-        if (!_partitions.TryGetValue(prefix, out var rows))
-        {
-            _partitions[prefix] = rows = [];
+            _partitions[path] = rows = [];
         }
 
         rows.Add(jsonLine);
         Rows++;
+    }
+
+    private static string? ValueOf(string key, IReadOnlyList<KeyValuePair<string, string>> partitionKeys)
+    {
+        foreach (var (name, value) in partitionKeys)
+        {
+            if (name == key)
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)

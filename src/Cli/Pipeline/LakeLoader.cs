@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using DynamoLake.Core.Contract;
 
 namespace Cli.Pipeline;
@@ -56,15 +57,37 @@ internal sealed class LakeLoader : IDisposable
                 return change;
             });
 
-            foreach (var batch in delivery.Batches(counted))
+            // Making change records and requests overlaps with the functions: a producer keeps a few requests ready.
+            var queue = Channel.CreateBounded<DeliveryBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+            var producer = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        foreach (var ready in delivery.Batches(counted))
+                        {
+                            await queue.Writer.WriteAsync(ready, cancellationToken);
+                        }
+
+                        queue.Writer.Complete();
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        queue.Writer.Complete(e);
+                    }
+                },
+                cancellationToken);
+
+            await foreach (var batch in queue.Reader.ReadAllAsync(cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Requests++;
 
                 // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
-                var transformCall = Task.Run(() => InvokeAsync(transform, batch.Request), cancellationToken);
-                var partitionCall = Task.Run(() => InvokeAsync(partitionKeys, batch.Request), cancellationToken);
-                foreach (var record in ResponseCheck.Check("Transform", batch, await transformCall, icebergMetadata: true))
+                // Each response is checked on the same worker that got it.
+                var transformCall = Task.Run(async () => ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true), cancellationToken);
+                var partitionCall = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
+                foreach (var record in await transformCall)
                 {
                     Count(Transform, record.Result);
                     switch (record.Result)
@@ -78,7 +101,7 @@ internal sealed class LakeLoader : IDisposable
                     }
                 }
 
-                foreach (var record in ResponseCheck.Check("PartitionKeys", batch, await partitionCall, icebergMetadata: false))
+                foreach (var record in await partitionCall)
                 {
                     Count(PartitionKeys, record.Result);
                     if (record.Result == "Ok")
@@ -89,6 +112,8 @@ internal sealed class LakeLoader : IDisposable
 
                 progress?.Invoke(Changes);
             }
+
+            await producer;
         }
         finally
         {
