@@ -95,16 +95,16 @@ internal sealed class FirehoseDelivery
         int index;
         if (mustInclude is { } shard)
         {
-            // With --shuffle, other shards' waiting requests may go first, in random order.
+            // With --shuffle, other shards' waiting requests may go first, picked at random.
             while (_shuffle is not null && ready.Count > 1 && _shuffle.Next(2) == 0)
             {
-                var other = ready.FindIndex(r => r.Shard != shard);
-                if (other < 0)
+                var others = Enumerable.Range(0, ready.Count).Where(i => ready[i].Shard != shard).ToList();
+                if (others.Count == 0)
                 {
                     break;
                 }
 
-                foreach (var batch in Send(ready, other))
+                foreach (var batch in Send(ready, others[_shuffle.Next(others.Count)]))
                 {
                     yield return batch;
                 }
