@@ -55,7 +55,7 @@ internal static class QueryCommand
                     await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(reader.GetName)));
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => Csv(Cell(reader.GetValue(i))))));
+                        await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => Csv(Cell(reader.GetValue(i), Scale(reader.GetDataTypeName(i)))))));
                     }
 
                     await writer.FlushAsync(cancellationToken);
@@ -71,7 +71,7 @@ internal static class QueryCommand
                 var rows = 0;
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    table.AddRow(Enumerable.Range(0, reader.FieldCount).Select(i => Markup.Escape(Cell(reader.GetValue(i)))).ToArray());
+                    table.AddRow(Enumerable.Range(0, reader.FieldCount).Select(i => Markup.Escape(Cell(reader.GetValue(i), Scale(reader.GetDataTypeName(i))))).ToArray());
                     rows++;
                 }
 
@@ -104,9 +104,14 @@ internal static class QueryCommand
         return reader.ReadToEnd();
     }
 
-    private static string Cell(object? value) => value switch
+    // Money keeps its scale on screen: DECIMAL(38,2) 12.3 prints as 12.30.
+    private static int? Scale(string typeName) =>
+        typeName.StartsWith("DECIMAL(", StringComparison.OrdinalIgnoreCase) && typeName.Split(',', ')') is [_, var scale, ..] && int.TryParse(scale, CultureInfo.InvariantCulture, out var s) ? s : null;
+
+    private static string Cell(object? value, int? scale = null) => value switch
     {
         null or DBNull => "",
+        decimal number when scale is { } digits => number.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
         DateTime time => time.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         System.Collections.IDictionary map => "{" + string.Join(", ", map.Keys.Cast<object>().Select(k => $"{k}: {Cell(map[k])}")) + "}",

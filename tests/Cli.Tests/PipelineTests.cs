@@ -109,6 +109,9 @@ public sealed partial class PipelineTests : IDisposable
             .Select(g => $"{g.Key},{g.Count()},{g.Sum(i => decimal.Parse(i["amount"].N, CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture)}");
         Assert.Equal(expected, lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2)) + "," + decimal.Parse(l.Split(',')[2], CultureInfo.InvariantCulture).ToString("0.00", CultureInfo.InvariantCulture)));
 
+        var (_, money, _) = await CliRun.Run("query", "SELECT CAST(10.5 AS DECIMAL(12,2)) AS amount", "--lake", _lake, "--csv");
+        Assert.Equal("amount\n10.50", money.Trim()); // money keeps its scale on screen
+
         var (riskExit, table, _) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", _lake);
         Assert.Equal(0, riskExit);
         Assert.Contains("merchant_category", table, StringComparison.Ordinal);
