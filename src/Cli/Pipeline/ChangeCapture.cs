@@ -15,7 +15,6 @@ namespace Cli.Pipeline;
 /// </summary>
 internal sealed class ChangeCapture : IChangeSource
 {
-    private const string Region = "us-east-1";
     private readonly WorkloadOptions _options;
     private readonly string _tableName;
     private readonly DateTimeOffset _expiryClock;
@@ -114,53 +113,7 @@ internal sealed class ChangeCapture : IChangeSource
     private byte[] Record(string eventName, string keyName, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         _clockMicros += 1_000;
-        var n = ++_events;
-        var buffer = new ArrayBufferWriter<byte>(2048 + (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("awsRegion"u8, Region);
-            writer.WriteString("eventID"u8, string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{n:x12}-4000-8000-000000000000"));
-            writer.WriteString("eventName"u8, eventName);
-            if (ttl)
-            {
-                writer.WriteStartObject("userIdentity"u8);
-                writer.WriteString("type"u8, "Service");
-                writer.WriteString("principalId"u8, "dynamodb.amazonaws.com");
-                writer.WriteEndObject();
-            }
-            else
-            {
-                writer.WriteNull("userIdentity"u8);
-            }
-
-            writer.WriteString("recordFormat"u8, "application/json");
-            writer.WriteString("tableName"u8, _tableName);
-            writer.WriteStartObject("dynamodb"u8);
-            writer.WriteNumber("ApproximateCreationDateTime"u8, _clockMicros);
-            writer.WriteStartObject("Keys"u8);
-            writer.WriteStartObject(keyName);
-            writer.WriteString("S"u8, key);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            if (newImage is not null)
-            {
-                writer.WritePropertyName("NewImage"u8);
-                writer.WriteRawValue(newImage, skipInputValidation: true);
-            }
-
-            if (oldImage is not null)
-            {
-                writer.WritePropertyName("OldImage"u8);
-                writer.WriteRawValue(oldImage, skipInputValidation: true);
-            }
-
-            writer.WriteNumber("SizeBytes"u8, (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
-            writer.WriteEndObject();
-            writer.WriteString("eventSource"u8, "aws:dynamodb");
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{++_events:x12}-4000-8000-000000000000");
+        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _clockMicros, keyName, "S", key, newImage, oldImage, ttl);
     }
 }

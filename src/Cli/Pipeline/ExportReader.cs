@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 
 namespace Cli.Pipeline;
@@ -56,37 +56,13 @@ internal static class ExportReader
                     }
 
                     n++;
-                    yield return new CapturedChange(k.GetString()!, Record(item, keyName, key, tableName, eventMicros + n, n));
+                    var keyType = key.TryGetProperty("S", out _) ? "S" : "N";
+                    var image = Encoding.UTF8.GetBytes(item.GetRawText());
+                    yield return new CapturedChange(
+                        k.GetString()!,
+                        KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, keyName, keyType, k.GetString()!, newImage: image, oldImage: null, ttl: false));
                 }
             }
         }
-    }
-
-    private static byte[] Record(JsonElement item, string keyName, JsonElement key, string tableName, long micros, long n)
-    {
-        var buffer = new ArrayBufferWriter<byte>(2048);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("awsRegion"u8, "us-east-1");
-            writer.WriteString("eventID"u8, $"backfill-{n:D12}");
-            writer.WriteString("eventName"u8, "INSERT");
-            writer.WriteNull("userIdentity"u8);
-            writer.WriteString("recordFormat"u8, "application/json");
-            writer.WriteString("tableName"u8, tableName);
-            writer.WriteStartObject("dynamodb"u8);
-            writer.WriteNumber("ApproximateCreationDateTime"u8, micros);
-            writer.WriteStartObject("Keys"u8);
-            writer.WritePropertyName(keyName);
-            key.WriteTo(writer);
-            writer.WriteEndObject();
-            writer.WritePropertyName("NewImage"u8);
-            item.WriteTo(writer);
-            writer.WriteEndObject();
-            writer.WriteString("eventSource"u8, "aws:dynamodb");
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
     }
 }
