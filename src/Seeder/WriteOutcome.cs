@@ -20,8 +20,6 @@ internal sealed class WriteOutcome
     /// <summary>Resends: requests sent again after throttling, a 5xx, a network error or UnprocessedItems.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
-    public long Accounted => Done + Skipped + Failed;
-
     public void AddDone(long n) => Interlocked.Add(ref _done, n);
 
     public void AddSkipped(long n) => Interlocked.Add(ref _skipped, n);

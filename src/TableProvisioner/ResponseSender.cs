@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using DynamoLake.Core.Resilience;
 
@@ -96,6 +95,4 @@ internal sealed class ResponseSender
 
         return problem;
     }
-
-    internal static string Utf8(byte[] body) => Encoding.UTF8.GetString(body);
 }

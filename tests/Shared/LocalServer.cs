@@ -28,8 +28,6 @@ public sealed class LocalServer : IDisposable
 
     public Uri Endpoint { get; }
 
-    public int ProcessId => _process.Id;
-
     /// <summary>Starts <paramref name="fileName"/> with the arguments for a free port and waits until the port accepts connections.</summary>
     public static LocalServer Start(string name, string fileName, Func<int, IEnumerable<string>> arguments, string workingDirectory, TimeSpan timeout)
     {

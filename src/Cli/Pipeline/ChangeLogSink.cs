@@ -34,8 +34,6 @@ internal sealed class ChangeLogSink
         _parts.Add((prefixTemplate[at..], null));
     }
 
-    public long Rows { get; private set; }
-
     public void Add(byte[] jsonLine, IReadOnlyList<KeyValuePair<string, string>> partitionKeys)
     {
         var prefix = new System.Text.StringBuilder(_prefixTemplate.Length);
@@ -56,7 +54,6 @@ internal sealed class ChangeLogSink
         }
 
         rows.Add(jsonLine);
-        Rows++;
     }
 
     private static string? ValueOf(string key, IReadOnlyList<KeyValuePair<string, string>> partitionKeys)
