@@ -46,6 +46,10 @@ internal sealed class SeedRun
         return (options.Count, updates, deletes, ttl);
     }
 
+    /// <summary>The transactions a phase touches; only those are made again (an item is a pure function of its index).</summary>
+    private static IEnumerable<WorkloadItem> Selected(WorkloadOptions options, Func<(bool Update, bool Delete, bool Ttl), bool> phase) =>
+        Enumerable.Range(0, options.Count).Where(i => phase(TransactionGenerator.Plan(options, i))).Select(i => TransactionGenerator.Create(options, i));
+
     /// <summary>Runs the workload; the summary accounts for every write. Throws <see cref="SeedException"/> for a missing table.</summary>
     public async Task<SeedSummary> RunAsync(string table, WorkloadOptions options, int parallelism, Action<Phase, long>? progress, CancellationToken cancellationToken)
     {
@@ -61,23 +65,22 @@ internal sealed class SeedRun
             throw new SeedException($"the seeder writes tables keyed by one attribute; the contract's unique key has {keyAttributes.Length}.");
         }
 
-        var items = TransactionGenerator.Items(options);
-        var ttlItems = items.Count(w => w.ExpiresAt is not null);
+        var ttlItems = Plan(options).Ttl;
         var watch = Stopwatch.StartNew();
         var writer = new BatchWriter(_client, table, keyAttributes, _retry, parallelism);
 
         var inserts = await writer.WriteAsync(
-            items.Select(w => new WriteRequest { PutRequest = new PutRequest { Item = w.Item } }),
+            TransactionGenerator.Items(options).Select(w => new WriteRequest { PutRequest = new PutRequest { Item = w.Item } }),
             Report(Phase.Insert),
             cancellationToken);
 
         var updates = await new ItemUpdater(_client, table, keyAttributes[0], _retry, parallelism).UpdateAsync(
-            items.Where(w => w.Update is not null).Select(w => (w.Key, w.Update!)),
+            Selected(options, plan => plan.Update).Select(w => (w.Key, w.Update!)),
             Report(Phase.Update),
             cancellationToken);
 
         var deletes = await writer.WriteAsync(
-            items.Where(w => w.Delete).Select(w => new WriteRequest
+            Selected(options, plan => plan.Delete).Select(w => new WriteRequest
             {
                 DeleteRequest = new DeleteRequest { Key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [keyAttributes[0]] = new() { S = w.Key } } },
             }),
