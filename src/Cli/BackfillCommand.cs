@@ -21,15 +21,14 @@ internal static class BackfillCommand
         {
             var contract = TableContract.LoadEmbedded();
             var template = TemplateFacts.LoadEmbedded();
-            var paths = new LakePaths(Path.GetFullPath(parse.GetValue(lake)!), template.Namespace, contract.Table);
+            var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             try
             {
-                using var loader = new LakeLoader(contract, template, paths);
-                loader.Iceberg.Load(LakeDatabase.IcebergRows(paths, contract));
+                using var loader = LakeLoader.OnExistingLake(contract, template, paths);
                 var before = loader.Iceberg.Count;
                 var now = DateTimeOffset.UtcNow;
                 var changes = ExportReader.Changes(parse.GetValue(path)!, contract.UniqueKey[0].Source, contract.Table, now.ToUnixTimeMilliseconds() * 1000);
-                var delivery = new FirehoseDelivery(template.ProcessorBufferSizeMBs * 1024 * 1024, shards: 4, duplicates: 0, shuffleSeed: null, seed: 1, now.ToUnixTimeMilliseconds());
+                var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 4, duplicates: 0, shuffleSeed: null, seed: 1, now.ToUnixTimeMilliseconds());
                 await loader.DeliverAsync(changes, delivery, null, cancellationToken);
                 var files = await loader.WriteAsync(cancellationToken);
                 var line = string.Create(

@@ -44,7 +44,7 @@ internal static class QueryCommand
             }
 
             var contract = TableContract.LoadEmbedded();
-            var paths = new LakePaths(Path.GetFullPath(parse.GetValue(lake)!), TemplateFacts.LoadEmbedded().Namespace, contract.Table);
+            var paths = LakePaths.For(parse.GetValue(lake)!, TemplateFacts.LoadEmbedded(), contract);
             try
             {
                 using var database = LakeDatabase.Open(paths, contract);

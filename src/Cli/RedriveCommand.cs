@@ -22,14 +22,13 @@ internal static class RedriveCommand
         {
             var contract = TableContract.LoadEmbedded();
             var template = TemplateFacts.LoadEmbedded();
-            var paths = new LakePaths(Path.GetFullPath(parse.GetValue(lake)!), template.Namespace, contract.Table);
+            var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             var dir = Path.GetFullPath(parse.GetValue(folder) ?? paths.ProcessingFailed);
             try
             {
                 var records = ErrorObjects.Read(dir);
-                using var loader = new LakeLoader(contract, template, paths);
-                loader.Iceberg.Load(LakeDatabase.IcebergRows(paths, contract));
-                var delivery = new FirehoseDelivery(template.ProcessorBufferSizeMBs * 1024 * 1024, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                using var loader = LakeLoader.OnExistingLake(contract, template, paths);
+                var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 await loader.DeliverAsync(records.Select((r, i) => new CapturedChange(i.ToString(CultureInfo.InvariantCulture), r.RawData)), delivery, null, cancellationToken);
                 var files = await loader.WriteAsync(cancellationToken);
                 foreach (var file in records.Select(r => r.File).Distinct(StringComparer.Ordinal))

@@ -22,6 +22,22 @@ internal sealed class LakeLoader : IDisposable
         _log = new FunctionLog(paths.FunctionLog);
     }
 
+    /// <summary>A loader whose Iceberg table starts from the lake's current rows (redrive, backfill).</summary>
+    public static LakeLoader OnExistingLake(TableContract contract, TemplateFacts template, LakePaths paths)
+    {
+        var loader = new LakeLoader(contract, template, paths);
+        try
+        {
+            loader.Iceberg.Load(LakeDatabase.IcebergRows(paths, contract));
+            return loader;
+        }
+        catch
+        {
+            loader.Dispose();
+            throw;
+        }
+    }
+
     public LakePaths Paths { get; }
 
     public IcebergTableSink Iceberg { get; }

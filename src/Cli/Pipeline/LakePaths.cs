@@ -3,6 +3,10 @@ namespace Cli.Pipeline;
 /// <summary>Where each part of the local lake lives under <c>--out</c>.</summary>
 internal sealed record LakePaths(string Root, string Namespace, string Table)
 {
+    /// <summary>The lake in <paramref name="folder"/>, laid out for the template's namespace and the contract's table.</summary>
+    public static LakePaths For(string folder, TemplateFacts template, DynamoLake.Core.Contract.TableContract contract) =>
+        new(Path.GetFullPath(folder), template.Namespace, contract.Table);
+
     /// <summary>The Iceberg-equivalent table: what S3 Tables would hold (Parquet, by timestamp_day).</summary>
     public string Iceberg => Path.Combine(Root, "iceberg", Namespace, Table, "data");
 

@@ -16,11 +16,11 @@ internal sealed class PipelineRun
     public async Task<PipelineResult> RunAsync(PipelineOptions options, IChangeSource source, Action<long>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var paths = new LakePaths(Path.GetFullPath(options.Out), _template.Namespace, _contract.Table);
+        var paths = LakePaths.For(options.Out, _template, _contract);
         Reset(paths);
 
         var delivery = new FirehoseDelivery(
-            _template.ProcessorBufferSizeMBs * 1024 * 1024,
+            _template.ProcessorBufferBytes,
             options.Shards,
             options.Duplicates,
             options.Shuffle ? (int)options.Workload.Seed : null,

@@ -16,6 +16,9 @@ internal sealed class TemplateFacts
     /// <summary>The Lambda processor's BufferSizeInMBs (the parameter's default).</summary>
     public int ProcessorBufferSizeMBs { get; }
 
+    /// <summary>The processor buffer in bytes: the most change-record data one transformation request carries.</summary>
+    public int ProcessorBufferBytes => ProcessorBufferSizeMBs * 1024 * 1024;
+
     /// <summary>The S3 delivery stream's Prefix with its <c>!{partitionKeyFromLambda:…}</c> placeholders.</summary>
     public string S3Prefix { get; }
 
