@@ -12,4 +12,14 @@ namespace PartitionKeys;
 public sealed record PartitionKey(string Name, DatePart Part, Column? Column, string FolderName)
 {
     internal byte[] Utf8Name { get; } = Encoding.UTF8.GetBytes(Name);
+
+    /// <summary>The declared values of a categorical column key, as they appear in the prefix (escaped); null when any value is allowed.</summary>
+    internal byte[][]? EscapedValues { get; } = Column?.Values?.Select(Escaped).ToArray();
+
+    private static byte[] Escaped(string value)
+    {
+        using var buffer = new DynamoLake.Core.Buffers.ByteBuffer();
+        PartitionValue.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, PartitionKeysJsonContext.Default.String), buffer);
+        return buffer.WrittenMemory.ToArray();
+    }
 }

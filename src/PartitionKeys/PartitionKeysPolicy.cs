@@ -10,7 +10,7 @@ namespace PartitionKeys;
 /// </summary>
 internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRowPolicy
 {
-    public string FunctionName => nameof(PartitionKeys);
+    public string FunctionName => settings.FunctionName;
 
     public void SelectDropped(ChangeBatch batch, Span<bool> dropped)
     {
@@ -39,10 +39,18 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
             scratch.Write("\":\""u8);
             if (key.Part == DatePart.None)
             {
+                var start = scratch.Length;
                 var reason = PartitionValue.Write(batch.ColumnValue(index, key.Column!), scratch);
                 if (reason != ReasonCode.None)
                 {
                     return reason;
+                }
+
+                // Athena projects a categorical key as an enum of its declared values: any other value would
+                // be written where no query ever looks. Fail it instead, into the error output.
+                if (key.EscapedValues is { } declared && !IsDeclared(declared, scratch.WrittenMemory.Span[start..]))
+                {
+                    return ReasonCode.InvalidPartitionValue;
                 }
             }
             else
@@ -71,6 +79,19 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
         payload = scratch.WrittenMemory[..payloadLength];
         metadata = scratch.WrittenMemory[payloadLength..];
         return ReasonCode.None;
+    }
+
+    private static bool IsDeclared(byte[][] declared, ReadOnlySpan<byte> value)
+    {
+        foreach (var candidate in declared)
+        {
+            if (value.SequenceEqual(candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The UTC instant of an epoch-µs row value; null when absent or outside years 1–9999.</summary>

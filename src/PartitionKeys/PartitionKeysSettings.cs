@@ -1,5 +1,6 @@
 using DynamoLake.Core.Contract;
 using DynamoLake.Core.Firehose;
+using DynamoLake.Core.Observability;
 
 namespace PartitionKeys;
 
@@ -21,6 +22,9 @@ public sealed record PartitionKeysSettings
     public required Column TimeColumn { get; init; }
 
     public int MaxResponseBytes { get; init; } = FirehoseRequest.MaxPayloadBytes;
+
+    /// <summary>The <c>Function</c> of log lines and EMF metrics: the deployed function's name (AWS_LAMBDA_FUNCTION_NAME), which the template's alarms match.</summary>
+    public string FunctionName { get; init; } = nameof(PartitionKeys);
 
     /// <summary>The environment variables this function reads.</summary>
     public static IReadOnlyList<string> Variables { get; } = [KeysVariable, TimeColumnVariable];
@@ -77,7 +81,7 @@ public sealed record PartitionKeysSettings
             keys.Add(new PartitionKey(name, part, column, contract.Columns.Find(name) is null ? name : name + PartitionFolderSuffix));
         }
 
-        return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn };
+        return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn, FunctionName = LambdaEnvironment.FunctionName(lookup, nameof(PartitionKeys)) };
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Aws;
 
 namespace Seeder;
 
@@ -12,6 +13,8 @@ namespace Seeder;
 internal sealed class BatchWriter
 {
     public const int MaxItemsPerRequest = 25;
+
+    public static readonly AwsOperation BatchWriteItem = new("dynamodb:BatchWriteItem", IamResource.SourceTable);
 
     private const int MaxRecentKeys = 100_000;
 

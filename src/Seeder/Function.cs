@@ -14,6 +14,7 @@ public sealed class Function
     private readonly SeedRun _run;
     private readonly SeederSettings _settings;
     private readonly TextWriter _log;
+    private readonly TimeProvider _clock;
 
     /// <summary>Used by the Lambda runtime: the SDK's default client, settings from the environment, logs to stdout.</summary>
     public Function()
@@ -21,11 +22,12 @@ public sealed class Function
     {
     }
 
-    internal Function(IAmazonDynamoDB client, SeederSettings settings, RetryPolicy retry, TextWriter log)
+    internal Function(IAmazonDynamoDB client, SeederSettings settings, RetryPolicy retry, TextWriter log, TimeProvider? clock = null)
     {
         _run = new SeedRun(client, TableContract.LoadEmbedded(), retry);
         _settings = settings;
         _log = log;
+        _clock = clock ?? TimeProvider.System;
     }
 
     /// <summary>Reads a seed request (JSON) and returns the summary (JSON).</summary>
@@ -35,7 +37,7 @@ public sealed class Function
         ArgumentNullException.ThrowIfNull(request);
         using var buffer = new MemoryStream();
         await request.CopyToAsync(buffer);
-        var (options, parallelism) = SeedRequest.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        var (options, parallelism) = SeedRequest.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), _clock.GetUtcNow());
 
         var summary = await _run.RunAsync(_settings.TableName, options, parallelism, progress: null, CancellationToken.None);
         var response = SeedResponse.From(summary);

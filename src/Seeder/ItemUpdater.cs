@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Aws;
 
 namespace Seeder;
 
@@ -12,6 +13,11 @@ namespace Seeder;
 /// </summary>
 internal sealed class ItemUpdater
 {
+    public static readonly AwsOperation UpdateItem = new("dynamodb:UpdateItem", IamResource.SourceTable);
+
+    /// <summary>The consistent read that settles a failed condition.</summary>
+    public static readonly AwsOperation GetItem = new("dynamodb:GetItem", IamResource.SourceTable);
+
     private readonly IAmazonDynamoDB _client;
     private readonly string _table;
     private readonly string _keyAttribute;

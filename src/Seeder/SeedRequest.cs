@@ -18,10 +18,18 @@ internal sealed record SeedRequest
 
     public double? TtlFraction { get; init; }
 
-    /// <summary>Start of the timestamp window (ISO 8601, UTC); the fixed default keeps runs reproducible.</summary>
+    /// <summary>Start of the timestamp window (ISO 8601, UTC). Without it the window ends now.</summary>
     public DateTimeOffset? From { get; init; }
 
+    /// <summary>Length of the window; without it and without <see cref="From"/> the window is the last hour.</summary>
     public double? WindowDays { get; init; }
+
+    /// <summary>
+    /// The deployed Seeder's default window: the last hour. Firehose's dynamic partitioning keeps at most 500
+    /// partitions active per buffer (default quota); a week over 7 regions by hour is 1,176 partitions, and the
+    /// excess would go to the error prefix. History is an explicit choice (<c>from</c> / <c>windowDays</c>).
+    /// </summary>
+    public static readonly TimeSpan DefaultRecentWindow = TimeSpan.FromHours(1);
 
     public double? TtlAfterHours { get; init; }
 
@@ -33,7 +41,9 @@ internal sealed record SeedRequest
     public const int MaxParallelism = 64;
 
     /// <summary>Parses and validates a request; any problem throws <see cref="SeedException"/> naming it.</summary>
-    public static (WorkloadOptions Options, int Parallelism) Parse(ReadOnlySpan<byte> json)
+    /// <param name="json">The request.</param>
+    /// <param name="now">The end of the default window (the last hour, or <c>windowDays</c> back from now).</param>
+    public static (WorkloadOptions Options, int Parallelism) Parse(ReadOnlySpan<byte> json, DateTimeOffset now)
     {
         SeedRequest request;
         try
@@ -47,6 +57,8 @@ internal sealed record SeedRequest
         }
 
         var defaults = new WorkloadOptions();
+        var window = request.WindowDays is { } days ? TimeSpan.FromDays(days) : request.From is null ? DefaultRecentWindow : defaults.Window;
+        var from = request.From ?? (window > TimeSpan.Zero ? now - window : now);
         var options = new WorkloadOptions
         {
             Count = request.Count ?? defaults.Count,
@@ -54,8 +66,8 @@ internal sealed record SeedRequest
             UpdateFraction = request.UpdateFraction ?? defaults.UpdateFraction,
             DeleteFraction = request.DeleteFraction ?? defaults.DeleteFraction,
             TtlFraction = request.TtlFraction ?? defaults.TtlFraction,
-            From = request.From ?? defaults.From,
-            Window = request.WindowDays is { } days ? TimeSpan.FromDays(days) : defaults.Window,
+            From = from,
+            Window = window,
             TtlAfter = request.TtlAfterHours is { } hours ? TimeSpan.FromHours(hours) : defaults.TtlAfter,
         };
         var problems = options.Problems().ToList();

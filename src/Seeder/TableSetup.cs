@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Aws;
 using DynamoLake.Core.Contract;
 
 namespace Seeder;
@@ -11,6 +12,15 @@ namespace Seeder;
 /// </summary>
 internal static class TableSetup
 {
+    /// <summary>Local runs only: the template creates the table in AWS.</summary>
+    public static readonly AwsOperation CreateTable = new("dynamodb:CreateTable", IamResource.SourceTable, LocalOnly: true);
+
+    /// <summary>Local runs only: the template turns TTL on in AWS.</summary>
+    public static readonly AwsOperation UpdateTimeToLive = new("dynamodb:UpdateTimeToLive", IamResource.SourceTable, LocalOnly: true);
+
+    /// <summary>The Seeder checks that its table exists before writing.</summary>
+    public static readonly AwsOperation DescribeTable = new("dynamodb:DescribeTable", IamResource.SourceTable);
+
     /// <summary>Creates the table unless it exists and waits until it is ACTIVE. Returns notes for the user (e.g. TTL unsupported).</summary>
     public static async Task<IReadOnlyList<string>> CreateIfMissingAsync(IAmazonDynamoDB client, string table, TableContract contract, CancellationToken cancellationToken)
     {

@@ -70,13 +70,10 @@ public sealed class Function
             throw new InvalidOperationException("The request has no valid ResponseURL, so CloudFormation cannot be answered; is this a custom-resource request?");
         }
 
-        var provisioner = new Provisioner(_contract, properties => new S3TablesClient(
-            _http,
-            _settings.EndpointOverride ?? S3TablesClient.EndpointFor(properties.Region, _ => null),
-            properties.Region,
-            _credentials,
-            _clock,
-            baseDelay: _retryBaseDelay));
+        var provisioner = new Provisioner(
+            _contract,
+            properties => new S3TablesClient(Rest(S3TablesClient.SigningName, _settings.EndpointOverride, properties.Region)),
+            properties => new LakeFormationClient(Rest(LakeFormationClient.SigningName, _settings.LakeFormationEndpointOverride, properties.Region)));
 
         ProvisionOutcome outcome;
         var fallbackId = request.PhysicalResourceId ?? $"failed-{request.RequestId}";
@@ -94,7 +91,7 @@ public sealed class Function
             {
                 outcome = ProvisionOutcome.Failed($"timed out after {_settings.Deadline - _settings.ResponseReserve:g} during {provisioner.Step} (deadline {DeadlineDescription()})", fallbackId);
             }
-            catch (S3TablesException e)
+            catch (AwsApiException e)
             {
                 outcome = ProvisionOutcome.Failed(e.Message, fallbackId);
             }
@@ -125,6 +122,9 @@ public sealed class Function
 
         return new MemoryStream(body, writable: false);
     }
+
+    private AwsRestClient Rest(string service, Uri? endpointOverride, string region) =>
+        new(_http, AwsRestClient.EndpointFor(service, region, endpointOverride), region, service, _credentials, _clock, maxAttempts: 5, _retryBaseDelay);
 
     private string DeadlineDescription() => $"{_settings.Deadline.TotalSeconds:0} s from {ProvisionerSettings.DeadlineVariable}";
 

@@ -9,16 +9,20 @@ namespace TableProvisioner;
 /// then deletes the old one); the same table must still match the contract.
 /// Delete — deletes the table only when DeleteTableOnStackDelete is true; a resource that never got
 /// created succeeds. Failures are outcomes with a reason, never silence.
+/// In Lake Formation mode (CatalogAccessMode) Create and Update also grant the principal (Firehose's role)
+/// DESCRIBE on the namespace and ALL on the table, and Delete revokes that grant.
 /// </summary>
 internal sealed class Provisioner
 {
     private readonly TableContract _contract;
     private readonly Func<TableProperties, S3TablesClient> _clientFor;
+    private readonly Func<TableProperties, LakeFormationClient> _lakeFormationFor;
 
-    public Provisioner(TableContract contract, Func<TableProperties, S3TablesClient> clientFor)
+    public Provisioner(TableContract contract, Func<TableProperties, S3TablesClient> clientFor, Func<TableProperties, LakeFormationClient> lakeFormationFor)
     {
         _contract = contract;
         _clientFor = clientFor;
+        _lakeFormationFor = lakeFormationFor;
     }
 
     /// <summary>The step in progress, for a deadline's reason ("timed out while CreateTable").</summary>
@@ -49,7 +53,13 @@ internal sealed class Provisioner
 
                 // A failed Create must not name a table it did not make: the rollback's Delete would then
                 // delete somebody's existing table. A failed Update keeps the id it had.
-                return await EnsureAsync(properties, failureId: fallbackId, cancellationToken);
+                var outcome = await EnsureAsync(properties, failureId: fallbackId, cancellationToken);
+                if (outcome.Status == CustomResourceResponse.Success && request.RequestType == "Update")
+                {
+                    outcome = await RevokeReplacedGrantAsync(request, properties, outcome, cancellationToken);
+                }
+
+                return outcome;
 
             default:
                 return ProvisionOutcome.Failed($"unknown RequestType '{request.RequestType}'; expected Create, Update or Delete", fallbackId);
@@ -71,8 +81,13 @@ internal sealed class Provisioner
         if (!tableCreated)
         {
             Step = "LoadTable";
-            using var schema = await client.LoadCurrentSchemaAsync(properties.TableBucketArn, properties.Namespace, properties.TableName, cancellationToken);
-            var differences = IcebergSchema.Differences(_contract, schema.RootElement);
+            using var metadata = await client.LoadTableAsync(properties.TableBucketArn, properties.Namespace, properties.TableName, cancellationToken);
+            var differences = IcebergSchema.Differences(_contract, metadata.Schema.RootElement).ToList();
+            if (metadata.FormatVersion != IcebergSchema.FormatVersion)
+            {
+                differences.Insert(0, $"format-version: table has {metadata.FormatVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, Firehose writes only {IcebergSchema.FormatVersion}");
+            }
+
             if (differences.Count > 0)
             {
                 return ProvisionOutcome.Failed(
@@ -83,7 +98,7 @@ internal sealed class Provisioner
 
         Step = "GetTable";
         var table = await client.GetTableAsync(properties.TableBucketArn, properties.Namespace, properties.TableName, cancellationToken)
-            ?? throw new S3TablesException("GetTable", System.Net.HttpStatusCode.NotFound, "NotFoundException", "the table was not found right after CreateTable");
+            ?? throw new AwsApiException("GetTable", System.Net.HttpStatusCode.NotFound, "NotFoundException", "the table was not found right after CreateTable");
 
         var data = new Dictionary<string, string>(StringComparer.Ordinal) { ["TableARN"] = table.TableArn };
         if (table.WarehouseLocation is { } location)
@@ -99,19 +114,51 @@ internal sealed class Provisioner
         var what = tableCreated
             ? $"created table {properties.Namespace}.{properties.TableName}{(namespaceCreated ? " and its namespace" : "")}"
             : $"table {properties.Namespace}.{properties.TableName} already exists and matches the contract";
+        if (properties.Grant is { } grant)
+        {
+            Step = "GrantPermissions";
+            await _lakeFormationFor(properties).GrantAsync(grant, cancellationToken);
+            what += $"; Lake Formation: granted {grant.Principal} DESCRIBE on {grant.Database} and ALL on {grant.Database}.{grant.Table}";
+        }
+
         return ProvisionOutcome.Success(what, id, data);
+    }
+
+    /// <summary>
+    /// An Update that keeps the table but changes the access mode or the principal leaves the old grant
+    /// behind: revoke it. (A new table is a replacement; CloudFormation's Delete of the old one revokes.)
+    /// </summary>
+    private async Task<ProvisionOutcome> RevokeReplacedGrantAsync(CustomResourceRequest request, TableProperties properties, ProvisionOutcome outcome, CancellationToken cancellationToken)
+    {
+        var old = TableProperties.Parse(request.OldResourceProperties, out var problems);
+        if (problems.Count > 0 || old.PhysicalResourceId != properties.PhysicalResourceId || old.Grant is not { } oldGrant || oldGrant == properties.Grant)
+        {
+            return outcome;
+        }
+
+        Step = "RevokePermissions";
+        await _lakeFormationFor(old).RevokeAsync(oldGrant, cancellationToken);
+        return outcome with { Reason = outcome.Reason + $"; revoked the earlier grant to {oldGrant.Principal}" };
     }
 
     private async Task<ProvisionOutcome> DeleteAsync(TableProperties properties, CancellationToken cancellationToken)
     {
         var id = properties.PhysicalResourceId;
+        var revoked = "";
+        if (properties.Grant is { } grant)
+        {
+            Step = "RevokePermissions";
+            var count = await _lakeFormationFor(properties).RevokeAsync(grant, cancellationToken);
+            revoked = count > 0 ? $"; Lake Formation grant to {grant.Principal} revoked" : "; no Lake Formation grant was left to revoke";
+        }
+
         if (!properties.DeleteTableOnStackDelete)
         {
-            return ProvisionOutcome.Success($"table {properties.Namespace}.{properties.TableName} retained (DeleteTableOnStackDelete is false)", id);
+            return ProvisionOutcome.Success($"table {properties.Namespace}.{properties.TableName} retained (DeleteTableOnStackDelete is false){revoked}", id);
         }
 
         Step = "DeleteTable";
         var deleted = await _clientFor(properties).DeleteTableAsync(properties.TableBucketArn, properties.Namespace, properties.TableName, cancellationToken);
-        return ProvisionOutcome.Success(deleted ? $"deleted table {properties.Namespace}.{properties.TableName}" : "the table was already gone", id);
+        return ProvisionOutcome.Success((deleted ? $"deleted table {properties.Namespace}.{properties.TableName}" : "the table was already gone") + revoked, id);
     }
 }

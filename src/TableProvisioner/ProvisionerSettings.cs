@@ -15,6 +15,9 @@ public sealed record ProvisionerSettings
     /// <summary>The S3 Tables endpoint override (AWS_ENDPOINT_URL_S3TABLES, then AWS_ENDPOINT_URL), if any.</summary>
     public Uri? EndpointOverride { get; init; }
 
+    /// <summary>The Lake Formation endpoint override (AWS_ENDPOINT_URL_LAKEFORMATION, then AWS_ENDPOINT_URL), if any.</summary>
+    public Uri? LakeFormationEndpointOverride { get; init; }
+
     /// <summary>The part of the deadline kept for sending the answer.</summary>
     public TimeSpan ResponseReserve => TimeSpan.FromTicks(Math.Min(Deadline.Ticks / 4, TimeSpan.FromSeconds(10).Ticks));
 
@@ -35,10 +38,12 @@ public sealed record ProvisionerSettings
         }
 
         var endpoint = lookup("AWS_ENDPOINT_URL_S3TABLES") ?? lookup("AWS_ENDPOINT_URL");
+        var lakeFormation = lookup("AWS_ENDPOINT_URL_LAKEFORMATION") ?? lookup("AWS_ENDPOINT_URL");
         return new ProvisionerSettings
         {
             Deadline = deadline,
             EndpointOverride = string.IsNullOrWhiteSpace(endpoint) ? null : new Uri(endpoint),
+            LakeFormationEndpointOverride = string.IsNullOrWhiteSpace(lakeFormation) ? null : new Uri(lakeFormation),
         };
     }
 }

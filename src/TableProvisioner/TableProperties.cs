@@ -4,12 +4,20 @@ using System.Text.RegularExpressions;
 namespace TableProvisioner;
 
 /// <summary>The custom resource's properties: where the table goes and what happens to it on stack delete.</summary>
-internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete)
+internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete, LakeFormationGrant? Grant = null)
 {
     public const string TableBucketArnProperty = "TableBucketARN";
     public const string NamespaceProperty = "Namespace";
     public const string TableNameProperty = "TableName";
     public const string DeleteOnStackDeleteProperty = "DeleteTableOnStackDelete";
+    public const string CatalogAccessModeProperty = "CatalogAccessMode";
+    public const string LakeFormationPrincipalProperty = "LakeFormationPrincipal";
+
+    /// <summary>The Glue catalog integration's IAM access control: IAM policies alone decide (the default).</summary>
+    public const string IamMode = "IAM";
+
+    /// <summary>Lake Formation access control: the provisioner grants the principal on the table.</summary>
+    public const string LakeFormationMode = "LakeFormation";
 
     /// <summary>The region in the table bucket's ARN (arn:aws:s3tables:REGION:ACCOUNT:bucket/NAME).</summary>
     public string Region => TableBucketArn.Split(':')[3];
@@ -26,6 +34,8 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
         var ns = Text(properties, NamespaceProperty);
         var table = Text(properties, TableNameProperty);
         var delete = Text(properties, DeleteOnStackDeleteProperty);
+        var mode = Text(properties, CatalogAccessModeProperty) ?? IamMode;
+        var principal = Text(properties, LakeFormationPrincipalProperty);
 
         if (arn is null || !BucketArn().IsMatch(arn))
         {
@@ -40,7 +50,27 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
             problems.Add($"{DeleteOnStackDeleteProperty} must be \"true\" or \"false\", not '{delete}'");
         }
 
-        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete);
+        LakeFormationGrant? grant = null;
+        switch (mode)
+        {
+            case IamMode:
+                break;
+            case LakeFormationMode when principal is not null && PrincipalArn().IsMatch(principal):
+                if (problems.Count == 0)
+                {
+                    grant = new LakeFormationGrant(principal, LakeFormationGrant.CatalogIdOf(arn!), ns!, table!);
+                }
+
+                break;
+            case LakeFormationMode:
+                problems.Add($"{LakeFormationPrincipalProperty} must be an IAM role or user ARN when {CatalogAccessModeProperty} is {LakeFormationMode}, not '{principal}'");
+                break;
+            default:
+                problems.Add($"{CatalogAccessModeProperty} must be \"{IamMode}\" or \"{LakeFormationMode}\", not '{mode}'");
+                break;
+        }
+
+        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete, grant);
     }
 
     private static void CheckName(List<string> problems, string property, string? value)
@@ -65,6 +95,9 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
 
     [GeneratedRegex(@"^arn:aws[a-z-]*:s3tables:[a-z0-9-]+:\d{12}:bucket/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
     private static partial Regex BucketArn();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")]
+    private static partial Regex PrincipalArn();
 
     [GeneratedRegex(@"^[a-z0-9][a-z0-9_]{0,254}$")]
     private static partial Regex Name();

@@ -15,12 +15,13 @@ internal sealed class TransformPolicy : IRowPolicy
     public TransformPolicy(TransformSettings settings)
     {
         _mode = settings.OperationMode;
+        FunctionName = settings.FunctionName;
         _insertMetadata = OtfMetadata(settings, "insert");
         _updateMetadata = OtfMetadata(settings, "update");
         _deleteMetadata = OtfMetadata(settings, "delete");
     }
 
-    public string FunctionName => nameof(Transform);
+    public string FunctionName { get; }
 
     public void SelectDropped(ChangeBatch batch, Span<bool> dropped) => NewestChangeWins.Mark(batch, dropped);
 

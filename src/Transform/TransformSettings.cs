@@ -1,4 +1,5 @@
 using DynamoLake.Core.Firehose;
+using DynamoLake.Core.Observability;
 
 namespace Transform;
 
@@ -15,6 +16,9 @@ public sealed record TransformSettings
     public string TableName { get; init; } = "transactions";
 
     public OperationMode OperationMode { get; init; } = OperationMode.Upsert;
+
+    /// <summary>The <c>Function</c> of log lines and EMF metrics: the deployed function's name (AWS_LAMBDA_FUNCTION_NAME), which the template's alarms match.</summary>
+    public string FunctionName { get; init; } = nameof(Transform);
 
     /// <summary>The response budget; Lambda's 6 MB unless a test makes it smaller.</summary>
     public int MaxResponseBytes { get; init; } = FirehoseRequest.MaxPayloadBytes;
@@ -40,6 +44,7 @@ public sealed record TransformSettings
             DatabaseName = NonEmpty(lookup(DatabaseVariable)) ?? defaults.DatabaseName,
             TableName = NonEmpty(lookup(TableVariable)) ?? defaults.TableName,
             OperationMode = mode,
+            FunctionName = LambdaEnvironment.FunctionName(lookup, defaults.FunctionName),
         };
     }
 

@@ -46,7 +46,7 @@ public sealed class FunctionTests(DynaliteFixture dynalite)
         var options = new WorkloadOptions { Count = 300, Seed = 6, DeleteFraction = 0 };
         var stuck = TransactionGenerator.Items(options).Count(w => w.Key.EndsWith('0'));
 
-        var error = await Assert.ThrowsAsync<SeedException>(() => function.FunctionHandler(Request("""{"count":300,"seed":6,"deleteFraction":0}""")));
+        var error = await Assert.ThrowsAsync<SeedException>(() => function.FunctionHandler(Request("""{"count":300,"seed":6,"deleteFraction":0,"from":"2026-11-01T00:00:00Z"}""")));
 
         Assert.StartsWith($"{stuck} of 300 items not written", error.Message, StringComparison.Ordinal);
     }

@@ -36,6 +36,12 @@ public sealed class Column
 
     public string? Doc { get; }
 
+    /// <summary>
+    /// For a categorical string column, every value it may hold (declared in the contract); null when any
+    /// value is allowed. A partition key on such a column is projected as an enum in Athena.
+    /// </summary>
+    public IReadOnlyList<string>? Values { get; init; }
+
     /// <summary>Iceberg field id (top-level columns first, then nested fields breadth-first).</summary>
     public int Id { get; internal set; }
 

@@ -11,6 +11,9 @@ namespace DynamoLake.Core.Contract;
 /// </summary>
 public static class IcebergSchema
 {
+    /// <summary>The Iceberg table format version the table is created with: the only one Firehose writes.</summary>
+    public const int FormatVersion = 2;
+
     /// <summary>The CreateTable request body for S3 Tables (<c>PUT /tables/{tableBucketARN}/{namespace}</c>).</summary>
     public static string CreateTableRequest(TableContract contract, string tableName, bool indented = false)
     {
@@ -27,6 +30,9 @@ public static class IcebergSchema
             WriteSchema(writer, contract);
             writer.WritePropertyName("partitionSpec");
             WritePartitionSpec(writer, contract);
+            writer.WriteStartObject("properties");
+            writer.WriteString("format-version", FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();

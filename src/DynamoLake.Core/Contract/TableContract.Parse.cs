@@ -79,7 +79,7 @@ public sealed partial class TableContract
 
             foreach (var property in element.EnumerateObject())
             {
-                if (property.Name is not ("name" or "type" or "required" or "source" or "sourceUnit" or "derived" or "doc"))
+                if (property.Name is not ("name" or "type" or "required" or "source" or "sourceUnit" or "derived" or "doc" or "values"))
                 {
                     throw Fail(file, path, $"unknown property \"{property.Name}\"");
                 }
@@ -169,7 +169,7 @@ public sealed partial class TableContract
                 throw Fail(file, path, $"\"sourceUnit\" applies to timestamp columns only, not {type}");
             }
 
-            columns.Add(new Column(rawName, type, required, source, unit, derived, OptionalString(element, "doc", file, path)));
+            columns.Add(new Column(rawName, type, required, source, unit, derived, OptionalString(element, "doc", file, path)) { Values = ParseValues(element, type, file, path) });
         }
 
         return columns;
@@ -380,6 +380,43 @@ public sealed partial class TableContract
 
     private static string RequiredString(JsonElement element, string property, string file, string? path) =>
         OptionalString(element, property, file, path) ?? throw Fail(file, path, $"\"{property}\" is missing");
+
+    /// <summary>The optional <c>values</c> of a categorical string column: every value it may hold, once each.</summary>
+    private static List<string>? ParseValues(JsonElement element, ColumnType type, string file, string path)
+    {
+        if (!element.TryGetProperty("values", out var values))
+        {
+            return null;
+        }
+
+        if (type.Kind != ColumnKind.String)
+        {
+            throw Fail(file, path, $"\"values\" applies to string columns only, not {type}");
+        }
+
+        if (values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
+        {
+            throw Fail(file, path, "\"values\" must be a non-empty array of strings");
+        }
+
+        var list = new List<string>();
+        foreach (var value in values.EnumerateArray())
+        {
+            if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 } text)
+            {
+                throw Fail(file, path, "\"values\" must hold non-empty strings");
+            }
+
+            if (list.Contains(text))
+            {
+                throw Fail(file, path, $"\"values\" lists \"{text}\" twice");
+            }
+
+            list.Add(text);
+        }
+
+        return list;
+    }
 
     private static string? OptionalString(JsonElement element, string property, string file, string? path)
     {

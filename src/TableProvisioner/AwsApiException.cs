@@ -2,24 +2,24 @@ using System.Net;
 
 namespace TableProvisioner;
 
-/// <summary>An S3 Tables call that failed for good (after retries), with the service's own error type and message.</summary>
-public sealed class S3TablesException : Exception
+/// <summary>An AWS API call (S3 Tables, Lake Formation) that failed for good, after retries, with the service's own error type and message.</summary>
+public sealed class AwsApiException : Exception
 {
-    public S3TablesException()
+    public AwsApiException()
     {
     }
 
-    public S3TablesException(string message)
+    public AwsApiException(string message)
         : base(message)
     {
     }
 
-    public S3TablesException(string message, Exception innerException)
+    public AwsApiException(string message, Exception innerException)
         : base(message, innerException)
     {
     }
 
-    public S3TablesException(string operation, HttpStatusCode? status, string? errorType, string message, Exception? innerException = null)
+    public AwsApiException(string operation, HttpStatusCode? status, string? errorType, string message, Exception? innerException = null)
         : base($"{operation} failed: {(status is null ? "" : $"HTTP {(int)status} ")}{errorType}{(errorType is null ? "" : ": ")}{message}", innerException)
     {
         Operation = operation;

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text.Json;
+using DynamoLake.Core.Aws;
+
+namespace TableProvisioner;
+
+/// <summary>
+/// Lake Formation's GrantPermissions and RevokePermissions (REST-JSON, <c>POST /GrantPermissions</c>,
+/// SigV4 service <c>lakeformation</c>). CloudFormation's AWS::LakeFormation::PrincipalPermissions refuses
+/// an S3 Tables catalog id (it validates CatalogId as 12 characters); the API accepts it.
+/// </summary>
+internal sealed class LakeFormationClient
+{
+    public const string SigningName = "lakeformation";
+
+    /// <summary>Lake Formation's grant APIs have no IAM resource-level permissions; Lake Formation itself checks that the caller may grant on the catalog resource.</summary>
+    public static readonly AwsOperation GrantPermissions = new("lakeformation:GrantPermissions", IamResource.AnyResource);
+
+    public static readonly AwsOperation RevokePermissions = new("lakeformation:RevokePermissions", IamResource.AnyResource);
+
+    /// <summary>Granting on a named database needs glue:GetDatabase on it (Lake Formation: "IAM permissions required to grant or revoke").</summary>
+    public static readonly AwsOperation GrantOnDatabase = new("glue:GetDatabase", IamResource.CatalogTable, Api: "GrantPermissions");
+
+    /// <summary>Granting on a named table needs glue:GetTable on it.</summary>
+    public static readonly AwsOperation GrantOnTable = new("glue:GetTable", IamResource.CatalogTable, Api: "GrantPermissions");
+
+    private readonly AwsRestClient _rest;
+
+    public LakeFormationClient(AwsRestClient rest)
+    {
+        _rest = rest;
+    }
+
+    /// <summary>Grants DESCRIBE on the namespace and ALL on the table. Granting what is already granted succeeds.</summary>
+    /// <exception cref="AwsApiException">Lake Formation refused, with its message (e.g. the caller is no data lake administrator).</exception>
+    public async Task GrantAsync(LakeFormationGrant grant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        using (await _rest.SendAsync(GrantPermissions, HttpMethod.Post, "/GrantPermissions", DatabaseBody(grant), cancellationToken))
+        {
+        }
+
+        using (await _rest.SendAsync(GrantPermissions, HttpMethod.Post, "/GrantPermissions", TableBody(grant), cancellationToken))
+        {
+        }
+    }
+
+    /// <summary>
+    /// Revokes both grants. What is no longer there — the grant, the table, the namespace — is not an
+    /// error (a stack delete must finish): Lake Formation answers it with InvalidInputException or EntityNotFoundException.
+    /// </summary>
+    /// <returns>How many of the two grants were revoked.</returns>
+    public async Task<int> RevokeAsync(LakeFormationGrant grant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var revoked = 0;
+        foreach (var body in new[] { TableBody(grant), DatabaseBody(grant) })
+        {
+            var response = await _rest.SendAsync(RevokePermissions, HttpMethod.Post, "/RevokePermissions", body, cancellationToken, HttpStatusCode.BadRequest, HttpStatusCode.NotFound);
+            if (response.IsSuccessStatusCode)
+            {
+                response.Dispose();
+                revoked++;
+                continue;
+            }
+
+            var error = await AwsRestClient.ErrorAsync(RevokePermissions, response, cancellationToken);
+            if (error.ErrorType is not ("InvalidInputException" or "EntityNotFoundException"))
+            {
+                throw error;
+            }
+        }
+
+        return revoked;
+    }
+
+    private static byte[] TableBody(LakeFormationGrant grant) => AwsRestClient.Json(w =>
+    {
+        Principal(w, grant);
+        w.WriteStartObject("Resource");
+        w.WriteStartObject("Table");
+        w.WriteString("CatalogId", grant.CatalogId);
+        w.WriteString("DatabaseName", grant.Database);
+        w.WriteString("Name", grant.Table);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        Permissions(w, LakeFormationGrant.TablePermissions);
+    });
+
+    private static byte[] DatabaseBody(LakeFormationGrant grant) => AwsRestClient.Json(w =>
+    {
+        Principal(w, grant);
+        w.WriteStartObject("Resource");
+        w.WriteStartObject("Database");
+        w.WriteString("CatalogId", grant.CatalogId);
+        w.WriteString("Name", grant.Database);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        Permissions(w, LakeFormationGrant.DatabasePermissions);
+    });
+
+    private static void Principal(Utf8JsonWriter w, LakeFormationGrant grant)
+    {
+        w.WriteStartObject("Principal");
+        w.WriteString("DataLakePrincipalIdentifier", grant.Principal);
+        w.WriteEndObject();
+    }
+
+    private static void Permissions(Utf8JsonWriter w, IReadOnlyList<string> permissions)
+    {
+        w.WriteStartArray("Permissions");
+        foreach (var permission in permissions)
+        {
+            w.WriteStringValue(permission);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("PermissionsWithGrantOption");
+        w.WriteEndArray();
+    }
+}
