@@ -44,10 +44,16 @@ internal static class QueryCommand
             }
 
             var contract = TableContract.LoadEmbedded();
-            var paths = LakePaths.For(parse.GetValue(lake)!, TemplateFacts.LoadEmbedded(), contract);
+            var template = TemplateFacts.LoadEmbedded();
+            var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             try
             {
-                using var database = LakeDatabase.Open(paths, contract);
+                using var database = LakeDatabase.Open(paths, contract, template.ChangeLogProjection);
+                if (database.InvisibleChangeLogFiles is { Count: > 0 } invisible)
+                {
+                    await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"warning: {invisible.Count:N0} change-log files lie outside the partitions the template's projection names; Athena would not read them (first: {invisible[0]})."));
+                }
+
                 using var reader = database.Query(text!);
                 var writer = new StreamWriter(stdout, leaveOpen: true);
                 if (parse.GetValue(csv))

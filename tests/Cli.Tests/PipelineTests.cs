@@ -57,7 +57,7 @@ public sealed partial class PipelineTests : IDisposable
         {
         }
 
-        using var lake = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract);
+        using var lake = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
         var key = source.Table.Keys.Order(StringComparer.Ordinal).First();
 
         var changed = $"(SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN amount + 0.01 ELSE amount END AS amount) FROM transactions)";
@@ -78,14 +78,14 @@ public sealed partial class PipelineTests : IDisposable
         var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "6", "--out", _lake);
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
-        using (var before = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract))
+        using (var before = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection))
         {
             Assert.Empty(Parity.CompareViewWithTable(before, contract));
         }
 
         File.Delete(Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First());
 
-        using var after = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract);
+        using var after = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
         var differences = Parity.CompareViewWithTable(after, contract);
         Assert.NotEmpty(differences);
         Assert.All(differences.Where(d => d != "…"), d => Assert.Matches(@"^txn_[0-9a-f]{32}: this row is in the (table but not in the view|view but not in the table)$", d));

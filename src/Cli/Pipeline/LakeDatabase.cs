@@ -18,11 +18,24 @@ internal sealed class LakeDatabase : IDisposable
         _connection = connection;
     }
 
-    public static LakeDatabase Open(LakePaths paths, TableContract contract)
+    /// <summary>Change-log files that lie outside every partition Athena projects: Athena would never read them.</summary>
+    public IReadOnlyList<string> InvisibleChangeLogFiles { get; private set; } = [];
+
+    /// <summary>
+    /// Opens the lake. The change log is read the way Athena reads it: only the files in partitions the
+    /// template's projection names, with the partition columns taken from the folder names (strings, as the
+    /// Glue table declares them), not from DuckDB's own discovery of hive folders.
+    /// </summary>
+    /// <param name="paths">The lake.</param>
+    /// <param name="contract">The table contract.</param>
+    /// <param name="projection">The change log's projected partitions; null opens the Iceberg table only.</param>
+    public static LakeDatabase Open(LakePaths paths, TableContract contract, ChangeLogProjection? projection)
     {
         var hasIceberg = Directory.Exists(paths.Iceberg) && Directory.EnumerateFiles(paths.Iceberg, "*.parquet", SearchOption.AllDirectories).Any();
-        var hasChanges = Directory.Exists(paths.ChangeLog) && Directory.EnumerateFiles(paths.ChangeLog, "*.parquet", SearchOption.AllDirectories).Any();
-        if (!hasIceberg && !hasChanges)
+        var changeLogFiles = projection is not null && Directory.Exists(paths.ChangeLog)
+            ? Directory.EnumerateFiles(paths.ChangeLog, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (!hasIceberg && changeLogFiles.Count == 0)
         {
             throw new PipelineException($"no lake at '{paths.Root}': run the pipeline first (dotnet run --project src/Cli -- pipeline --out {paths.Root})");
         }
@@ -30,18 +43,61 @@ internal sealed class LakeDatabase : IDisposable
         var connection = new DuckDBConnection("Data Source=:memory:");
         connection.Open();
         var database = new LakeDatabase(connection);
-        if (hasIceberg)
+        try
         {
-            database.Execute($"CREATE VIEW {contract.Table} AS SELECT * FROM read_parquet('{Escape(paths.IcebergGlob)}', hive_partitioning = false)");
-        }
+            if (hasIceberg)
+            {
+                database.Execute($"CREATE VIEW {contract.Table} AS SELECT * FROM read_parquet('{Escape(paths.IcebergGlob)}', hive_partitioning = false)");
+            }
 
-        if (hasChanges)
+            if (changeLogFiles.Count > 0)
+            {
+                database.CreateChangeLogView(paths, contract, projection!, changeLogFiles);
+            }
+        }
+        catch
         {
-            database.Execute($"CREATE VIEW {LakeSchema.ChangeLogTable(contract)} AS SELECT * FROM read_parquet('{Escape(paths.ChangeLogGlob)}', hive_partitioning = true, union_by_name = true)");
-            database.Execute(LakeSchema.CurrentStateViewSql(contract));
+            database.Dispose();
+            throw;
         }
 
         return database;
+    }
+
+    private void CreateChangeLogView(LakePaths paths, TableContract contract, ChangeLogProjection projection, List<string> files)
+    {
+        var visible = new List<(string File, string[] Partition)>();
+        var invisible = new List<string>();
+        foreach (var file in files)
+        {
+            var folder = Path.GetRelativePath(paths.ChangeLog, Path.GetDirectoryName(file)!).Replace('\\', '/') + "/";
+            if (projection.Partition(folder) is { } partition)
+            {
+                visible.Add((file, partition));
+            }
+            else
+            {
+                invisible.Add(file);
+            }
+        }
+
+        InvisibleChangeLogFiles = invisible;
+        var table = LakeSchema.ChangeLogTable(contract);
+        if (visible.Count == 0)
+        {
+            throw new PipelineException($"none of the {files.Count:N0} change-log files lies in a partition that the template's projection names ({projection.LocationTemplate}): Athena would return no rows from {table}");
+        }
+
+        var columns = string.Join(", ", projection.Columns.Select(c => $"\"{c.Name}\""));
+        var rows = string.Join(",\n", visible.Select(v => $"('{Escape(v.File)}', {string.Join(", ", v.Partition.Select(p => $"'{Escape(p)}'"))})"));
+        var list = string.Join(", ", visible.Select(v => $"'{Escape(v.File)}'"));
+        Execute($"""
+            CREATE VIEW {table} AS
+            SELECT * EXCLUDE (filename)
+            FROM read_parquet([{list}], hive_partitioning = false, union_by_name = true, filename = true)
+            JOIN (VALUES {rows}) AS partitions(filename, {columns}) USING (filename)
+            """);
+        Execute(LakeSchema.CurrentStateViewSql(contract));
     }
 
     /// <summary>
@@ -55,7 +111,7 @@ internal sealed class LakeDatabase : IDisposable
             yield break;
         }
 
-        using var database = Open(paths, contract);
+        using var database = Open(paths, contract, projection: null);
         var timestamps = contract.Columns.Columns.Where(c => c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz).ToList();
         var replace = timestamps.Count == 0 ? "" : " REPLACE (" + string.Join(", ", timestamps.Select(c => $"epoch_us(\"{c.Name}\") AS \"{c.Name}\"")) + ")";
         using var reader = database.Query($"SELECT to_json(t) FROM (SELECT *{replace} FROM {contract.Table}) AS t");

@@ -48,7 +48,7 @@ internal sealed class PipelineRun
         var viewCheck = Task.Run(
             () =>
             {
-                using var lake = LakeDatabase.Open(paths, _contract);
+                using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
                 return Parity.CompareViewWithTable(lake, _contract);
             },
             cancellationToken);
@@ -78,7 +78,7 @@ internal sealed class PipelineRun
 
     private List<string> CompareWith(LakePaths paths, Dictionary<string, string[]> source, string relation)
     {
-        using var lake = LakeDatabase.Open(paths, _contract);
+        using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
         return Parity.Compare(_contract, source, lake, relation);
     }
 

@@ -6,12 +6,18 @@ namespace Cli.Pipeline;
 /// <summary>What the local pipeline takes from serverless.template (embedded): buffer size and the S3 prefix.</summary>
 internal sealed class TemplateFacts
 {
-    private TemplateFacts(int bufferSizeMBs, string s3Prefix, string ns)
+    private readonly Lazy<ChangeLogProjection> _projection;
+
+    private TemplateFacts(int bufferSizeMBs, string s3Prefix, string ns, Func<ChangeLogProjection> projection)
     {
         ProcessorBufferSizeMBs = bufferSizeMBs;
         S3Prefix = s3Prefix;
         Namespace = ns;
+        _projection = new Lazy<ChangeLogProjection>(projection);
     }
+
+    /// <summary>The change log's partitions as Athena projects them (the Glue table's projection); throws when it has none.</summary>
+    public ChangeLogProjection ChangeLogProjection => _projection.Value;
 
     /// <summary>The Lambda processor's BufferSizeInMBs (the parameter's default).</summary>
     public int ProcessorBufferSizeMBs { get; }
@@ -29,12 +35,19 @@ internal sealed class TemplateFacts
     {
         using var stream = typeof(TemplateFacts).Assembly.GetManifestResourceStream("serverless.template")
             ?? throw new PipelineException("serverless.template is not embedded in the CLI");
-        var template = JsonNode.Parse(stream)!;
+        return From(JsonNode.Parse(stream)!);
+    }
+
+    /// <summary>The facts of a template (tests pass a modified one).</summary>
+    public static TemplateFacts From(JsonNode template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
         var parameters = template["Parameters"]!;
         var prefix = template["Resources"]!["S3DeliveryStream"]!["Properties"]!["ExtendedS3DestinationConfiguration"]!["Prefix"]!.GetValue<string>();
         return new TemplateFacts(
             int.Parse(parameters[nameof(ProcessorBufferSizeMBs)]!["Default"]!.ToString(), CultureInfo.InvariantCulture),
             prefix,
-            parameters["NamespaceName"]!["Default"]!.GetValue<string>());
+            parameters["NamespaceName"]!["Default"]!.GetValue<string>(),
+            () => ChangeLogProjection.FromTemplate(template, "ChangeLogTable"));
     }
 }
