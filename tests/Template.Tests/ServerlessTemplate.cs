@@ -33,16 +33,24 @@ internal static class ServerlessTemplate
         _ => null,
     };
 
-    /// <summary>Every IAM statement in the template: roles, role policies and SAM function policies.</summary>
-    public static IEnumerable<(string Resource, JsonObject Statement)> Statements()
+    /// <summary>Every IAM statement in the template: roles, role and managed policies, SAM function policies.</summary>
+    public static IEnumerable<(string Resource, JsonObject Statement)> Statements() =>
+        ConditionalStatements().Select(s => (s.Resource, s.Statement));
+
+    /// <summary>
+    /// Every IAM statement with the condition under which it exists: the resource's own Condition, or the
+    /// Fn::If that wraps the statement (a statement under <c>Fn::If [C, S, NoValue]</c> exists when C holds).
+    /// </summary>
+    public static IEnumerable<(string Resource, JsonObject Statement, string? Condition)> ConditionalStatements()
     {
         foreach (var (name, resource) in Resources.Select(r => (r.Key, r.Value!.AsObject())))
         {
             var properties = resource["Properties"] as JsonObject;
+            var resourceCondition = resource["Condition"]?.GetValue<string>();
             IEnumerable<JsonNode?> documents = resource["Type"]!.GetValue<string>() switch
             {
                 "AWS::IAM::Role" => (properties?["Policies"] as JsonArray ?? []).Select(p => p!["PolicyDocument"]),
-                "AWS::IAM::RolePolicy" or "AWS::IAM::Policy" => [properties?["PolicyDocument"]],
+                "AWS::IAM::RolePolicy" or "AWS::IAM::Policy" or "AWS::IAM::ManagedPolicy" => [properties?["PolicyDocument"]],
                 "AWS::Serverless::Function" => (properties?["Policies"] as JsonArray ?? []).Where(p => p is JsonObject),
                 _ => [],
             };
@@ -50,7 +58,15 @@ internal static class ServerlessTemplate
             {
                 foreach (var statement in document?["Statement"] as JsonArray ?? [])
                 {
-                    yield return (name, statement!.AsObject());
+                    if (statement!["Fn::If"] is JsonArray branch)
+                    {
+                        Assert.Equal("AWS::NoValue", branch[2]!["Ref"]?.GetValue<string>());
+                        yield return (name, branch[1]!.AsObject(), branch[0]!.GetValue<string>());
+                    }
+                    else
+                    {
+                        yield return (name, statement.AsObject(), resourceCondition);
+                    }
                 }
             }
         }

@@ -23,7 +23,7 @@ public sealed class TemplateTests
     public static TheoryData<string> Functions() => new(ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name));
 
     [RequiresServerFact(LocalServers.CfnLint)]
-    public async Task CfnLint_FindsNoErrors()
+    public async Task CfnLint_FindsNoErrorsAndNoWarnings()
     {
         var info = new ProcessStartInfo("cfn-lint") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
         info.ArgumentList.Add("serverless.template");
@@ -31,8 +31,9 @@ public sealed class TemplateTests
         var output = await lint.StandardOutput.ReadToEndAsync() + await lint.StandardError.ReadToEndAsync();
         await lint.WaitForExitAsync();
 
-        // cfn-lint: exit 0 clean; bit 2 = errors, 4 = warnings, 8 = informational.
-        Assert.True((lint.ExitCode & 2) == 0 && lint.ExitCode is 0 or 4 or 8 or 12, output);
+        // cfn-lint: exit 0 clean; bit 2 = errors, 4 = warnings, 8 = informational. Warnings count: the one
+        // suppressed last time said the stack could not deploy.
+        Assert.True(lint.ExitCode == 0, $"cfn-lint exit {lint.ExitCode}:\n{output}");
     }
 
     [Fact]
@@ -186,15 +187,16 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void Iam_NoStatementAllowsAWildcardAction_AndOnlyGetDataAccessUsesAWildcardResource()
+    public void Iam_NoStatementAllowsAWildcardAction_AndOnlyLakeFormationActionsUseAWildcardResource()
     {
         var statements = ServerlessTemplate.Statements().ToList();
 
         Assert.True(statements.Count > 10);
         Assert.All(statements, s => Assert.All(ServerlessTemplate.Strings(s.Statement["Action"]), action =>
             Assert.False(action == "*" || action.EndsWith(":*", StringComparison.Ordinal), $"{s.Resource}: action {action}")));
+        // Lake Formation's actions have no resource-level IAM permissions; Lake Formation decides on the resource itself.
         Assert.All(statements.Where(s => ServerlessTemplate.Strings(s.Statement["Resource"]).Contains("*")), s =>
-            Assert.Equal(["lakeformation:GetDataAccess"], ServerlessTemplate.Strings(s.Statement["Action"])));
+            Assert.All(ServerlessTemplate.Strings(s.Statement["Action"]), action => Assert.Contains(action, new[] { "lakeformation:GetDataAccess", "lakeformation:GrantPermissions", "lakeformation:RevokePermissions" })));
     }
 
     [Fact]
