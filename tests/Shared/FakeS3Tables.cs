@@ -44,7 +44,16 @@ public sealed class FakeS3Tables : IDisposable
         Throttle,
         Hang,
         MalformedJson,
+
+        /// <summary>404 NotFoundException, as S3 Tables answers CreateTable for a namespace created a moment ago.</summary>
+        NotFound,
     }
+
+    /// <summary>The format-version LoadTable reports for every table (2 unless a test makes an old table).</summary>
+    public int FormatVersion { get; set; } = 2;
+
+    /// <summary>The last CreateTable request body.</summary>
+    public JsonObject? LastCreateTable { get; private set; }
 
     /// <summary>Make the next <paramref name="times"/> calls of <paramref name="operation"/> fail this way (int.MaxValue: always).</summary>
     public void Fail(string operation, FaultKind kind, int times = int.MaxValue) => _faults[operation] = new Fault(kind, times);
@@ -99,7 +108,7 @@ public sealed class FakeS3Tables : IDisposable
         };
         Operations.Enqueue(operation);
 
-        if (!SignatureValid(request, path, query, body))
+        if (!SignatureValid(request, path, query, body, "s3tables", Credentials))
         {
             Interlocked.Increment(ref _signatureFailures);
             await Error(context, 403, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided.");
@@ -121,6 +130,9 @@ public sealed class FakeS3Tables : IDisposable
                     return;
                 case FaultKind.MalformedJson:
                     await Write(context, 200, "{\"tableARN\": \"arn:aws:s3tables:");
+                    return;
+                case FaultKind.NotFound:
+                    await Error(context, 404, "NotFoundException", "The specified namespace does not exist.");
                     return;
             }
         }
@@ -148,6 +160,7 @@ public sealed class FakeS3Tables : IDisposable
             case "CreateTable":
             {
                 var create = JsonNode.Parse(body)!.AsObject();
+                LastCreateTable = create;
                 var name = create["name"]!.GetValue<string>();
                 var schema = create["metadata"]?["iceberg"]?["schemaV2"]?.DeepClone().AsObject();
                 if (create["format"]?.GetValue<string>() != "ICEBERG" || schema is null)
@@ -213,7 +226,7 @@ public sealed class FakeS3Tables : IDisposable
                 await Write(context, 200, new JsonObject
                 {
                     ["metadata-location"] = "s3://warehouse/metadata/00000.metadata.json",
-                    ["metadata"] = new JsonObject { ["format-version"] = 2, ["current-schema-id"] = 0, ["schemas"] = new JsonArray(Renumber(schema)) },
+                    ["metadata"] = new JsonObject { ["format-version"] = FormatVersion, ["current-schema-id"] = 0, ["schemas"] = new JsonArray(Renumber(schema)) },
                 }.ToJsonString());
                 return;
             }
@@ -273,24 +286,27 @@ public sealed class FakeS3Tables : IDisposable
 
     private static string TableArn(string bucketArn, string name) => $"{bucketArn}/table/{name}-{name.Length:D4}";
 
-    private static bool SignatureValid(HttpListenerRequest request, string path, string query, byte[] body)
+    /// <summary>Whether the request carries a valid SigV4 signature for <paramref name="service"/>, recomputed from the raw URL received.</summary>
+    public static bool SignatureValid(HttpListenerRequest request, string path, string query, byte[] body, string service, AwsCredentials credentials)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(credentials);
         var authorization = request.Headers["Authorization"];
         var amzDate = request.Headers["x-amz-date"];
-        if (authorization is null || amzDate is null || request.Headers["x-amz-security-token"] != Credentials.SessionToken)
+        if (authorization is null || amzDate is null || request.Headers["x-amz-security-token"] != credentials.SessionToken)
         {
             return false;
         }
 
         var signedHeaders = authorization.Split("SignedHeaders=")[1].Split(',')[0].Split(';');
         var scope = authorization.Split("Credential=")[1].Split(',')[0].Split('/');
-        if (scope.Length != 5 || scope[3] != "s3tables" || scope[0] != Credentials.AccessKeyId)
+        if (scope.Length != 5 || scope[3] != service || scope[0] != credentials.AccessKeyId)
         {
             return false;
         }
 
         var headers = signedHeaders.Select(name => new KeyValuePair<string, string>(name, request.Headers[name] ?? ""));
-        var expected = SigV4Signer.Authorization(request.HttpMethod, path, query, headers, SigV4Signer.HexSha256(body), Credentials, scope[2], "s3tables", amzDate);
+        var expected = SigV4Signer.Authorization(request.HttpMethod, path, query, headers, SigV4Signer.HexSha256(body), credentials, scope[2], service, amzDate);
         return expected == authorization;
     }
 

@@ -13,27 +13,36 @@ public sealed class ProvisionerTests : IDisposable
     private const string Bucket = "arn:aws:s3tables:us-east-1:111122223333:bucket/lake";
     private static readonly TableContract s_contract = TableContract.LoadEmbedded();
 
+    private const string FirehoseRole = "arn:aws:iam::111122223333:role/lake-FirehoseRole-ABC";
+
     private readonly FakeS3Tables _s3Tables = new();
+    private readonly FakeLakeFormation _lakeFormation = new();
     private readonly FakeResponseReceiver _cloudFormation = new();
     private readonly StringWriter _log = new();
 
     public void Dispose()
     {
         _s3Tables.Dispose();
+        _lakeFormation.Dispose();
         _cloudFormation.Dispose();
     }
 
     private Function NewFunction(double deadlineSeconds = 20, Uri? endpoint = null) => new(
-        new ProvisionerSettings { Deadline = TimeSpan.FromSeconds(deadlineSeconds), EndpointOverride = endpoint ?? _s3Tables.Endpoint },
+        new ProvisionerSettings { Deadline = TimeSpan.FromSeconds(deadlineSeconds), EndpointOverride = endpoint ?? _s3Tables.Endpoint, LakeFormationEndpointOverride = _lakeFormation.Endpoint },
         new HttpClient { Timeout = TimeSpan.FromSeconds(2) },
         _ => Task.FromResult(FakeS3Tables.Credentials),
         TimeProvider.System,
         _log,
         retryBaseDelay: TimeSpan.FromMilliseconds(5));
 
-    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null)
+    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null, string? principal = null, string? oldPrincipal = null)
     {
         var properties = new JsonObject { ["ServiceToken"] = "arn:aws:lambda:us-east-1:111122223333:function:provisioner", ["TableBucketARN"] = Bucket, ["Namespace"] = ns, ["TableName"] = table };
+        if (principal is not null)
+        {
+            properties["CatalogAccessMode"] = "LakeFormation";
+            properties["LakeFormationPrincipal"] = principal;
+        }
         if (deleteOnStackDelete is not null)
         {
             properties["DeleteTableOnStackDelete"] = deleteOnStackDelete;
@@ -54,10 +63,16 @@ public sealed class ProvisionerTests : IDisposable
             request["PhysicalResourceId"] = physicalId;
         }
 
-        if (oldTable is not null)
+        if (oldTable is not null || oldPrincipal is not null)
         {
             var old = (JsonObject)properties.DeepClone();
-            old["TableName"] = oldTable;
+            old["TableName"] = oldTable ?? table;
+            if (oldPrincipal is not null)
+            {
+                old["CatalogAccessMode"] = "LakeFormation";
+                old["LakeFormationPrincipal"] = oldPrincipal;
+            }
+
             request["OldResourceProperties"] = old;
         }
 
@@ -73,6 +88,7 @@ public sealed class ProvisionerTests : IDisposable
         Assert.All(_cloudFormation.Requests, r => Assert.True(r.Method == "PUT" && string.IsNullOrEmpty(r.ContentType), $"{r.Method} with Content-Type '{r.ContentType}'"));
         Assert.All(_cloudFormation.Requests, r => Assert.True(Encoding.UTF8.GetByteCount(r.Body) <= 4096));
         Assert.Equal(0, _s3Tables.SignatureFailures);
+        Assert.Equal(0, _lakeFormation.SignatureFailures);
         return delivered;
     }
 
@@ -293,6 +309,143 @@ public sealed class ProvisionerTests : IDisposable
         Assert.InRange(body.Length, 3_500, 4_096);
         using var parsed = JsonDocument.Parse(body);
         Assert.EndsWith("(cut to fit 4096 bytes)", parsed.RootElement.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_PinsIcebergFormatVersion2_TheOnlyOneFirehoseWrites()
+    {
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal("2", _s3Tables.LastCreateTable!["metadata"]!["iceberg"]!["properties"]!["format-version"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Create_ExistingTableOfFormatVersion1_FailsNamingTheVersion()
+    {
+        var schema = JsonNode.Parse(IcebergSchema.CreateTableRequest(s_contract, "transactions"))!["metadata"]!["iceberg"]!["schemaV2"]!.DeepClone().AsObject();
+        _s3Tables.PutTable(Bucket, "analytics", "transactions", schema);
+        _s3Tables.FormatVersion = 1;
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("format-version: table has 1, Firehose writes only 2", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_NamespaceNotFoundRightAfterCreatingIt_IsRetriedWithinTheDeadline()
+    {
+        _s3Tables.Fail("CreateTable", FakeS3Tables.FaultKind.NotFound, times: 3);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(4, _s3Tables.Operations.Count(o => o == "CreateTable"));
+    }
+
+    [Fact]
+    public async Task Create_NamespaceNeverFound_FailsWithS3TablesMessageAfterTheRetries()
+    {
+        _s3Tables.Fail("CreateTable", FakeS3Tables.FaultKind.NotFound);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("CreateTable failed: HTTP 404 NotFoundException: The specified namespace does not exist.", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(S3TablesClient.NamespaceNotFoundAttempts, _s3Tables.Operations.Count(o => o == "CreateTable"));
+    }
+
+    [Fact]
+    public async Task Create_InLakeFormationMode_GrantsFirehosesRoleOnTheS3TablesCatalogTable()
+    {
+        var response = await Invoke(NewFunction(), Request("Create", principal: FirehoseRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains("Lake Formation: granted", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        var requests = _lakeFormation.Requests.ToList();
+        Assert.Equal(["GrantPermissions", "GrantPermissions"], requests.Select(r => r.Operation));
+        var database = requests[0].Body;
+        Assert.Equal(FirehoseRole, database["Principal"]!["DataLakePrincipalIdentifier"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"Database":{"CatalogId":"111122223333:s3tablescatalog/lake","Name":"analytics"}}"""), database["Resource"]), database.ToJsonString());
+        Assert.Equal(["DESCRIBE"], database["Permissions"]!.AsArray().Select(p => p!.GetValue<string>()));
+        var table = requests[1].Body;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"Table":{"CatalogId":"111122223333:s3tablescatalog/lake","DatabaseName":"analytics","Name":"transactions"}}"""), table["Resource"]), table.ToJsonString());
+        Assert.Equal(["ALL"], table["Permissions"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Empty(table["PermissionsWithGrantOption"]!.AsArray());
+        Assert.Equal(2, _lakeFormation.Grants.Count);
+    }
+
+    [Fact]
+    public async Task Create_InIamMode_CallsNoLakeFormation()
+    {
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Empty(_lakeFormation.Requests);
+    }
+
+    [Fact]
+    public async Task Create_GrantRefusedByLakeFormation_SendsFailedWithLakeFormationsMessage()
+    {
+        _lakeFormation.RefuseGrantsWith = "Insufficient Lake Formation permission(s): Required Grant on analytics";
+
+        var response = await Invoke(NewFunction(), Request("Create", principal: FirehoseRole));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("GrantPermissions failed: HTTP 400 AccessDeniedException: Insufficient Lake Formation permission(s): Required Grant on analytics", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("failed-", response.GetProperty("PhysicalResourceId").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_LakeFormationModeWithoutAPrincipal_FailsNamingTheProperty()
+    {
+        var request = JsonNode.Parse(Request("Create"))!;
+        request["ResourceProperties"]!["CatalogAccessMode"] = "LakeFormation";
+
+        var response = await Invoke(NewFunction(), request.ToJsonString());
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("LakeFormationPrincipal must be an IAM role or user ARN", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Empty(_lakeFormation.Requests);
+    }
+
+    [Fact]
+    public async Task Delete_InLakeFormationMode_RevokesTheGrantAndRetainsTheTable()
+    {
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create", principal: FirehoseRole))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains("Lake Formation grant to " + FirehoseRole + " revoked", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Empty(_lakeFormation.Grants);
+        Assert.NotNull(_s3Tables.Table(Bucket, "analytics", "transactions"));
+    }
+
+    [Fact]
+    public async Task Delete_InLakeFormationModeWithTheGrantAlreadyGone_StillSucceeds()
+    {
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains("no Lake Formation grant was left to revoke", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_NewPrincipalOnTheSameTable_GrantsTheNewAndRevokesTheOld()
+    {
+        const string newRole = "arn:aws:iam::111122223333:role/lake-FirehoseRole-NEW";
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create", principal: FirehoseRole))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Update", physicalId: IdOf("transactions"), principal: newRole, oldPrincipal: FirehoseRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(IdOf("transactions"), response.GetProperty("PhysicalResourceId").GetString());
+        Assert.All(_lakeFormation.Grants, g => Assert.StartsWith(newRole + "|", g, StringComparison.Ordinal));
+        Assert.Equal(2, _lakeFormation.Grants.Count);
     }
 
     [Fact]
