@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Cli.Pipeline;
 using DynamoLake.Core.Contract;
+using DynamoLake.Testing;
 using Seeder;
 
 namespace Cli.Tests;
@@ -89,6 +90,47 @@ public sealed partial class PipelineTests : IDisposable
         var differences = Parity.CompareViewWithTable(after, contract);
         Assert.NotEmpty(differences);
         Assert.All(differences.Where(d => d != "…"), d => Assert.Matches(@"^txn_[0-9a-f]{32}: this row is in the (table but not in the view|view but not in the table)$", d));
+    }
+
+    [Fact]
+    public async Task Query_ReadsTheChangeLogThroughTheTemplatesProjection_LikeAthena()
+    {
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "300", "--seed", "4", "--out", _lake);
+        Assert.True(exit == 0, stderr);
+        var contract = TableContract.LoadEmbedded();
+        var paths = new LakePaths(_lake, "analytics", "transactions");
+
+        // A file in a folder Athena never projects (a region the contract does not declare) is not read, and the query says so.
+        var stray = Path.Combine(_lake, "s3", "changes", "region_partition=mars-north-1", "year=2026", "month=11", "day=01", "hour_partition=00");
+        Directory.CreateDirectory(stray);
+        File.Copy(Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First(), Path.Combine(stray, "stray.parquet"));
+        var (queryExit, csv, queryError) = await CliRun.Run("query", "SELECT count(*) AS n, count(DISTINCT region_partition) AS regions FROM transactions_changes WHERE region_partition = 'mars-north-1'", "--lake", _lake, "--csv");
+        Assert.True(queryExit == 0, queryError);
+        Assert.Equal("n,regions\n0,0", csv.Trim().ReplaceLineEndings("\n"));
+        Assert.Contains("warning: 1 change-log files lie outside the partitions the template's projection names", queryError, StringComparison.Ordinal);
+
+        // A template whose Glue table has no projection: Athena would see no partitions, and neither does the local query.
+        var template = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "serverless.template")))!;
+        var parameters = template["Resources"]!["ChangeLogTable"]!["Properties"]!["TableInput"]!["Parameters"]!.AsObject();
+        foreach (var key in parameters.Select(p => p.Key).Where(k => k != "classification").ToList())
+        {
+            parameters.Remove(key);
+        }
+
+        var error = Assert.Throws<PipelineException>(() => LakeDatabase.Open(paths, contract, TemplateFacts.From(template).ChangeLogProjection));
+        Assert.Contains("no partition projection", error.Message, StringComparison.Ordinal);
+
+        // A projection whose location template does not match Firehose's prefix finds no files at all.
+        parameters["projection.enabled"] = "true";
+        foreach (var (column, type, values) in new[] { ("region_partition", "enum", "us-east-1"), ("year", "integer", "2026,2030"), ("month", "integer", "1,12"), ("day", "integer", "1,31"), ("hour_partition", "integer", "0,23") })
+        {
+            parameters[$"projection.{column}.type"] = type;
+            parameters[type == "enum" ? $"projection.{column}.values" : $"projection.{column}.range"] = values;
+        }
+
+        parameters["storage.location.template"] = "s3://bucket/changes/${year}/${month}/${day}/${hour_partition}/${region_partition}/";
+        var unmatched = Assert.Throws<PipelineException>(() => LakeDatabase.Open(paths, contract, TemplateFacts.From(template).ChangeLogProjection));
+        Assert.Contains("lies in a partition that the template's projection names", unmatched.Message, StringComparison.Ordinal);
     }
 
     [Fact]

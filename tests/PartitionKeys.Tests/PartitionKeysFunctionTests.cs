@@ -57,10 +57,10 @@ public sealed class PartitionKeysFunctionTests
         Assert.All(records, r => Assert.False(r.GetProperty("metadata").TryGetProperty("otfMetadata", out _)));
     }
 
-    private static string Change(string region, long timestampMs, long createdMicros = 1795426800000000) =>
+    private static string Change(string region, long timestampMs, long createdMicros = 1795426800000000, string customer = """{"S":"c"}""") =>
         "{\"eventID\":\"e\",\"eventName\":\"INSERT\",\"dynamodb\":{\"ApproximateCreationDateTime\":" + createdMicros
         + ",\"NewImage\":{\"transaction_id\":{\"S\":\"k\"},\"timestamp\":{\"N\":\"" + timestampMs
-        + "\"},\"customer_id\":{\"S\":\"c\"},\"amount\":{\"N\":\"1\"},\"currency\":{\"S\":\"USD\"},\"region\":" + region
+        + "\"},\"customer_id\":" + customer + ",\"amount\":{\"N\":\"1\"},\"currency\":{\"S\":\"USD\"},\"region\":" + region
         + ",\"status\":{\"S\":\"PENDING\"}}}}";
 
     private static byte[] Request(params string[] changes) => JsonSerializer.SerializeToUtf8Bytes(new
@@ -81,12 +81,26 @@ public sealed class PartitionKeysFunctionTests
     [InlineData("""{"S":"100%"}""", "100%25")]
     [InlineData("""{"S":"sa\u00e3o"}""", "saão")]
     [InlineData("""{"S":"..\\x"}""", "..%5Cx")]
-    public async Task UnsafeCharacters_AreEscapedHiveStyle(string region, string expected)
+    public async Task UnsafeCharacters_AreEscapedHiveStyle(string value, string expected)
     {
-        var record = await First(Change(region, 1795426800000));
+        // customer_id declares no values, so any value is a partition (region declares its values).
+        var record = await First(Change("""{"S":"us-east-1"}""", 1795426800000, customer: value), Harness.Settings("customer_id,year"));
 
         Assert.Equal("Ok", record.GetProperty("result").GetString());
-        Assert.Equal(expected, record.GetProperty("metadata").GetProperty("partitionKeys").GetProperty("region").GetString());
+        Assert.Equal(expected, record.GetProperty("metadata").GetProperty("partitionKeys").GetProperty("customer_id").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"S":"mars-north-1"}""")]
+    [InlineData("""{"S":"US-EAST-1"}""")]
+    [InlineData("""{"S":"us-east-1 "}""")]
+    public async Task KeyValueOutsideTheContractsDeclaredValues_IsInvalidPartitionValue_BecauseAthenaProjectsOnlyThose(string region)
+    {
+        var (response, log) = await Harness.Invoke(Request(Change(region, 1795426800000), Change("""{"S":"eu-west-2"}""", 1795426800000)));
+
+        Assert.Equal(["ProcessingFailed", "Ok"], response.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("result").GetString()));
+        Assert.Contains("\"invalid_partition_value\":1", log, StringComparison.Ordinal);
+        Assert.Contains(Harness.Contract.Columns.Find("region")!.Values!, v => v == "eu-west-2");
     }
 
     [Theory]
@@ -103,7 +117,7 @@ public sealed class PartitionKeysFunctionTests
     [Fact]
     public async Task OverlongKeyValue_IsInvalidPartitionValue()
     {
-        var (_, log) = await Harness.Invoke(Request(Change($$$"""{"S":"{{{new string('/', 200)}}}"}""", 1795426800000)));
+        var (_, log) = await Harness.Invoke(Request(Change("""{"S":"us-east-1"}""", 1795426800000, customer: $$$"""{"S":"{{{new string('/', 200)}}}"}""")), Harness.Settings("customer_id,year"));
 
         Assert.Contains("\"invalid_partition_value\":1", log, StringComparison.Ordinal);
     }
@@ -113,7 +127,7 @@ public sealed class PartitionKeysFunctionTests
     {
         // 0999-03-04T05:06:07Z: every part padded, the year to four digits.
         var ms = (long)(new DateTime(999, 3, 4, 5, 6, 7, DateTimeKind.Utc) - DateTime.UnixEpoch).TotalMilliseconds;
-        var keys = (await First(Change("""{"S":"r"}""", ms))).GetProperty("metadata").GetProperty("partitionKeys");
+        var keys = (await First(Change("""{"S":"us-east-1"}""", ms))).GetProperty("metadata").GetProperty("partitionKeys");
 
         Assert.Equal(("0999", "03", "04", "05"), (keys.GetProperty("year").GetString(), keys.GetProperty("month").GetString(), keys.GetProperty("day").GetString(), keys.GetProperty("hour").GetString()));
     }
@@ -122,7 +136,7 @@ public sealed class PartitionKeysFunctionTests
     public async Task KeysAndTimeColumn_ComeFromSettings()
     {
         var settings = Harness.Settings("year,month,status", "_event_time");
-        var keys = (await First(Change("""{"S":"r"}""", 1795426800000, createdMicros: 1767225600000000), settings)).GetProperty("metadata").GetProperty("partitionKeys");
+        var keys = (await First(Change("""{"S":"us-east-1"}""", 1795426800000, createdMicros: 1767225600000000), settings)).GetProperty("metadata").GetProperty("partitionKeys");
 
         Assert.Equal(["year", "month", "status"], keys.EnumerateObject().Select(p => p.Name));
         Assert.Equal(("2026", "01", "PENDING"), (keys.GetProperty("year").GetString(), keys.GetProperty("month").GetString(), keys.GetProperty("status").GetString()));
