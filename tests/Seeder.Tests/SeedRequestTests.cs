@@ -43,4 +43,14 @@ public sealed class SeedRequestTests
         Assert.Equal(WorkloadOptions.DefaultFrom, options.From);
         Assert.Equal(new WorkloadOptions().Window, options.Window);
     }
+
+    [Fact]
+    public void GeneratedRegions_AreExactlyTheContractsDeclaredValues_WhichAthenaProjects()
+    {
+        var declared = DynamoLake.Core.Contract.TableContract.LoadEmbedded().Columns.Find("region")!.Values!;
+
+        var generated = TransactionGenerator.Items(new WorkloadOptions { Count = 2000, Seed = 3 }).Select(w => w.Item["region"].S).Distinct();
+
+        Assert.Equal(declared.Order(StringComparer.Ordinal), generated.Order(StringComparer.Ordinal));
+    }
 }
