@@ -40,8 +40,17 @@ internal sealed class LakeFormationClient
         {
         }
 
-        using (await _rest.SendAsync(GrantPermissions, HttpMethod.Post, "/GrantPermissions", TableBody(grant), cancellationToken))
+        try
         {
+            using (await _rest.SendAsync(GrantPermissions, HttpMethod.Post, "/GrantPermissions", TableBody(grant), cancellationToken))
+            {
+            }
+        }
+        catch (AwsApiException)
+        {
+            // A failed Create answers a new id, so no Delete will ever clean up after it: take back the half grant.
+            await RevokeAsync(grant, cancellationToken);
+            throw;
         }
     }
 

@@ -32,6 +32,9 @@ public sealed class FakeLakeFormation : IDisposable
     /// <summary>When set, GrantPermissions answers 400 AccessDeniedException with this message.</summary>
     public string? RefuseGrantsWith { get; set; }
 
+    /// <summary>When set, GrantPermissions on a Table resource (only) answers 400 AccessDeniedException with this message.</summary>
+    public string? RefuseTableGrantsWith { get; set; }
+
     /// <summary>The grants in force, as "principal|resource json|permission".</summary>
     public IReadOnlyCollection<string> Grants
     {
@@ -89,7 +92,7 @@ public sealed class FakeLakeFormation : IDisposable
             return;
         }
 
-        if (operation == "GrantPermissions" && RefuseGrantsWith is { } refusal)
+        if (operation == "GrantPermissions" && (RefuseGrantsWith ?? (resource.ContainsKey("Table") ? RefuseTableGrantsWith : null)) is { } refusal)
         {
             await Error(context, 400, "AccessDeniedException", refusal);
             return;

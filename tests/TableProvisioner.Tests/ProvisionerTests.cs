@@ -398,6 +398,18 @@ public sealed class ProvisionerTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_TableGrantRefusedAfterTheNamespaceGrant_TakesBackTheHalfGrant()
+    {
+        _lakeFormation.RefuseTableGrantsWith = "Insufficient Lake Formation permission(s) on transactions";
+
+        var response = await Invoke(NewFunction(), Request("Create", principal: FirehoseRole));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("on transactions", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Empty(_lakeFormation.Grants);
+    }
+
+    [Fact]
     public async Task Create_LakeFormationModeWithoutAPrincipal_FailsNamingTheProperty()
     {
         var request = JsonNode.Parse(Request("Create"))!;
