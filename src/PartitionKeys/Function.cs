@@ -22,7 +22,7 @@ public sealed class Function
     internal Function(TableContract contract, PartitionKeysSettings? settings, TimeProvider clock, TextWriter log)
     {
         settings ??= PartitionKeysSettings.FromEnvironment(contract);
-        _transformation = new ChangeTransformation(contract, new PartitionKeysPolicy(settings), settings.MaxResponseBytes, clock, log);
+        _transformation = new ChangeTransformation(contract, new PartitionKeysPolicy(settings), settings.MaxResponseBytes, clock, log, settings.SourceTableName);
     }
 
     /// <summary>Reads a Firehose transformation request and returns the response JSON.</summary>

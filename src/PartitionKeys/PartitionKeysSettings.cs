@@ -13,6 +13,7 @@ public sealed record PartitionKeysSettings
 {
     public const string KeysVariable = "PARTITION_KEYS";
     public const string TimeColumnVariable = "PARTITION_TIME_COLUMN";
+    public const string SourceTableVariable = "SOURCE_TABLE_NAME";
     public const string DefaultKeys = "region,year,month,day,hour";
     public const string DefaultTimeColumn = "timestamp";
     public const string PartitionFolderSuffix = "_partition";
@@ -21,13 +22,16 @@ public sealed record PartitionKeysSettings
 
     public required Column TimeColumn { get; init; }
 
-    public int MaxResponseBytes { get; init; } = FirehoseRequest.MaxPayloadBytes;
+    /// <summary>The DynamoDB table this stream captures; changes of other tables on a shared stream are Dropped. Null: every table.</summary>
+    public string? SourceTableName { get; init; }
+
+    public int MaxResponseBytes { get; init; } = FirehoseRequest.DefaultMaxResponseBytes;
 
     /// <summary>The <c>Function</c> of log lines and EMF metrics: the deployed function's name (AWS_LAMBDA_FUNCTION_NAME), which the template's alarms match.</summary>
     public string FunctionName { get; init; } = nameof(PartitionKeys);
 
     /// <summary>The environment variables this function reads.</summary>
-    public static IReadOnlyList<string> Variables { get; } = [KeysVariable, TimeColumnVariable];
+    public static IReadOnlyList<string> Variables { get; } = [KeysVariable, TimeColumnVariable, SourceTableVariable];
 
     public static PartitionKeysSettings FromEnvironment(TableContract contract) => From(contract, Environment.GetEnvironmentVariable);
 
@@ -81,7 +85,7 @@ public sealed record PartitionKeysSettings
             keys.Add(new PartitionKey(name, part, column, contract.Columns.Find(name) is null ? name : name + PartitionFolderSuffix));
         }
 
-        return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn, FunctionName = LambdaEnvironment.FunctionName(lookup, nameof(PartitionKeys)) };
+        return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn, SourceTableName = lookup(SourceTableVariable) is { Length: > 0 } table ? table.Trim() : null, FunctionName = LambdaEnvironment.FunctionName(lookup, nameof(PartitionKeys)) };
     }
 
     /// <summary>

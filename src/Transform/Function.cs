@@ -22,7 +22,7 @@ public sealed class Function
 
     internal Function(TableContract contract, TransformSettings settings, TimeProvider clock, TextWriter log)
     {
-        _transformation = new ChangeTransformation(contract, new TransformPolicy(settings), settings.MaxResponseBytes, clock, log);
+        _transformation = new ChangeTransformation(contract, new TransformPolicy(settings), settings.MaxResponseBytes, clock, log, settings.SourceTableName);
     }
 
     /// <summary>Reads a Firehose transformation request and returns the response JSON.</summary>

@@ -9,6 +9,7 @@ public sealed record TransformSettings
     public const string DatabaseVariable = "DESTINATION_DATABASE";
     public const string TableVariable = "DESTINATION_TABLE";
     public const string OperationModeVariable = "OPERATION_MODE";
+    public const string SourceTableVariable = "SOURCE_TABLE_NAME";
 
     /// <summary>S3 Tables namespace (the Glue database of the s3tablescatalog).</summary>
     public string DatabaseName { get; init; } = "analytics";
@@ -17,14 +18,17 @@ public sealed record TransformSettings
 
     public OperationMode OperationMode { get; init; } = OperationMode.Upsert;
 
+    /// <summary>The DynamoDB table this stream captures; changes of other tables on a shared stream are Dropped. Null: every table.</summary>
+    public string? SourceTableName { get; init; }
+
     /// <summary>The <c>Function</c> of log lines and EMF metrics: the deployed function's name (AWS_LAMBDA_FUNCTION_NAME), which the template's alarms match.</summary>
     public string FunctionName { get; init; } = nameof(Transform);
 
     /// <summary>The response budget; Lambda's 6 MB unless a test makes it smaller.</summary>
-    public int MaxResponseBytes { get; init; } = FirehoseRequest.MaxPayloadBytes;
+    public int MaxResponseBytes { get; init; } = FirehoseRequest.DefaultMaxResponseBytes;
 
     /// <summary>The environment variables this function reads (the template test checks each is set).</summary>
-    public static IReadOnlyList<string> Variables { get; } = [DatabaseVariable, TableVariable, OperationModeVariable];
+    public static IReadOnlyList<string> Variables { get; } = [DatabaseVariable, TableVariable, OperationModeVariable, SourceTableVariable];
 
     public static TransformSettings FromEnvironment() => From(Environment.GetEnvironmentVariable);
 
@@ -44,6 +48,7 @@ public sealed record TransformSettings
             DatabaseName = NonEmpty(lookup(DatabaseVariable)) ?? defaults.DatabaseName,
             TableName = NonEmpty(lookup(TableVariable)) ?? defaults.TableName,
             OperationMode = mode,
+            SourceTableName = NonEmpty(lookup(SourceTableVariable)),
             FunctionName = LambdaEnvironment.FunctionName(lookup, defaults.FunctionName),
         };
     }

@@ -21,10 +21,13 @@ public sealed class ChangeBatch : IDisposable
     private RecordState[] _states;
     private int[] _slices;
 
-    private ChangeBatch(FirehoseRequest request, TableContract contract)
+    private readonly byte[]? _sourceTable;
+
+    private ChangeBatch(FirehoseRequest request, TableContract contract, byte[]? sourceTable)
     {
         _request = request;
         _contract = contract;
+        _sourceTable = sourceTable;
         _columns = contract.Columns.Count;
         _rows = new ByteBuffer(Math.Max(request.Length / 2, 4096));
         _sequences = new ByteBuffer(Math.Max(request.Count * 24, 256));
@@ -42,11 +45,17 @@ public sealed class ChangeBatch : IDisposable
     public int UndeclaredAttributes { get; private set; }
 
     /// <summary>Converts every record of <paramref name="request"/>. Never throws for a bad record.</summary>
-    public static ChangeBatch Convert(FirehoseRequest request, TableContract contract)
+    /// <param name="request">The Firehose request.</param>
+    /// <param name="contract">The table contract.</param>
+    /// <param name="sourceTable">
+    /// The table this stream captures (UTF-8), or null: a change that names another table (several tables
+    /// can share one Kinesis stream) is marked <see cref="FromOtherTable"/> instead of becoming a row.
+    /// </param>
+    public static ChangeBatch Convert(FirehoseRequest request, TableContract contract, byte[]? sourceTable = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(contract);
-        var batch = new ChangeBatch(request, contract);
+        var batch = new ChangeBatch(request, contract, sourceTable);
         try
         {
             batch.ConvertAll();
@@ -61,7 +70,14 @@ public sealed class ChangeBatch : IDisposable
 
     public ReasonCode Reason(int index) => _states[index].Reason;
 
-    public bool Succeeded(int index) => _states[index].Reason == ReasonCode.None;
+    /// <summary>Converted into a row of our table (not failed, not another table's change).</summary>
+    public bool Succeeded(int index) => _states[index].Reason == ReasonCode.None && !_states[index].OtherTable;
+
+    /// <summary>A change of another table than the one this stream captures (SOURCE_TABLE_NAME).</summary>
+    public bool FromOtherTable(int index) => _states[index].OtherTable;
+
+    /// <summary>A delete built from the change's Keys (a REMOVE without OldImage): only the key columns hold values.</summary>
+    public bool KeysOnly(int index) => _states[index].KeysOnly;
 
     public ChangeOperation Operation(int index) => _states[index].Operation;
 
@@ -227,6 +243,8 @@ public sealed class ChangeBatch : IDisposable
         }
 
         state.Operation = facts.Operation;
+        state.KeysOnly = facts.KeysOnly;
+        state.OtherTable = _sourceTable is not null && facts.TableLength > 0 && !json.Slice(facts.TableStart, facts.TableLength).SequenceEqual(_sourceTable);
         state.Shape = facts.Shape;
         state.TtlDelete = facts.TtlDelete;
         state.EventTimeMicros = facts.EventTimeMicros;
@@ -255,6 +273,8 @@ public sealed class ChangeBatch : IDisposable
         public ChangeOperation Operation;
         public ChangeShape Shape;
         public bool TtlDelete;
+        public bool KeysOnly;
+        public bool OtherTable;
         public long EventTimeMicros;
         public int RowStart;
         public int RowLength;

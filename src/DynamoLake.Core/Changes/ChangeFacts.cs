@@ -11,4 +11,11 @@ internal struct ChangeFacts
     /// <summary>DynamoDB Streams SequenceNumber within the decoded record (0 length when absent).</summary>
     public int SequenceStart;
     public int SequenceLength;
+
+    /// <summary>A REMOVE without OldImage (KEYS_ONLY or NEW_IMAGE streams): the delete row holds the key only.</summary>
+    public bool KeysOnly;
+
+    /// <summary>The source table's name as the record states it (Kinesis <c>tableName</c>, or from the Streams <c>eventSourceARN</c>); empty when it does not.</summary>
+    public int TableStart;
+    public int TableLength;
 }

@@ -25,13 +25,42 @@ internal static class ChangeRecordReader
     public static ReasonCode Read(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts)
     {
         facts = default;
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return ReasonCode.InvalidJson;
+        }
+
+        ReasonCode reason;
         try
         {
-            return ReadCore(json, contract, output, slices, ref undeclared, ref facts);
+            reason = ReadCore(json, contract, output, slices, ref undeclared, ref facts);
         }
         catch (JsonException)
         {
             return ReasonCode.InvalidJson;
+        }
+
+        // A record that failed for another reason may not be one JSON value at all (text after it, a
+        // truncation past the point where reading stopped): that is invalid_json, whatever was seen first.
+        return reason is ReasonCode.None or ReasonCode.InvalidJson || IsOneJsonValue(json) ? reason : ReasonCode.InvalidJson;
+    }
+
+    private static bool IsOneJsonValue(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, s_options);
+        try
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
@@ -46,8 +75,14 @@ internal static class ChangeRecordReader
         var inArray = false;
         if (reader.TokenType == JsonTokenType.StartArray)
         {
-            // EventBridge Pipes may hand over the Streams record inside a JSON array: exactly one is a change.
+            // EventBridge Pipes may hand over the Streams record inside a JSON array: exactly one is a change,
+            // and an array of several is unknown_shape whatever its first element holds.
             inArray = true;
+            if (ArrayLength(json) != 1)
+            {
+                return ReasonCode.UnknownShape;
+            }
+
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return ReasonCode.UnknownShape;
@@ -108,6 +143,13 @@ internal static class ChangeRecordReader
         if (!envelope.RowWritten)
         {
             var (start, length) = facts.Operation == ChangeOperation.Delete ? (envelope.OldStart, envelope.OldLength) : (envelope.NewStart, envelope.NewLength);
+            IReadOnlyList<Column>? keysOnly = null;
+            if (length == 0 && facts.Operation == ChangeOperation.Delete && envelope.KeysLength > 0)
+            {
+                // A REMOVE from a stream without old images: a delete needs only the key.
+                (start, length, keysOnly, facts.KeysOnly) = (envelope.KeysStart, envelope.KeysLength, contract.UniqueKey, true);
+            }
+
             if (length == 0)
             {
                 return ReasonCode.MissingImage;
@@ -116,12 +158,14 @@ internal static class ChangeRecordReader
             output.Length = rowStart;
             var imageReader = new Utf8JsonReader(json.Slice(start, length), s_options);
             imageReader.Read();
-            reason = WriteRowColumns(ref imageReader, contract, output, slices, ref undeclared);
+            reason = WriteRowColumns(ref imageReader, contract, output, slices, ref undeclared, keysOnly);
             if (reason != ReasonCode.None)
             {
                 return reason;
             }
         }
+
+        (facts.TableStart, facts.TableLength) = TableName(json, ref envelope);
 
         if (envelope.EventIdLength == 0)
         {
@@ -131,56 +175,88 @@ internal static class ChangeRecordReader
         return WriteDerived(contract, json.Slice(envelope.EventIdStart, envelope.EventIdLength), ref facts, output, slices);
     }
 
+    private static int ArrayLength(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, s_options);
+        reader.Read();
+        var count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            count++;
+            reader.Skip();
+        }
+
+        return count;
+    }
+
     private static ReasonCode ReadEnvelope(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
     {
+        Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
+        var seen = EnvelopeField.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.ValueSpan;
-            reader.Read();
-            if (name.SequenceEqual("eventName"u8))
+            var name = JsonText.Unescaped(ref reader, scratch);
+            var field = name.SequenceEqual("eventName"u8) ? EnvelopeField.EventName
+                : name.SequenceEqual("eventID"u8) ? EnvelopeField.EventId
+                : name.SequenceEqual("eventVersion"u8) ? EnvelopeField.EventVersion
+                : name.SequenceEqual("userIdentity"u8) ? EnvelopeField.UserIdentity
+                : name.SequenceEqual("dynamodb"u8) ? EnvelopeField.DynamoDb
+                : name.SequenceEqual("tableName"u8) ? EnvelopeField.TableName
+                : name.SequenceEqual("eventSourceARN"u8) ? EnvelopeField.EventSourceArn
+                : EnvelopeField.None;
+            if (field != EnvelopeField.None)
             {
-                envelope.Operation = reader.TokenType != JsonTokenType.String ? null
-                    : reader.ValueSpan.SequenceEqual("INSERT"u8) ? ChangeOperation.Insert
-                    : reader.ValueSpan.SequenceEqual("MODIFY"u8) ? ChangeOperation.Update
-                    : reader.ValueSpan.SequenceEqual("REMOVE"u8) ? ChangeOperation.Delete
-                    : null;
-            }
-            else if (name.SequenceEqual("eventID"u8))
-            {
-                if (reader.TokenType == JsonTokenType.String)
+                if ((seen & field) != 0)
                 {
+                    return ReasonCode.InvalidJson; // the same envelope field twice: which one would be the change?
+                }
+
+                seen |= field;
+            }
+
+            reader.Read();
+            switch (field)
+            {
+                case EnvelopeField.EventName:
+                    envelope.Operation = reader.TokenType != JsonTokenType.String ? null
+                        : reader.ValueTextEquals("INSERT"u8) ? ChangeOperation.Insert
+                        : reader.ValueTextEquals("MODIFY"u8) ? ChangeOperation.Update
+                        : reader.ValueTextEquals("REMOVE"u8) ? ChangeOperation.Delete
+                        : null;
+                    break;
+                case EnvelopeField.EventId when reader.TokenType == JsonTokenType.String:
                     envelope.EventIdStart = (int)reader.TokenStartIndex + 1;
                     envelope.EventIdLength = reader.ValueSpan.Length;
-                }
-            }
-            else if (name.SequenceEqual("eventVersion"u8))
-            {
-                envelope.LooksLikeStreams = true;
-                reader.Skip();
-            }
-            else if (name.SequenceEqual("userIdentity"u8))
-            {
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    envelope.ServiceIdentity = ReadUserIdentity(ref reader);
-                }
-                else
-                {
+                    break;
+                case EnvelopeField.EventVersion:
+                    envelope.LooksLikeStreams = true;
                     reader.Skip();
-                }
-            }
-            else if (name.SequenceEqual("dynamodb"u8) && reader.TokenType == JsonTokenType.StartObject)
-            {
-                envelope.HasDynamoDb = true;
-                var reason = ReadDynamoDb(ref reader, contract, output, slices, ref undeclared, ref envelope);
-                if (reason != ReasonCode.None)
-                {
-                    return reason;
-                }
-            }
-            else
-            {
-                reader.Skip();
+                    break;
+                case EnvelopeField.UserIdentity when reader.TokenType == JsonTokenType.StartObject:
+                    envelope.ServiceIdentity = ReadUserIdentity(ref reader);
+                    break;
+                case EnvelopeField.DynamoDb when reader.TokenType == JsonTokenType.StartObject:
+                    envelope.HasDynamoDb = true;
+                    var reason = ReadDynamoDb(ref reader, contract, output, slices, ref undeclared, ref envelope);
+                    if (reason != ReasonCode.None)
+                    {
+                        return reason;
+                    }
+
+                    break;
+                case EnvelopeField.TableName when reader.TokenType == JsonTokenType.String:
+                    envelope.TableStart = (int)reader.TokenStartIndex + 1;
+                    envelope.TableLength = reader.ValueSpan.Length;
+                    envelope.TableEscaped = reader.ValueIsEscaped;
+                    break;
+                case EnvelopeField.EventSourceArn when reader.TokenType == JsonTokenType.String:
+                    envelope.SourceArnStart = (int)reader.TokenStartIndex + 1;
+                    envelope.SourceArnLength = reader.ValueSpan.Length;
+                    envelope.SourceArnEscaped = reader.ValueIsEscaped;
+                    break;
+                default:
+                    reader.Skip();
+                    break;
             }
         }
 
@@ -189,18 +265,21 @@ internal static class ChangeRecordReader
 
     private static bool ReadUserIdentity(ref Utf8JsonReader reader)
     {
+        Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         bool service = false, principal = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.ValueSpan;
+            var name = JsonText.Unescaped(ref reader, scratch);
+            var isType = name.SequenceEqual("type"u8);
+            var isPrincipal = name.SequenceEqual("principalId"u8);
             reader.Read();
-            if (name.SequenceEqual("type"u8))
+            if (isType)
             {
-                service = reader.TokenType == JsonTokenType.String && reader.ValueSpan.SequenceEqual(s_service);
+                service = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(s_service);
             }
-            else if (name.SequenceEqual("principalId"u8))
+            else if (isPrincipal)
             {
-                principal = reader.TokenType == JsonTokenType.String && reader.ValueSpan.SequenceEqual(s_dynamoDbPrincipal);
+                principal = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(s_dynamoDbPrincipal);
             }
             else
             {
@@ -213,11 +292,29 @@ internal static class ChangeRecordReader
 
     private static ReasonCode ReadDynamoDb(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
     {
+        Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
+        var seen = DynamoDbField.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.ValueSpan;
+            var name = JsonText.Unescaped(ref reader, scratch);
+            var field = name.SequenceEqual("ApproximateCreationDateTime"u8) ? DynamoDbField.Time
+                : name.SequenceEqual("SequenceNumber"u8) ? DynamoDbField.Sequence
+                : name.SequenceEqual("NewImage"u8) ? DynamoDbField.NewImage
+                : name.SequenceEqual("OldImage"u8) ? DynamoDbField.OldImage
+                : name.SequenceEqual("Keys"u8) ? DynamoDbField.Keys
+                : DynamoDbField.None;
+            if (field != DynamoDbField.None)
+            {
+                if ((seen & field) != 0)
+                {
+                    return ReasonCode.InvalidJson;
+                }
+
+                seen |= field;
+            }
+
             reader.Read();
-            if (name.SequenceEqual("ApproximateCreationDateTime"u8))
+            if (field == DynamoDbField.Time)
             {
                 if (reader.TokenType is JsonTokenType.Number or JsonTokenType.String && !reader.ValueIsEscaped)
                 {
@@ -225,7 +322,7 @@ internal static class ChangeRecordReader
                     envelope.TimeLength = reader.ValueSpan.Length;
                 }
             }
-            else if (name.SequenceEqual("SequenceNumber"u8))
+            else if (field == DynamoDbField.Sequence)
             {
                 envelope.LooksLikeStreams = true;
                 if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped)
@@ -234,9 +331,15 @@ internal static class ChangeRecordReader
                     envelope.SequenceLength = reader.ValueSpan.Length;
                 }
             }
-            else if (reader.TokenType == JsonTokenType.StartObject && (name.SequenceEqual("NewImage"u8) || name.SequenceEqual("OldImage"u8)))
+            else if (reader.TokenType == JsonTokenType.StartObject && field == DynamoDbField.Keys)
             {
-                var isNew = name[0] == (byte)'N';
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                (envelope.KeysStart, envelope.KeysLength) = (start, (int)reader.BytesConsumed - start);
+            }
+            else if (reader.TokenType == JsonTokenType.StartObject && field is DynamoDbField.NewImage or DynamoDbField.OldImage)
+            {
+                var isNew = field == DynamoDbField.NewImage;
                 var wanted = envelope.Operation is { } op && (op == ChangeOperation.Delete ? !isNew : isNew);
                 if (wanted && !envelope.RowWritten)
                 {
@@ -273,12 +376,39 @@ internal static class ChangeRecordReader
     }
 
     /// <summary>Opens the row object and writes the image's columns (reader on the image's StartObject).</summary>
-    private static ReasonCode WriteRowColumns(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared)
+    private static ReasonCode WriteRowColumns(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
     {
         slices.Fill(-1);
         output.Write((byte)'{');
         var first = true;
-        return RowWriter.WriteFields(ref reader, contract.Columns, output, ref first, slices, ref undeclared);
+        return RowWriter.WriteFields(ref reader, contract.Columns, output, ref first, slices, ref undeclared, keysOnly);
+    }
+
+    /// <summary>
+    /// Where the record names its table: Kinesis-for-DynamoDB's <c>tableName</c>, or the NAME in a Streams
+    /// <c>eventSourceARN</c> (<c>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL</c>). An escaped
+    /// name counts as not stated (table names are <c>[a-zA-Z0-9_.-]</c>, nothing to escape).
+    /// </summary>
+    private static (int Start, int Length) TableName(ReadOnlySpan<byte> json, ref Envelope envelope)
+    {
+        if (envelope.TableLength > 0 && !envelope.TableEscaped)
+        {
+            return (envelope.TableStart, envelope.TableLength);
+        }
+
+        if (envelope.SourceArnLength > 0 && !envelope.SourceArnEscaped)
+        {
+            var arn = json.Slice(envelope.SourceArnStart, envelope.SourceArnLength);
+            var at = arn.IndexOf(":table/"u8);
+            if (at >= 0)
+            {
+                var name = arn[(at + ":table/".Length)..];
+                var end = name.IndexOf((byte)'/');
+                return (envelope.SourceArnStart + at + ":table/".Length, end < 0 ? name.Length : end);
+            }
+        }
+
+        return (0, 0);
     }
 
     private static ReasonCode WriteDerived(TableContract contract, ReadOnlySpan<byte> eventId, ref ChangeFacts facts, ByteBuffer output, Span<int> slices)
@@ -347,5 +477,34 @@ internal static class ChangeRecordReader
         public int SequenceStart, SequenceLength;
         public int NewStart, NewLength;
         public int OldStart, OldLength;
+        public int KeysStart, KeysLength;
+        public int TableStart, TableLength;
+        public bool TableEscaped;
+        public int SourceArnStart, SourceArnLength;
+        public bool SourceArnEscaped;
+    }
+
+    [Flags]
+    private enum EnvelopeField
+    {
+        None = 0,
+        EventName = 1,
+        EventId = 2,
+        EventVersion = 4,
+        UserIdentity = 8,
+        DynamoDb = 16,
+        TableName = 32,
+        EventSourceArn = 64,
+    }
+
+    [Flags]
+    private enum DynamoDbField
+    {
+        None = 0,
+        Time = 1,
+        Sequence = 2,
+        NewImage = 4,
+        OldImage = 8,
+        Keys = 16,
     }
 }

@@ -19,8 +19,17 @@ public sealed class ChangeTransformation
     private readonly TimeProvider _clock;
     private readonly TextWriter _log;
 
-    public ChangeTransformation(TableContract contract, IRowPolicy policy, int maxResponseBytes, TimeProvider clock, TextWriter log)
+    private readonly byte[]? _sourceTable;
+
+    /// <param name="contract">The table contract.</param>
+    /// <param name="policy">What the function does with each row.</param>
+    /// <param name="maxResponseBytes">The response budget.</param>
+    /// <param name="clock">For durations and the lag metric.</param>
+    /// <param name="log">Where the log and EMF lines go.</param>
+    /// <param name="sourceTable">SOURCE_TABLE_NAME: changes of other tables on a shared stream are Dropped; null accepts every table.</param>
+    public ChangeTransformation(TableContract contract, IRowPolicy policy, int maxResponseBytes, TimeProvider clock, TextWriter log, string? sourceTable = null)
     {
+        _sourceTable = sourceTable is null ? null : System.Text.Encoding.UTF8.GetBytes(sourceTable);
         _contract = contract;
         _policy = policy;
         _maxResponseBytes = maxResponseBytes;
@@ -33,7 +42,7 @@ public sealed class ChangeTransformation
     {
         var started = _clock.GetTimestamp();
         using var firehose = await FirehoseRequest.ReadAsync(request, cancellationToken);
-        using var batch = ChangeBatch.Convert(firehose, _contract);
+        using var batch = ChangeBatch.Convert(firehose, _contract, _sourceTable);
         var report = new InvocationReport(_policy.FunctionName, firehose.InvocationId) { UndeclaredAttributes = batch.UndeclaredAttributes };
 
         var dropped = ArrayPool<bool>.Shared.Rent(Math.Max(batch.Count, 1));
@@ -63,7 +72,12 @@ public sealed class ChangeTransformation
         {
             var result = FirehoseResult.ProcessingFailed;
             var reason = batch.Reason(i);
-            if (reason == ReasonCode.None && dropped[i])
+            var drop = DropReason.Superseded;
+            if (reason == ReasonCode.None && batch.FromOtherTable(i))
+            {
+                (result, drop) = (FirehoseResult.Dropped, DropReason.OtherTable);
+            }
+            else if (reason == ReasonCode.None && dropped[i])
             {
                 result = FirehoseResult.Dropped;
             }
@@ -98,7 +112,7 @@ public sealed class ChangeTransformation
                 report.Observe(batch.Shape(i), batch.EventTimeMicros(i));
             }
 
-            report.Count(result, reason, request, i);
+            report.Count(result, reason, request, i, drop);
         }
 
         writer.Complete();

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Globalization;
-using System.Text.Unicode;
 using System.Text.Json;
 using DynamoLake.Core.Buffers;
 using DynamoLake.Core.Contract;
@@ -22,39 +21,53 @@ internal static class RowWriter
     /// are skipped and counted. When <paramref name="slices"/> is not empty (the top level), the position
     /// and length of each column's value in <paramref name="output"/> are recorded there.
     /// </summary>
-    public static ReasonCode WriteFields(ref Utf8JsonReader reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared)
+    /// <param name="reader">On the map's StartObject.</param>
+    /// <param name="fields">The declared columns (or struct fields).</param>
+    /// <param name="output">Where the row goes.</param>
+    /// <param name="first">Whether nothing has been written in the current object yet.</param>
+    /// <param name="slices">Top level only: where each column's value lands.</param>
+    /// <param name="undeclared">Counts the attributes not declared.</param>
+    /// <param name="keysOnly">
+    /// The map is a change's <c>Keys</c> (a REMOVE without OldImage): only these key columns must be present;
+    /// every other column is written as null.
+    /// </param>
+    public static ReasonCode WriteFields(ref Utf8JsonReader reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
     {
         Span<bool> seen = fields.Count <= 256 ? stackalloc bool[256] : new bool[fields.Count];
         seen = seen[..fields.Count];
         seen.Clear();
         Span<byte> nameScratch = stackalloc byte[NameScratchLength];
+        List<byte[]>? undeclaredNames = null;
 
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject)
             {
-                return WriteAbsent(fields, seen, output, ref first);
+                return WriteAbsent(fields, seen, output, ref first, keysOnly);
             }
 
-            scoped ReadOnlySpan<byte> name;
-            if (!reader.ValueIsEscaped)
-            {
-                name = reader.ValueSpan;
-            }
-            else
-            {
-                var buffer = reader.ValueSpan.Length <= NameScratchLength ? nameScratch : new byte[reader.ValueSpan.Length];
-                name = buffer[..reader.CopyString(buffer)];
-            }
-
+            var name = JsonText.Unescaped(ref reader, nameScratch);
             var column = fields.FindBySource(name);
-            reader.Read();
             if (column is null)
             {
+                // Not in the row, but a map that names an attribute twice is still not a DynamoDB item.
+                undeclaredNames ??= [];
+                foreach (var earlier in undeclaredNames)
+                {
+                    if (name.SequenceEqual(earlier))
+                    {
+                        return ReasonCode.InvalidJson;
+                    }
+                }
+
+                undeclaredNames.Add(name.ToArray());
                 undeclared++;
+                reader.Read();
                 reader.Skip();
                 continue;
             }
+
+            reader.Read();
 
             if (seen[column.Index])
             {
@@ -91,7 +104,7 @@ internal static class RowWriter
         return ReasonCode.InvalidJson;
     }
 
-    private static ReasonCode WriteAbsent(FieldSet fields, ReadOnlySpan<bool> seen, ByteBuffer output, ref bool first)
+    private static ReasonCode WriteAbsent(FieldSet fields, ReadOnlySpan<bool> seen, ByteBuffer output, ref bool first, IReadOnlyList<Column>? keysOnly)
     {
         var columns = fields.Columns;
         for (var i = 0; i < seen.Length; i++)
@@ -101,7 +114,7 @@ internal static class RowWriter
                 continue;
             }
 
-            if (columns[i].Required)
+            if (keysOnly is null ? columns[i].Required : keysOnly.Contains(columns[i]))
             {
                 return ReasonCode.MissingRequiredColumn;
             }
@@ -288,12 +301,8 @@ internal static class RowWriter
 
     private static AttributeTag ReadTag(ref Utf8JsonReader reader)
     {
-        var name = reader.ValueSpan;
-        if (reader.ValueIsEscaped)
-        {
-            return AttributeTag.Unknown;
-        }
-
+        Span<byte> scratch = stackalloc byte[16];
+        var name = JsonText.Unescaped(ref reader, scratch);
         return name.Length switch
         {
             1 => name[0] switch
@@ -317,54 +326,50 @@ internal static class RowWriter
     /// <summary>Writes an S, N or B value (reader on the string token) as <paramref name="type"/>.</summary>
     private static ReasonCode WriteScalar(ref Utf8JsonReader reader, AttributeTag tag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
     {
-        var raw = reader.ValueSpan;
+        if (type.Kind == ColumnKind.String)
+        {
+            // Copied in canonical form: escapes resolved, so equal text is equal bytes (keys, partitions).
+            return tag == AttributeTag.S ? JsonText.WriteCanonical(reader.ValueSpan, output) : ReasonCode.TypeMismatch;
+        }
+
+        // Everything else is compared by its unescaped text ("\u0031" is the digit 1).
+        Span<byte> scratch = stackalloc byte[NameScratchLength];
+        var raw = JsonText.Unescaped(ref reader, scratch);
         switch (type.Kind)
         {
-            case ColumnKind.String:
-                return tag == AttributeTag.S ? WriteJsonString(raw, output) : ReasonCode.TypeMismatch;
             case ColumnKind.Date:
                 if (tag != AttributeTag.S)
                 {
                     return ReasonCode.TypeMismatch;
                 }
 
-                return !reader.ValueIsEscaped && IsIsoDate(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
+                return IsIsoDate(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
             case ColumnKind.Binary:
                 if (tag != AttributeTag.B)
                 {
                     return ReasonCode.TypeMismatch;
                 }
 
-                if (reader.ValueIsEscaped)
-                {
-                    var unescaped = new byte[raw.Length];
-                    raw = unescaped.AsSpan(0, reader.CopyString(unescaped));
-                }
-
                 return Base64.IsValid(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
             case ColumnKind.Int:
             case ColumnKind.Long:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
-                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
                     : WriteInteger(raw, 0, type.Kind == ColumnKind.Int ? int.MinValue : long.MinValue, type.Kind == ColumnKind.Int ? int.MaxValue : long.MaxValue, output);
             case ColumnKind.Decimal:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
-                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
                     : NumberText.WriteDecimal(raw, type.Precision, type.Scale, output);
             case ColumnKind.Float:
             case ColumnKind.Double:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
-                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
                     : WriteFloating(raw, type.Kind == ColumnKind.Float, output);
             case ColumnKind.Timestamp:
             case ColumnKind.TimestampTz:
                 if (unit == SourceTimeUnit.Iso8601)
                 {
-                    return tag != AttributeTag.S ? ReasonCode.TypeMismatch : WriteIsoTimestamp(ref reader, output);
+                    return tag != AttributeTag.S ? ReasonCode.TypeMismatch : WriteIsoTimestamp(raw, output);
                 }
 
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
-                    : reader.ValueIsEscaped ? ReasonCode.InvalidValue
                     : WriteInteger(raw, MicrosecondShift(unit), long.MinValue, long.MaxValue, output);
             default:
                 return ReasonCode.TypeMismatch;
@@ -378,21 +383,8 @@ internal static class RowWriter
         _ => 0,
     };
 
-    /// <summary>Writes a JSON string whose content is already valid JSON string text (as the reader saw it), after checking UTF-8.</summary>
-    internal static ReasonCode WriteJsonString(ReadOnlySpan<byte> rawContent, ByteBuffer output)
-    {
-        if (!Utf8.IsValid(rawContent))
-        {
-            return ReasonCode.InvalidJson;
-        }
-
-        var span = output.GetSpan(rawContent.Length + 2);
-        span[0] = (byte)'"';
-        rawContent.CopyTo(span[1..]);
-        span[rawContent.Length + 1] = (byte)'"';
-        output.Advance(rawContent.Length + 2);
-        return ReasonCode.None;
-    }
+    /// <summary>Writes JSON string text (as the reader saw it, or unescaped text without <c>"</c>, <c>\</c> or controls) in canonical form.</summary>
+    internal static ReasonCode WriteJsonString(ReadOnlySpan<byte> rawContent, ByteBuffer output) => JsonText.WriteCanonical(rawContent, output);
 
     private static ReasonCode WriteInteger(ReadOnlySpan<byte> raw, int shift, long min, long max, ByteBuffer output)
     {
@@ -445,9 +437,9 @@ internal static class RowWriter
         return ReasonCode.None;
     }
 
-    private static ReasonCode WriteIsoTimestamp(ref Utf8JsonReader reader, ByteBuffer output)
+    private static ReasonCode WriteIsoTimestamp(ReadOnlySpan<byte> unescaped, ByteBuffer output)
     {
-        var text = reader.GetString();
+        var text = System.Text.Encoding.UTF8.GetString(unescaped);
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
         {
             return ReasonCode.InvalidValue;

@@ -14,6 +14,13 @@ public sealed class FirehoseRequest : IDisposable
     /// <summary>Lambda's synchronous payload limit, which bounds request and response alike.</summary>
     public const int MaxPayloadBytes = 6 * 1024 * 1024;
 
+    /// <summary>
+    /// The response budget we keep: 6,000,000 bytes, well inside <see cref="MaxPayloadBytes"/>, because Lambda
+    /// compares its limit with the response after its own framing and an oversized response fails the whole
+    /// invocation (every record retried, then error-output).
+    /// </summary>
+    public const int DefaultMaxResponseBytes = 6_000_000;
+
     private static readonly JsonReaderOptions s_options = new() { MaxDepth = 64 };
 
     private byte[] _buffer;

@@ -29,7 +29,7 @@ public sealed class FirehoseResponseWriter
     private long _reservedForRest;
     private int _next;
 
-    public FirehoseResponseWriter(ByteBuffer output, FirehoseRequest request, long maxBytes = FirehoseRequest.MaxPayloadBytes)
+    public FirehoseResponseWriter(ByteBuffer output, FirehoseRequest request, long maxBytes = FirehoseRequest.DefaultMaxResponseBytes)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(request);

@@ -38,10 +38,16 @@ public sealed class InvocationReport
 
     public int UndeclaredAttributes { get; set; }
 
+    /// <summary>Dropped because a newer change of the key replaces them.</summary>
+    public int DroppedSuperseded { get; private set; }
+
+    /// <summary>Dropped because they are changes of another table (SOURCE_TABLE_NAME).</summary>
+    public int DroppedOtherTable { get; private set; }
+
     public int CountOf(ReasonCode reason) => _reasons[(int)reason];
 
     /// <summary>Counts one answered record; <paramref name="recordId"/> is read only for failures.</summary>
-    public void Count(FirehoseResult result, ReasonCode reason, FirehoseRequest request, int index)
+    public void Count(FirehoseResult result, ReasonCode reason, FirehoseRequest request, int index, DropReason drop = DropReason.Superseded)
     {
         ArgumentNullException.ThrowIfNull(request);
         Records++;
@@ -52,6 +58,15 @@ public sealed class InvocationReport
                 break;
             case FirehoseResult.Dropped:
                 Dropped++;
+                if (drop == DropReason.OtherTable)
+                {
+                    DroppedOtherTable++;
+                }
+                else
+                {
+                    DroppedSuperseded++;
+                }
+
                 break;
             case FirehoseResult.ProcessingFailed:
                 Failed++;
@@ -101,6 +116,10 @@ public sealed class InvocationReport
             json.WriteNumber("records", Records);
             json.WriteNumber("ok", Ok);
             json.WriteNumber("dropped", Dropped);
+            json.WriteStartObject("droppedByReason");
+            json.WriteNumber("superseded", DroppedSuperseded);
+            json.WriteNumber("other_table", DroppedOtherTable);
+            json.WriteEndObject();
             json.WriteNumber("failed", Failed);
             json.WriteStartObject("failedByReason");
             foreach (var reason in ReasonCodes.All)
@@ -160,6 +179,7 @@ public sealed class InvocationReport
             Metric(json, "RecordsOk", "Count");
             Metric(json, "RecordsDropped", "Count");
             Metric(json, "RecordsFailed", "Count");
+            Metric(json, "RecordsFromOtherTables", "Count");
             if (lag is not null)
             {
                 Metric(json, "MaxLag", "Milliseconds");
@@ -173,6 +193,7 @@ public sealed class InvocationReport
             json.WriteNumber("RecordsOk", Ok);
             json.WriteNumber("RecordsDropped", Dropped);
             json.WriteNumber("RecordsFailed", Failed);
+            json.WriteNumber("RecordsFromOtherTables", DroppedOtherTable);
             if (lag is not null)
             {
                 json.WriteNumber("MaxLag", lag.Value);
