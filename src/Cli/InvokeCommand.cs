@@ -63,6 +63,13 @@ internal static class InvokeCommand
             return ExitCodes.Usage;
         }
 
+        // Editors (and aws-lambda-dotnet's own fixtures) save JSON with a UTF-8 byte order mark; Lambda never
+        // sends one, so it is not part of the event.
+        if (request.AsSpan().StartsWith("\uFEFF"u8))
+        {
+            request = request[3..];
+        }
+
         // The function logs to Console.Out as in Lambda; here stdout carries only the response.
         var originalOut = Console.Out;
         Console.SetOut(stderr);

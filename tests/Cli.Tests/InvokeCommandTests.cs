@@ -26,6 +26,24 @@ public sealed class InvokeCommandTests
     }
 
     [Fact]
+    public async Task InvokeTransform_EventFileWithAUtf8Bom_IsAcceptedLikeWithout()
+    {
+        var withBom = Path.Combine(Path.GetTempPath(), $"bom-{Guid.NewGuid():N}.json");
+        await File.WriteAllBytesAsync(withBom, [0xEF, 0xBB, 0xBF, .. await File.ReadAllBytesAsync(Event("kinesis-insert"))]);
+        try
+        {
+            var (exit, stdout, stderr) = await Run("invoke", "transform", withBom);
+
+            Assert.True(exit == 0, stderr);
+            Assert.Equal((await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", "kinesis-insert.response.json"))).TrimEnd('\n'), stdout);
+        }
+        finally
+        {
+            File.Delete(withBom);
+        }
+    }
+
+    [Fact]
     public async Task InvokePartitionKeys_PrintsRowsEndingInNewlineWithZeroPaddedKeys()
     {
         var (exit, stdout, _) = await Run("invoke", "partition-keys", Event("kinesis-mixed-batch"));

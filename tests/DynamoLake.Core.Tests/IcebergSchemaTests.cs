@@ -27,8 +27,15 @@ public sealed class IcebergSchemaTests
         {
             Assert.Equal(column.Id, field!["id"]!.GetValue<int>());
             Assert.Equal(column.Name, field["name"]!.GetValue<string>());
-            Assert.Equal(column.Required, field["required"]!.GetValue<bool>());
+            // Only the unique key and the derived change-data columns are required in the table: a delete
+            // built from a change's Keys carries nothing else (ADR 0007).
+            var expected = column.Required && (column.Derived != DerivedField.None || s_contract.UniqueKey.Contains(column));
+            Assert.True(expected == field["required"]!.GetValue<bool>(), column.Name);
         }
+
+        Assert.True(fields.Single(f => f!["name"]!.GetValue<string>() == "transaction_id")!["required"]!.GetValue<bool>());
+        Assert.True(fields.Single(f => f!["name"]!.GetValue<string>() == "_op")!["required"]!.GetValue<bool>());
+        Assert.False(fields.Single(f => f!["name"]!.GetValue<string>() == "amount")!["required"]!.GetValue<bool>());
 
         var amount = fields.Single(f => f!["name"]!.GetValue<string>() == "amount")!;
         Assert.Equal("decimal(12,2)", amount["type"]!.GetValue<string>());
@@ -75,7 +82,7 @@ public sealed class IcebergSchemaTests
         var schema = Schema();
         var fields = schema["fields"]!.AsArray();
         fields.Single(f => f!["name"]!.GetValue<string>() == "amount")!["type"] = "decimal(10,2)";
-        fields.Single(f => f!["name"]!.GetValue<string>() == "region")!["required"] = false;
+        fields.Single(f => f!["name"]!.GetValue<string>() == "region")!["required"] = true;
         fields.Remove(fields.Single(f => f!["name"]!.GetValue<string>() == "currency"));
         fields.Add(new JsonObject { ["id"] = 999, ["name"] = "legacy_flag", ["type"] = "boolean", ["required"] = false });
         var nested = fields.Single(f => f!["name"]!.GetValue<string>() == "fraud_indicators")!["type"]!["fields"]!.AsArray();
@@ -86,7 +93,7 @@ public sealed class IcebergSchemaTests
         Assert.Equal(
             [
                 "column 'amount': table has decimal(10,2), contract has decimal(12,2)",
-                "column 'region': optional in the table, required in the contract",
+                "column 'region': required in the table, the contract makes it optional",
                 "column 'fraud_indicators.velocity_check': table has int, contract has string",
                 "column 'legacy_flag' is in the table but not in the contract",
                 "column 'currency' is in the contract but not in the table",

@@ -123,6 +123,39 @@ public sealed class PartitionKeysFunctionTests
     }
 
     [Fact]
+    public async Task RemoveWithoutOldImage_NeedsEventTimePartitioning_OtherwiseFailsToTheErrorOutput()
+    {
+        const string keysOnly = """{"eventID":"e","eventName":"REMOVE","dynamodb":{"ApproximateCreationDateTime":1795426800000000,"Keys":{"transaction_id":{"S":"gone"}}}}""";
+
+        // The default keys need the row's region and transaction time, which a key-only delete does not carry.
+        var (byRow, log) = await Harness.Invoke(Request(keysOnly));
+        Assert.Equal("ProcessingFailed", byRow.GetProperty("records")[0].GetProperty("result").GetString());
+        Assert.Contains("\"missing_partition_value\":1", log, StringComparison.Ordinal);
+
+        // Partitioned by change time, the delete row is kept in the change log.
+        var (byEventTime, _) = await Harness.Invoke(Request(keysOnly), Harness.Settings("year,month,day,hour", "_event_time"));
+        var record = byEventTime.GetProperty("records")[0];
+        Assert.Equal("Ok", record.GetProperty("result").GetString());
+        var row = JsonDocument.Parse(Harness.Data(record)).RootElement;
+        Assert.Equal(("gone", "delete"), (row.GetProperty("transaction_id").GetString(), row.GetProperty("_op").GetString()));
+    }
+
+    [Fact]
+    public async Task Logs_CarryNoRecordValues()
+    {
+        var secret = Change("""{"S":"us-east-1"}""", 1795426800000, customer: """{"S":"CUSTOMER-SECRET-42"}""");
+        var bad = Change("""{"S":"mars-north-1"}""", 1795426800000, customer: """{"S":"CUSTOMER-SECRET-43"}""");
+
+        var (response, log) = await Harness.Invoke(Request(secret, bad));
+
+        Assert.Equal(["Ok", "ProcessingFailed"], response.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("result").GetString()));
+        Assert.DoesNotContain("CUSTOMER-SECRET", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("mars-north-1", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("us-east-1", log, StringComparison.Ordinal);
+        Assert.Contains("\"invalid_partition_value\":1", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DateParts_AreUtcAndZeroPadded()
     {
         // 0999-03-04T05:06:07Z: every part padded, the year to four digits.
@@ -161,7 +194,8 @@ public sealed class PartitionKeysFunctionTests
     public async Task ArbitraryRecords_EveryRecordIdOnceInOrder_KeysAgreeWithTheRow()
     {
         var gen = Gen.Frequency(
-            (3, Gen.Select(Gen.String[Gen.Char.AlphaNumeric, 1, 12], Gen.Long[-30610224000000, 253402300799999]).Select(t => Change(JsonSerializer.Serialize(new { S = t.Item1 }), t.Item2))),
+            (3, Gen.Select(Gen.OneOfConst([.. Harness.Contract.Columns.Find("region")!.Values!]), Gen.Long[-30610224000000, 253402300799999]).Select(t => Change(JsonSerializer.Serialize(new { S = t.Item1 }), t.Item2))),
+            (1, Gen.Select(Gen.String[Gen.Char.AlphaNumeric, 1, 12], Gen.Long[-30610224000000, 253402300799999]).Select(t => Change(JsonSerializer.Serialize(new { S = t.Item1 }), t.Item2))),
             (1, Gen.String.Select(s => s)));
         await gen.Array[1, 20].SampleAsync(async changes =>
         {
@@ -185,12 +219,5 @@ public sealed class PartitionKeysFunctionTests
                 }
             }
         }, iter: 200);
-    }
-
-    [Fact]
-    public void ReasonCodes_ForPartitionValues_HaveWireNames()
-    {
-        Assert.Equal("missing_partition_value", ReasonCode.MissingPartitionValue.ToWire());
-        Assert.Equal("invalid_partition_value", ReasonCode.InvalidPartitionValue.ToWire());
     }
 }

@@ -104,7 +104,7 @@ public sealed class FunctionTests
 
         var result = await Harness.Invoke(request);
 
-        Assert.True(result.Response.Length <= FirehoseRequest.MaxPayloadBytes, $"{result.Response.Length} bytes");
+        Assert.True(result.Response.Length <= FirehoseRequest.DefaultMaxResponseBytes, $"{result.Response.Length} bytes");
         Assert.Equal(1300, result.Records.Count);
     }
 

@@ -219,7 +219,16 @@ public sealed class ChangeBatch : IDisposable
         ReadOnlySpan<byte> base64 = _request.RawData(index);
         if (record.DataEscaped)
         {
-            base64 = Unescape(base64);
+            // JSON allows escapes such as \/ inside the base64 string; rare, so done the simple way. Text
+            // that does not unescape to Unicode (a lone surrogate) cannot be base64 either.
+            try
+            {
+                base64 = JsonText.Unescape(base64, []);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return ReasonCode.InvalidBase64;
+            }
         }
 
         var needed = Base64.GetMaxDecodedFromUtf8Length(base64.Length);
@@ -252,19 +261,6 @@ public sealed class ChangeBatch : IDisposable
         _sequences.Write(facts.SequenceLength > 0 ? json.Slice(facts.SequenceStart, facts.SequenceLength) : _request.KinesisSequence(index));
         state.SequenceLength = _sequences.Length - state.SequenceStart;
         return ReasonCode.None;
-    }
-
-    /// <summary>JSON allows escapes such as <c>\/</c> inside the base64 string; rare, so done the simple way.</summary>
-    private static byte[] Unescape(ReadOnlySpan<byte> raw)
-    {
-        var quoted = new byte[raw.Length + 2];
-        quoted[0] = (byte)'"';
-        raw.CopyTo(quoted.AsSpan(1));
-        quoted[^1] = (byte)'"';
-        var reader = new System.Text.Json.Utf8JsonReader(quoted);
-        reader.Read();
-        var result = new byte[raw.Length];
-        return result.AsSpan(0, reader.CopyString(result)).ToArray();
     }
 
     private struct RecordState

@@ -56,7 +56,7 @@ public static class IcebergSchema
         }
 
         writer.WriteEndArray();
-        WriteFields(writer, contract.Columns);
+        WriteFields(writer, contract.Columns, contract);
         writer.WriteEndObject();
     }
 
@@ -96,7 +96,7 @@ public static class IcebergSchema
             return differences;
         }
 
-        CompareFields(contract.Columns, fields, prefix: null, differences);
+        CompareFields(contract.Columns, fields, prefix: null, differences, contract);
 
         var names = new Dictionary<int, string>();
         CollectIds(fields, prefix: null, names);
@@ -112,7 +112,7 @@ public static class IcebergSchema
         return differences;
     }
 
-    private static void CompareFields(FieldSet contractFields, JsonElement tableFields, string? prefix, List<string> differences)
+    private static void CompareFields(FieldSet contractFields, JsonElement tableFields, string? prefix, List<string> differences, TableContract? topLevel = null)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in tableFields.EnumerateArray())
@@ -128,9 +128,10 @@ public static class IcebergSchema
             }
 
             var required = field.TryGetProperty("required", out var r) && r.ValueKind == JsonValueKind.True;
-            if (required != column.Required)
+            var expectedRequired = RequiredInTable(column, topLevel);
+            if (required != expectedRequired)
             {
-                differences.Add($"column '{path}': {(required ? "required" : "optional")} in the table, {(column.Required ? "required" : "optional")} in the contract");
+                differences.Add($"column '{path}': {(required ? "required" : "optional")} in the table, the contract makes it {(expectedRequired ? "required" : "optional")}");
             }
 
             if (field.TryGetProperty("type", out var type))
@@ -191,7 +192,19 @@ public static class IcebergSchema
         }
     }
 
-    private static void WriteFields(Utf8JsonWriter writer, FieldSet fields)
+    /// <summary>
+    /// Whether the Iceberg table declares a column required. At the top level only the unique key and the
+    /// derived change-data columns are: a delete built from a change's Keys (a REMOVE without OldImage)
+    /// carries nothing else, and Firehose must accept it. The contract's other required flags are enforced
+    /// on every image by the Transform (missing_required_column). Inside structs the contract's flag holds.
+    /// </summary>
+    public static bool RequiredInTable(Column column, TableContract? topLevel)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return column.Required && (topLevel is null || column.Derived != DerivedField.None || topLevel.UniqueKey.Contains(column));
+    }
+
+    private static void WriteFields(Utf8JsonWriter writer, FieldSet fields, TableContract? topLevel = null)
     {
         writer.WriteStartArray("fields");
         foreach (var column in fields.Columns)
@@ -201,7 +214,7 @@ public static class IcebergSchema
             writer.WriteString("name", column.Name);
             writer.WritePropertyName("type");
             WriteType(writer, column.Type);
-            writer.WriteBoolean("required", column.Required);
+            writer.WriteBoolean("required", RequiredInTable(column, topLevel));
             if (column.Doc is { } doc)
             {
                 writer.WriteString("doc", doc);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace DynamoLake.Core.Firehose;
 
@@ -154,39 +155,49 @@ public sealed class FirehoseRequest : IDisposable
             }
 
             var sawRecords = false;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            Span<byte> scratch = stackalloc byte[64];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.ValueSpan;
-                reader.Read();
-                if (name.SequenceEqual("records"u8))
+                var name = PropertyName(ref reader, scratch);
+                var known = name.SequenceEqual("records"u8) ? "records"
+                    : name.SequenceEqual("invocationId"u8) ? "invocationId"
+                    : name.SequenceEqual("deliveryStreamArn"u8) ? "deliveryStreamArn"
+                    : name.SequenceEqual("sourceKinesisStreamArn"u8) ? "sourceKinesisStreamArn"
+                    : name.SequenceEqual("region"u8) ? "region"
+                    : null;
+                if (known is not null && !seen.Add(known))
                 {
-                    if (reader.TokenType != JsonTokenType.StartArray)
-                    {
-                        throw Invalid("\"records\" is not an array");
-                    }
+                    throw Invalid($"\"{known}\" appears twice; which one would be answered?");
+                }
 
-                    sawRecords = true;
-                    ReadRecords(ref reader);
-                }
-                else if (name.SequenceEqual("invocationId"u8))
+                reader.Read();
+                switch (known)
                 {
-                    InvocationId = OptionalString(ref reader);
-                }
-                else if (name.SequenceEqual("deliveryStreamArn"u8))
-                {
-                    DeliveryStreamArn = OptionalString(ref reader);
-                }
-                else if (name.SequenceEqual("sourceKinesisStreamArn"u8))
-                {
-                    SourceKinesisStreamArn = OptionalString(ref reader);
-                }
-                else if (name.SequenceEqual("region"u8))
-                {
-                    Region = OptionalString(ref reader);
-                }
-                else
-                {
-                    reader.Skip();
+                    case "records":
+                        if (reader.TokenType != JsonTokenType.StartArray)
+                        {
+                            throw Invalid("\"records\" is not an array");
+                        }
+
+                        sawRecords = true;
+                        ReadRecords(ref reader);
+                        break;
+                    case "invocationId":
+                        InvocationId = OptionalString(ref reader, known);
+                        break;
+                    case "deliveryStreamArn":
+                        DeliveryStreamArn = OptionalString(ref reader, known);
+                        break;
+                    case "sourceKinesisStreamArn":
+                        SourceKinesisStreamArn = OptionalString(ref reader, known);
+                        break;
+                    case "region":
+                        Region = OptionalString(ref reader, known);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
                 }
             }
 
@@ -208,6 +219,7 @@ public sealed class FirehoseRequest : IDisposable
 
     private void ReadRecords(ref Utf8JsonReader reader)
     {
+        Span<byte> scratch = stackalloc byte[64];
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -217,23 +229,45 @@ public sealed class FirehoseRequest : IDisposable
 
             int idStart = -1, idLength = 0, dataStart = 0, dataLength = -1, sequenceStart = 0, sequenceLength = 0;
             var dataEscaped = false;
+            var sawData = false;
             long arrival = 0, subsequence = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.ValueSpan;
+                var name = PropertyName(ref reader, scratch);
+                var isId = name.SequenceEqual("recordId"u8);
+                var isData = name.SequenceEqual("data"u8);
+                var isArrival = name.SequenceEqual("approximateArrivalTimestamp"u8);
+                var isMetadata = name.SequenceEqual("kinesisRecordMetadata"u8);
                 reader.Read();
-                if (name.SequenceEqual("recordId"u8))
+                if (isId)
                 {
+                    if (idStart >= 0)
+                    {
+                        throw Invalid($"records[{Count}] has \"recordId\" twice");
+                    }
+
                     if (reader.TokenType != JsonTokenType.String)
                     {
                         throw Invalid($"records[{Count}].recordId is not a string");
                     }
 
+                    // The recordId is echoed in the response: it must be text we can write back as it came.
+                    if (!Utf8.IsValid(reader.ValueSpan) || (reader.ValueIsEscaped && Changes.JsonText.HasLoneSurrogate(reader.ValueSpan)))
+                    {
+                        throw Invalid($"records[{Count}].recordId is not valid UTF-8 / Unicode text");
+                    }
+
                     idStart = (int)reader.TokenStartIndex + 1;
                     idLength = reader.ValueSpan.Length;
                 }
-                else if (name.SequenceEqual("data"u8))
+                else if (isData)
                 {
+                    if (sawData)
+                    {
+                        throw Invalid($"records[{Count}] has \"data\" twice");
+                    }
+
+                    sawData = true;
                     if (reader.TokenType == JsonTokenType.String)
                     {
                         dataStart = (int)reader.TokenStartIndex + 1;
@@ -245,22 +279,24 @@ public sealed class FirehoseRequest : IDisposable
                         reader.Skip(); // a record without usable data fails on its own (missing_data)
                     }
                 }
-                else if (name.SequenceEqual("approximateArrivalTimestamp"u8))
+                else if (isArrival)
                 {
                     arrival = NumberOrString(ref reader);
                 }
-                else if (name.SequenceEqual("kinesisRecordMetadata"u8) && reader.TokenType == JsonTokenType.StartObject)
+                else if (isMetadata && reader.TokenType == JsonTokenType.StartObject)
                 {
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var inner = reader.ValueSpan;
+                        var inner = PropertyName(ref reader, scratch);
+                        var isSequence = inner.SequenceEqual("sequenceNumber"u8);
+                        var isSubsequence = inner.SequenceEqual("subsequenceNumber"u8);
                         reader.Read();
-                        if (inner.SequenceEqual("sequenceNumber"u8) && reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped)
+                        if (isSequence && reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped)
                         {
                             sequenceStart = (int)reader.TokenStartIndex + (reader.TokenType == JsonTokenType.String ? 1 : 0);
                             sequenceLength = reader.ValueSpan.Length;
                         }
-                        else if (inner.SequenceEqual("subsequenceNumber"u8))
+                        else if (isSubsequence)
                         {
                             subsequence = NumberOrString(ref reader);
                         }
@@ -313,10 +349,28 @@ public sealed class FirehoseRequest : IDisposable
         }
     }
 
-    private static string? OptionalString(ref Utf8JsonReader reader)
+    /// <summary>A property name, unescaped (<c>"\u0072ecords"</c> is records); a name that is not Unicode text refuses the request.</summary>
+    private static ReadOnlySpan<byte> PropertyName(scoped ref readonly Utf8JsonReader reader, Span<byte> scratch)
+    {
+        try
+        {
+            return Changes.JsonText.Unescaped(in reader, scratch);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidFirehoseRequestException("Not a Firehose transformation request: a property name is not valid Unicode text.", e);
+        }
+    }
+
+    private static string? OptionalString(ref Utf8JsonReader reader, string name)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
+            if (!Utf8.IsValid(reader.ValueSpan) || (reader.ValueIsEscaped && Changes.JsonText.HasLoneSurrogate(reader.ValueSpan)))
+            {
+                throw Invalid($"\"{name}\" is not valid UTF-8 / Unicode text");
+            }
+
             return reader.GetString();
         }
 
