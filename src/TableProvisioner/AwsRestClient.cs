@@ -37,6 +37,9 @@ internal sealed class AwsRestClient
 
     public TimeSpan BaseDelay { get; }
 
+    /// <summary>How long one attempt may take before it counts as a timeout and is tried again.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The endpoint for a region unless overridden (<c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then <c>AWS_ENDPOINT_URL</c>).</summary>
     public static Uri EndpointFor(string service, string region, Uri? overridden) =>
         overridden ?? new Uri($"https://{service}.{region}.amazonaws.com");
@@ -60,7 +63,11 @@ internal sealed class AwsRestClient
 
                 var credentials = await _credentials(cancellationToken);
                 SigV4Signer.Sign(request, body ?? [], credentials, _region, _signingName, _clock.GetUtcNow());
-                response = await _http.SendAsync(request, cancellationToken);
+
+                // Each attempt has its own timeout, so that a call that hangs is retried within the deadline.
+                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attemptTimeout.CancelAfter(AttemptTimeout);
+                response = await _http.SendAsync(request, attemptTimeout.Token);
                 if (response.IsSuccessStatusCode || accepted.Contains(response.StatusCode))
                 {
                     return response;

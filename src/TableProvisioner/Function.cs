@@ -21,11 +21,23 @@ public sealed class Function
     private readonly TextWriter _log;
     private readonly TableContract _contract;
     private readonly TimeSpan _retryBaseDelay;
+    private readonly string? _configurationProblem;
 
     /// <summary>Used by the Lambda runtime: settings from the environment, the SDK's credential chain, logs to stdout.</summary>
     public Function()
-        : this(ProvisionerSettings.FromEnvironment(), new HttpClient { Timeout = TimeSpan.FromSeconds(20) }, ResolveCredentialsAsync, TimeProvider.System, Console.Out)
+        : this(Environment.GetEnvironmentVariable, NewHttpClient(), ResolveCredentialsAsync, TimeProvider.System, Console.Out)
     {
+    }
+
+    /// <summary>
+    /// Reads the settings through <paramref name="environment"/> without ever throwing: a bad value (say
+    /// <c>DEADLINE_SECONDS=soon</c>) is kept and answered as FAILED to every request, because a constructor
+    /// that throws sends nothing and leaves the stack waiting for its timeout.
+    /// </summary>
+    internal Function(Func<string, string?> environment, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null)
+        : this(SettingsOrDefault(environment, out var problem), http, credentials, clock, log, retryBaseDelay)
+    {
+        _configurationProblem = problem;
     }
 
     internal Function(ProvisionerSettings settings, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null)
@@ -45,6 +57,7 @@ public sealed class Function
     {
         ArgumentNullException.ThrowIfNull(input);
         var started = Stopwatch.StartNew();
+        var startedAt = _clock.GetUtcNow();
         using var whole = new CancellationTokenSource(_settings.Deadline, _clock);
         using var work = new CancellationTokenSource(_settings.Deadline - _settings.ResponseReserve, _clock);
 
@@ -66,8 +79,14 @@ public sealed class Function
 
         if (request.ResponseURL is null || !Uri.TryCreate(request.ResponseURL, UriKind.Absolute, out var responseUrl))
         {
-            await Log("no ResponseURL", request, null, started);
+            Log("custom resource not answered: the request has no valid ResponseURL", null, request, null, started);
             throw new InvalidOperationException("The request has no valid ResponseURL, so CloudFormation cannot be answered; is this a custom-resource request?");
+        }
+
+        if (responseUrl.Scheme is not ("https" or "http"))
+        {
+            Log($"custom resource not answered: the ResponseURL scheme {responseUrl.Scheme} is not http(s)", null, request, null, started);
+            throw new InvalidOperationException($"The ResponseURL's scheme '{responseUrl.Scheme}' cannot be answered with an HTTP PUT; CloudFormation sends a pre-signed https URL.");
         }
 
         var provisioner = new Provisioner(
@@ -77,7 +96,11 @@ public sealed class Function
 
         ProvisionOutcome outcome;
         var fallbackId = request.PhysicalResourceId ?? $"failed-{request.RequestId}";
-        if (malformed is not null)
+        if (_configurationProblem is not null)
+        {
+            outcome = ProvisionOutcome.Failed($"the function is misconfigured: {_configurationProblem}", fallbackId);
+        }
+        else if (malformed is not null)
         {
             outcome = ProvisionOutcome.Failed(malformed, fallbackId);
         }
@@ -113,8 +136,13 @@ public sealed class Function
             Data = outcome.Data,
         };
         var body = ResponseSender.Body(response);
-        var sendProblem = await new ResponseSender(_http, _clock, baseDelay: _retryBaseDelay).SendAsync(responseUrl, body, whole.Token);
-        await Log(outcome.Status, request, sendProblem, started);
+        var sendProblem = await new ResponseSender(_http, _clock, baseDelay: _retryBaseDelay).SendAsync(
+            responseUrl,
+            body,
+            whole.Token,
+            (attempt, result) => Log("response attempt", outcome.Status, request, result, started, attempt),
+            deadline: startedAt + _settings.Deadline);
+        Log(sendProblem is null ? "custom resource answered" : "custom resource answer not delivered", outcome.Status, request, sendProblem, started);
         if (sendProblem is not null)
         {
             throw new InvalidOperationException($"The {outcome.Status} response could not be delivered to CloudFormation: {sendProblem}");
@@ -129,29 +157,61 @@ public sealed class Function
     private string DeadlineDescription() => $"{_settings.Deadline.TotalSeconds:0} s from {ProvisionerSettings.DeadlineVariable}";
 
     // Ids and outcome only; the properties are not customer data but the reason may quote them, so it stays in the response.
-    private Task Log(string outcome, CustomResourceRequest request, string? sendProblem, Stopwatch started)
+    private void Log(string message, string? status, CustomResourceRequest request, string? problem, Stopwatch started, int? attempt = null)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("level", sendProblem is null && outcome == CustomResourceResponse.Success ? "info" : "error");
-            writer.WriteString("message", "custom resource answered");
+            writer.WriteString("level", problem is null && status == CustomResourceResponse.Success ? "info" : "error");
+            writer.WriteString("message", message);
             writer.WriteString("requestType", request.RequestType);
             writer.WriteString("requestId", request.RequestId);
             writer.WriteString("logicalResourceId", request.LogicalResourceId);
-            writer.WriteString("status", outcome);
-            if (sendProblem is not null)
+            if (status is not null)
             {
-                writer.WriteString("responseNotDelivered", sendProblem);
+                writer.WriteString("status", status);
+            }
+
+            if (attempt is { } n)
+            {
+                writer.WriteNumber("attempt", n);
+                writer.WriteString("result", problem ?? "delivered");
+            }
+            else if (problem is not null)
+            {
+                writer.WriteString("responseNotDelivered", problem);
+            }
+
+            if (_configurationProblem is not null)
+            {
+                writer.WriteString("configurationProblem", _configurationProblem);
             }
 
             writer.WriteNumber("durationMs", started.ElapsedMilliseconds);
             writer.WriteEndObject();
         }
 
-        return _log.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        _log.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        _log.Flush();
     }
+
+    private static ProvisionerSettings SettingsOrDefault(Func<string, string?> environment, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return ProvisionerSettings.From(environment);
+        }
+        catch (InvalidOperationException e)
+        {
+            problem = e.Message;
+            return new ProvisionerSettings();
+        }
+    }
+
+    /// <summary>No client-wide timeout: every call has its own (per attempt, within the deadline).</summary>
+    private static HttpClient NewHttpClient() => new() { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>For a request that is not valid JSON of our shape, still find where to answer if we can.</summary>
     private static CustomResourceRequest BestEffort(byte[] bytes)

@@ -37,13 +37,25 @@ public sealed record ProvisionerSettings
                 : throw new InvalidOperationException($"{DeadlineVariable} is \"{text}\"; expected seconds between 1 and 900.");
         }
 
-        var endpoint = lookup("AWS_ENDPOINT_URL_S3TABLES") ?? lookup("AWS_ENDPOINT_URL");
-        var lakeFormation = lookup("AWS_ENDPOINT_URL_LAKEFORMATION") ?? lookup("AWS_ENDPOINT_URL");
         return new ProvisionerSettings
         {
             Deadline = deadline,
-            EndpointOverride = string.IsNullOrWhiteSpace(endpoint) ? null : new Uri(endpoint),
-            LakeFormationEndpointOverride = string.IsNullOrWhiteSpace(lakeFormation) ? null : new Uri(lakeFormation),
+            EndpointOverride = Endpoint(lookup, "AWS_ENDPOINT_URL_S3TABLES"),
+            LakeFormationEndpointOverride = Endpoint(lookup, "AWS_ENDPOINT_URL_LAKEFORMATION"),
         };
+    }
+
+    /// <summary>The SDK convention: the service's own variable, then AWS_ENDPOINT_URL for all.</summary>
+    private static Uri? Endpoint(Func<string, string?> lookup, string serviceVariable)
+    {
+        var (name, value) = lookup(serviceVariable) is { } own ? (serviceVariable, own) : ("AWS_ENDPOINT_URL", lookup("AWS_ENDPOINT_URL"));
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new InvalidOperationException($"{name} is \"{value}\"; expected an http(s) URL such as http://127.0.0.1:4566.");
     }
 }

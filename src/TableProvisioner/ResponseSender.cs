@@ -25,11 +25,15 @@ internal sealed class ResponseSender
         _baseDelay = baseDelay ?? TimeSpan.FromMilliseconds(250);
     }
 
-    /// <summary>The response body, with Reason shortened so that the whole body fits in 4096 bytes.</summary>
+    /// <summary>
+    /// The response body within 4096 bytes: Reason is shortened first (binary search on its prefix); if the
+    /// body is still too long — a request with huge ids, or Data — Data is dropped, then the longest remaining
+    /// field is halved until it fits. CloudFormation refuses a longer body, and then nobody is answered.
+    /// </summary>
     public static byte[] Body(CustomResourceResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var body = JsonSerializer.SerializeToUtf8Bytes(response, ProvisionerJsonContext.Default.CustomResourceResponse);
+        var body = Serialize(response);
         if (body.Length <= MaxBodyBytes)
         {
             return body;
@@ -38,13 +42,13 @@ internal sealed class ResponseSender
         // The longest prefix of Reason that fits (escaping makes bytes and characters differ): binary search.
         const string Marker = " … (cut to fit 4096 bytes)";
         var reason = response.Reason;
-        byte[] best = JsonSerializer.SerializeToUtf8Bytes(response with { Reason = Marker.TrimStart() }, ProvisionerJsonContext.Default.CustomResourceResponse);
+        var best = response with { Reason = Marker.TrimStart() };
         int low = 0, high = reason.Length;
         while (low <= high)
         {
             var mid = (low + high) / 2;
-            var candidate = JsonSerializer.SerializeToUtf8Bytes(response with { Reason = reason[..mid] + Marker }, ProvisionerJsonContext.Default.CustomResourceResponse);
-            if (candidate.Length <= MaxBodyBytes)
+            var candidate = response with { Reason = reason[..mid] + Marker };
+            if (Serialize(candidate).Length <= MaxBodyBytes)
             {
                 best = candidate;
                 low = mid + 1;
@@ -55,28 +59,58 @@ internal sealed class ResponseSender
             }
         }
 
-        return best;
+        if (Serialize(best).Length > MaxBodyBytes && best.Data is not null)
+        {
+            best = best with { Data = null, Reason = "Data dropped to fit 4096 bytes; " + best.Reason };
+        }
+
+        for (var body2 = Serialize(best); body2.Length > MaxBodyBytes; body2 = Serialize(best))
+        {
+            var longest = new[] { best.Reason, best.PhysicalResourceId, best.StackId, best.RequestId, best.LogicalResourceId }.MaxBy(f => f.Length)!;
+            var half = longest[..(longest.Length / 2)];
+            best = ReferenceEquals(longest, best.Reason) ? best with { Reason = half }
+                : ReferenceEquals(longest, best.PhysicalResourceId) ? best with { PhysicalResourceId = half }
+                : ReferenceEquals(longest, best.StackId) ? best with { StackId = half }
+                : ReferenceEquals(longest, best.RequestId) ? best with { RequestId = half }
+                : best with { LogicalResourceId = half };
+        }
+
+        return Serialize(best);
     }
 
-    /// <summary>PUTs the body; returns null when sent, or why it could not be (after every retry).</summary>
-    public async Task<string?> SendAsync(Uri responseUrl, byte[] body, CancellationToken cancellationToken)
+    private static byte[] Serialize(CustomResourceResponse response) =>
+        JsonSerializer.SerializeToUtf8Bytes(response, ProvisionerJsonContext.Default.CustomResourceResponse);
+
+    /// <summary>
+    /// PUTs the body; returns null when sent, or why it could not be (after every attempt). Each attempt has
+    /// its own timeout — the time left divided among the attempts left, at most 10 s — so a ResponseURL that
+    /// accepts and never replies still gets several tries within the deadline. Every attempt's outcome is
+    /// reported to <paramref name="onAttempt"/> (null: delivered).
+    /// </summary>
+    public async Task<string?> SendAsync(Uri responseUrl, byte[] body, CancellationToken cancellationToken, Action<int, string?>? onAttempt = null, DateTimeOffset? deadline = null)
     {
         string? problem = null;
-        for (var attempt = 0; attempt < _maxAttempts; attempt++)
+        for (var attempt = 0; attempt < _maxAttempts && !cancellationToken.IsCancellationRequested; attempt++)
         {
+            var left = deadline is { } end ? end - _clock.GetUtcNow() : TimeSpan.FromSeconds(10 * (_maxAttempts - attempt));
+            var perAttempt = TimeSpan.FromTicks(Math.Clamp(left.Ticks / (_maxAttempts - attempt), TimeSpan.FromMilliseconds(200).Ticks, TimeSpan.FromSeconds(10).Ticks));
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attemptTimeout.CancelAfter(perAttempt);
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Put, responseUrl) { Content = new ByteArrayContent(body) };
 
                 // The pre-signed URL is signed with an empty Content-Type: send none.
                 request.Content.Headers.ContentType = null;
-                using var response = await _http.SendAsync(request, cancellationToken);
+                using var response = await _http.SendAsync(request, attemptTimeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
+                    onAttempt?.Invoke(attempt + 1, null);
                     return null;
                 }
 
                 problem = $"HTTP {(int)response.StatusCode} from the ResponseURL";
+                onAttempt?.Invoke(attempt + 1, problem);
                 if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
                 {
                     return problem; // a pre-signed URL that is refused now will be refused again
@@ -84,15 +118,29 @@ internal sealed class ResponseSender
             }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                problem = $"{e.GetType().Name}: {e.Message}";
+                problem = e is OperationCanceledException ? $"no answer from the ResponseURL within {perAttempt.TotalSeconds:0.#} s" : $"{e.GetType().Name}: {e.Message}";
+                onAttempt?.Invoke(attempt + 1, problem);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                problem = "the deadline passed while sending";
+                onAttempt?.Invoke(attempt + 1, problem);
+                break;
             }
 
             if (attempt + 1 < _maxAttempts)
             {
-                await Task.Delay(Backoff.FullJitter(attempt, _baseDelay, TimeSpan.FromSeconds(3), Random.Shared.NextDouble()), _clock, cancellationToken);
+                try
+                {
+                    await Task.Delay(Backoff.FullJitter(attempt, _baseDelay, TimeSpan.FromSeconds(3), Random.Shared.NextDouble()), _clock, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
         }
 
-        return problem;
+        return problem ?? "the deadline passed before the response could be sent";
     }
 }

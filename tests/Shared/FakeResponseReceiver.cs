@@ -8,7 +8,9 @@ namespace DynamoLake.Testing;
 public sealed class FakeResponseReceiver : IDisposable
 {
     private readonly FakeHttpServer _server;
+    private readonly ConcurrentQueue<int> _statuses = new();
     private int _failuresLeft;
+    private int _hangsLeft;
 
     public FakeResponseReceiver()
     {
@@ -21,6 +23,18 @@ public sealed class FakeResponseReceiver : IDisposable
 
     /// <summary>Answer the next <paramref name="count"/> PUTs with 500.</summary>
     public void FailNext(int count) => _failuresLeft = count;
+
+    /// <summary>Answer the next PUTs with these statuses, one each.</summary>
+    public void AnswerNextWith(params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            _statuses.Enqueue(status);
+        }
+    }
+
+    /// <summary>Accept the next <paramref name="count"/> PUTs and never reply (30 s).</summary>
+    public void HangNext(int count) => _hangsLeft = count;
 
     /// <summary>The one delivered response, parsed; fails the test when there is not exactly one.</summary>
     public JsonElement Delivered()
@@ -36,9 +50,16 @@ public sealed class FakeResponseReceiver : IDisposable
     {
         using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
-        var accepted = Interlocked.Decrement(ref _failuresLeft) < 0;
-        Requests.Enqueue(new Received(context.Request.HttpMethod, context.Request.Headers["Content-Type"], body, accepted));
-        context.Response.StatusCode = accepted ? 200 : 500;
+        if (Interlocked.Decrement(ref _hangsLeft) >= 0)
+        {
+            Requests.Enqueue(new Received(context.Request.HttpMethod, context.Request.Headers["Content-Type"], body, Accepted: false));
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            return;
+        }
+
+        var status = _statuses.TryDequeue(out var next) ? next : Interlocked.Decrement(ref _failuresLeft) < 0 ? 200 : 500;
+        Requests.Enqueue(new Received(context.Request.HttpMethod, context.Request.Headers["Content-Type"], body, status == 200));
+        context.Response.StatusCode = status;
     }
 
     public sealed record Received(string Method, string? ContentType, string Body, bool Accepted);

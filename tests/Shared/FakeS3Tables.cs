@@ -47,6 +47,9 @@ public sealed class FakeS3Tables : IDisposable
 
         /// <summary>404 NotFoundException, as S3 Tables answers CreateTable for a namespace created a moment ago.</summary>
         NotFound,
+
+        /// <summary>200 with JSON of an unexpected shape (a number where a string belongs): a bug path in the caller.</summary>
+        WrongShape,
     }
 
     /// <summary>The format-version LoadTable reports for every table (2 unless a test makes an old table).</summary>
@@ -133,6 +136,9 @@ public sealed class FakeS3Tables : IDisposable
                     return;
                 case FaultKind.NotFound:
                     await Error(context, 404, "NotFoundException", "The specified namespace does not exist.");
+                    return;
+                case FaultKind.WrongShape:
+                    await Write(context, 200, "{\"tableARN\": 5, \"versionToken\": []}");
                     return;
             }
         }

@@ -460,12 +460,144 @@ public sealed class ProvisionerTests : IDisposable
         Assert.Equal(2, _lakeFormation.Grants.Count);
     }
 
+    private Function FunctionFromEnvironment(Dictionary<string, string> environment) => new(
+        name => environment.TryGetValue(name, out var value) ? value : name == "AWS_ENDPOINT_URL_S3TABLES" ? _s3Tables.Endpoint.ToString() : null,
+        new HttpClient { Timeout = TimeSpan.FromSeconds(2) },
+        _ => Task.FromResult(FakeS3Tables.Credentials),
+        TimeProvider.System,
+        _log,
+        retryBaseDelay: TimeSpan.FromMilliseconds(5));
+
+    [Theory]
+    [InlineData("DEADLINE_SECONDS", "soon")]
+    [InlineData("DEADLINE_SECONDS", "0.5")]
+    [InlineData("AWS_ENDPOINT_URL_S3TABLES", "not a url")]
+    [InlineData("AWS_ENDPOINT_URL_LAKEFORMATION", "ftp://example.com")]
+    public async Task BadConfiguration_IsAnsweredAsFailedNamingTheVariable_NotAConstructorThatNeverAnswers(string variable, string value)
+    {
+        var function = FunctionFromEnvironment(new() { [variable] = value });
+
+        var response = await Invoke(function, Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains($"misconfigured: {variable} is \"{value}\"", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, _s3Tables.Requests);
+        Assert.Contains("\"configurationProblem\"", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LambdaConstructorPath_WithAGoodEnvironment_Provisions()
+    {
+        var function = FunctionFromEnvironment(new() { ["DEADLINE_SECONDS"] = "20", ["AWS_ENDPOINT_URL_LAKEFORMATION"] = _lakeFormation.Endpoint.ToString() });
+
+        var response = await Invoke(function, Request("Create", principal: FirehoseRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(2, _lakeFormation.Grants.Count);
+        _ = new Function(); // the runtime's constructor reads this process's environment and must not throw
+    }
+
+    [Fact]
+    public async Task UnexpectedResponseShape_TheBugPath_StillAnswersFailed()
+    {
+        _s3Tables.Fail("GetTable", FakeS3Tables.FaultKind.WrongShape);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("unexpected InvalidOperationException during GetTable", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResponseUrlThatAcceptsAndNeverReplies_IsTriedAgainWithinTheDeadline_EachAttemptLogged()
+    {
+        _cloudFormation.HangNext(1);
+        var started = Stopwatch.StartNew();
+
+        var response = await Invoke(NewFunction(deadlineSeconds: 6), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(6), $"{started.Elapsed}");
+        var attempts = _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).Where(l => l["message"]!.GetValue<string>() == "response attempt").ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.StartsWith("no answer from the ResponseURL within", attempts[0]["result"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("delivered", attempts[1]["result"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ResponsePut_408And429_AreRetried_A403IsNot()
+    {
+        _cloudFormation.AnswerNextWith(408, 429);
+
+        var response = await Invoke(NewFunction(), Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal(3, _cloudFormation.Requests.Count);
+
+        _cloudFormation.Requests.Clear();
+        _cloudFormation.AnswerNextWith(403);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create")))));
+        Assert.Contains("HTTP 403 from the ResponseURL", error.Message, StringComparison.Ordinal);
+        Assert.Single(_cloudFormation.Requests);
+    }
+
+    [Fact]
+    public async Task ResponseUrlRefusingConnections_IsTriedFiveTimes_ThenTheInvocationFailsNamingIt()
+    {
+        var closed = new Uri($"http://127.0.0.1:{FakeHttpServer.ClosedPort()}/answer");
+        var request = JsonNode.Parse(Request("Create"))!;
+        request["ResponseURL"] = closed.ToString();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(request.ToJsonString()))));
+
+        Assert.Contains("could not be delivered", error.Message, StringComparison.Ordinal);
+        Assert.Equal(5, _log.ToString().Split('\n').Count(l => l.Contains("\"response attempt\"", StringComparison.Ordinal)));
+        Assert.Contains("\"custom resource answer not delivered\"", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://example.com/answer", "scheme ftp is not http(s)")]
+    [InlineData("not a url", "no valid ResponseURL")]
+    public async Task ResponseUrlThatCannotBeAnswered_IsLoggedAsSuch(string url, string logged)
+    {
+        var request = JsonNode.Parse(Request("Create"))!;
+        request["ResponseURL"] = url;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(request.ToJsonString()))));
+
+        Assert.Contains(logged, _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("custom resource not answered", _log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"custom resource answered\"", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("LogicalResourceId")]
+    [InlineData("StackId")]
+    [InlineData("RequestId")]
+    public void ResponseBody_WithAnyHugeField_StaysWithin4096Bytes(string field)
+    {
+        var response = new CustomResourceResponse
+        {
+            Status = "FAILED",
+            Reason = new string('r', 3000),
+            PhysicalResourceId = "id",
+            StackId = field == "StackId" ? new string('s', 9000) : "stack",
+            RequestId = field == "RequestId" ? new string('q', 9000) : "request",
+            LogicalResourceId = field == "LogicalResourceId" ? new string('l', 9000) : "logical",
+            Data = new Dictionary<string, string> { ["TableARN"] = new string('d', 2000) },
+        };
+
+        var body = ResponseSender.Body(response);
+
+        Assert.InRange(body.Length, 100, 4096);
+        Assert.Equal("FAILED", JsonNode.Parse(body)!["Status"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Settings_DeadlineFromEnvironment_AndDefault60Seconds()
     {
         Assert.Equal(TimeSpan.FromSeconds(60), ProvisionerSettings.From(_ => null).Deadline);
         Assert.Equal(TimeSpan.FromSeconds(240), ProvisionerSettings.From(n => n == ProvisionerSettings.DeadlineVariable ? "240" : null).Deadline);
-        Assert.Throws<InvalidOperationException>(() => ProvisionerSettings.From(n => n == ProvisionerSettings.DeadlineVariable ? "soon" : null));
         Assert.Equal(new Uri("http://127.0.0.1:1/"), ProvisionerSettings.From(n => n == "AWS_ENDPOINT_URL_S3TABLES" ? "http://127.0.0.1:1/" : null).EndpointOverride);
     }
 }
