@@ -9,7 +9,7 @@ public sealed class RequiresServerFactAttribute : FactAttribute
         Server = server;
         if (!LocalServers.InCi && LocalServers.Missing(server) is { } why)
         {
-            Skip = why;
+            Skip = $"SKIPPED LOCALLY, would FAIL under CI=true: {why}";
         }
     }
 
