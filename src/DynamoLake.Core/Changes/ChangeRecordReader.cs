@@ -217,11 +217,11 @@ internal static class ChangeRecordReader
             reader.Read();
             switch (field)
             {
-                case EnvelopeField.EventName:
-                    envelope.Operation = reader.TokenType != JsonTokenType.String ? null
-                        : reader.ValueTextEquals("INSERT"u8) ? ChangeOperation.Insert
-                        : reader.ValueTextEquals("MODIFY"u8) ? ChangeOperation.Update
-                        : reader.ValueTextEquals("REMOVE"u8) ? ChangeOperation.Delete
+                case EnvelopeField.EventName when reader.TokenType == JsonTokenType.String:
+                    var eventName = JsonText.Unescaped(in reader, scratch);
+                    envelope.Operation = eventName.SequenceEqual("INSERT"u8) ? ChangeOperation.Insert
+                        : eventName.SequenceEqual("MODIFY"u8) ? ChangeOperation.Update
+                        : eventName.SequenceEqual("REMOVE"u8) ? ChangeOperation.Delete
                         : null;
                     break;
                 case EnvelopeField.EventId when reader.TokenType == JsonTokenType.String:
@@ -275,11 +275,11 @@ internal static class ChangeRecordReader
             reader.Read();
             if (isType)
             {
-                service = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(s_service);
+                service = reader.TokenType == JsonTokenType.String && JsonText.Unescaped(in reader, scratch).SequenceEqual(s_service);
             }
             else if (isPrincipal)
             {
-                principal = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(s_dynamoDbPrincipal);
+                principal = reader.TokenType == JsonTokenType.String && JsonText.Unescaped(in reader, scratch).SequenceEqual(s_dynamoDbPrincipal);
             }
             else
             {
