@@ -112,24 +112,33 @@ internal sealed class AwsRestClient
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(response);
         var type = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.First().Split(':')[0] : null;
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
         string message;
         try
         {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            message = root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("message", out var m) || root.TryGetProperty("Message", out m)) ? m.GetString() ?? "" : text;
-            if (type is null && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("__type", out var t) && t.GetString() is { } typeName)
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            try
             {
-                type = typeName[(typeName.LastIndexOf('#') + 1)..];
+                using var document = JsonDocument.Parse(text);
+                var root = document.RootElement;
+                message = root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("message", out var m) || root.TryGetProperty("Message", out m)) && m.ValueKind == JsonValueKind.String
+                    ? m.GetString() ?? ""
+                    : text;
+                if (type is null && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("__type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() is { } typeName)
+                {
+                    type = typeName[(typeName.LastIndexOf('#') + 1)..];
+                }
+            }
+            catch (JsonException)
+            {
+                message = text;
             }
         }
-        catch (JsonException)
+        finally
         {
-            message = text.Length > 200 ? text[..200] : text;
+            response.Dispose();
         }
 
-        response.Dispose();
+        message = message.Length > 500 ? message[..500] : message;
         return new AwsApiException(operation.Name, response.StatusCode, type, message);
     }
 

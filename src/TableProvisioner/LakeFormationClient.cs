@@ -32,8 +32,14 @@ internal sealed class LakeFormationClient
     }
 
     /// <summary>Grants DESCRIBE on the namespace and ALL on the table. Granting what is already granted succeeds.</summary>
+    /// <param name="grant">Who, on what.</param>
+    /// <param name="undoHalfGrant">
+    /// A Create: when the table grant fails after the namespace grant, take the namespace grant back (a failed
+    /// Create answers a new id, so no Delete will clean up). Not on Update, where the grant may predate the call.
+    /// </param>
+    /// <param name="cancellationToken">The work deadline.</param>
     /// <exception cref="AwsApiException">Lake Formation refused, with its message (e.g. the caller is no data lake administrator).</exception>
-    public async Task GrantAsync(LakeFormationGrant grant, CancellationToken cancellationToken)
+    public async Task GrantAsync(LakeFormationGrant grant, bool undoHalfGrant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grant);
         using (await _rest.SendAsync(GrantPermissions, HttpMethod.Post, "/GrantPermissions", DatabaseBody(grant), cancellationToken))
@@ -46,9 +52,8 @@ internal sealed class LakeFormationClient
             {
             }
         }
-        catch (AwsApiException)
+        catch (AwsApiException) when (undoHalfGrant)
         {
-            // A failed Create answers a new id, so no Delete will ever clean up after it: take back the half grant.
             await RevokeAsync(grant, cancellationToken);
             throw;
         }

@@ -53,7 +53,7 @@ internal sealed class Provisioner
 
                 // A failed Create must not name a table it did not make: the rollback's Delete would then
                 // delete somebody's existing table. A failed Update keeps the id it had.
-                var outcome = await EnsureAsync(properties, failureId: fallbackId, cancellationToken);
+                var outcome = await EnsureAsync(properties, failureId: fallbackId, creating: request.RequestType == "Create", cancellationToken);
                 if (outcome.Status == CustomResourceResponse.Success && request.RequestType == "Update")
                 {
                     outcome = await RevokeReplacedGrantAsync(request, properties, outcome, cancellationToken);
@@ -66,7 +66,7 @@ internal sealed class Provisioner
         }
     }
 
-    private async Task<ProvisionOutcome> EnsureAsync(TableProperties properties, string failureId, CancellationToken cancellationToken)
+    private async Task<ProvisionOutcome> EnsureAsync(TableProperties properties, string failureId, bool creating, CancellationToken cancellationToken)
     {
         var client = _clientFor(properties);
         var id = properties.PhysicalResourceId;
@@ -117,7 +117,7 @@ internal sealed class Provisioner
         if (properties.Grant is { } grant)
         {
             Step = "GrantPermissions";
-            await _lakeFormationFor(properties).GrantAsync(grant, cancellationToken);
+            await _lakeFormationFor(properties).GrantAsync(grant, undoHalfGrant: creating, cancellationToken);
             what += $"; Lake Formation: granted {grant.Principal} DESCRIBE on {grant.Database} and ALL on {grant.Database}.{grant.Table}";
         }
 

@@ -200,9 +200,26 @@ public sealed class ChangeRecordConversionTests
     [InlineData("""{"id":{"S":"a"},"amount":{"X":"1"}}""", ReasonCode.InvalidAttributeValue)]
     [InlineData("""{"id":{"S":"a"},"amount":"1"}""", ReasonCode.InvalidAttributeValue)]
     [InlineData("""{"id":{"S":"a"},"blob":{"B":"not base64!"}}""", ReasonCode.InvalidValue)]
+    [InlineData("""{"id":{"S":"a"},"blob":{"B":"QUJD\nRA=="}}""", ReasonCode.InvalidValue)]
+    [InlineData("""{"id":{"S":"a"},"blob":{"B":"QUJD RA=="}}""", ReasonCode.InvalidValue)]
+    [InlineData("""{"id":{"S":"a"},"blobs":{"BS":["QUJD\tRA=="]}}""", ReasonCode.InvalidValue)]
     [InlineData("""{"id":{"S":"a"},"id":{"S":"b"}}""", ReasonCode.InvalidJson)]
     public void MalformedValues_FailWithTheirReason(string image, ReasonCode expected) =>
         Assert.Equal(expected, Fails(image));
+
+    [Fact]
+    public void ManyUndeclaredAttributes_AreCountedOnce_AndARepeatAmongThemIsInvalidJson()
+    {
+        var names = string.Concat(Enumerable.Range(0, 20_000).Select(i => $",\"a{i}\":{{\"N\":\"0\"}}"));
+
+        var change = Requests.KinesisChange("INSERT", "{\"id\":{\"S\":\"a\"}" + names + "}");
+        using var request = FirehoseRequest.Parse(Requests.Firehose(change));
+        using var batch = ChangeBatch.Convert(request, s_contract);
+
+        Assert.True(batch.Succeeded(0));
+        Assert.Equal(20_000, batch.UndeclaredAttributes);
+        Assert.Equal(ReasonCode.InvalidJson, Fails("{\"id\":{\"S\":\"a\"}" + names + ",\"a19999\":{\"N\":\"1\"}}"));
+    }
 
     [Fact]
     public void UndeclaredAttributes_AreLeftOutAndCounted()

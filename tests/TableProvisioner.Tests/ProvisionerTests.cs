@@ -410,6 +410,19 @@ public sealed class ProvisionerTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_TableGrantRefused_LeavesTheNamespaceGrantThatMayPredateIt()
+    {
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create", principal: FirehoseRole))));
+        _cloudFormation.Requests.Clear();
+        _lakeFormation.RefuseTableGrantsWith = "throttled for good";
+
+        var response = await Invoke(NewFunction(), Request("Update", physicalId: IdOf("transactions"), principal: FirehoseRole, oldPrincipal: FirehoseRole));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Equal(2, _lakeFormation.Grants.Count); // Firehose keeps its access while CloudFormation rolls back
+    }
+
+    [Fact]
     public async Task Create_LakeFormationModeWithoutAPrincipal_FailsNamingTheProperty()
     {
         var request = JsonNode.Parse(Request("Create"))!;

@@ -225,6 +225,32 @@ public sealed class HostileInputTests
         Assert.Equal(["Ok", "Ok"], unfiltered.Results);
     }
 
+    [Fact]
+    public async Task AnotherTablesChange_IsDroppedEvenWhenItsShapeWouldFail_AndNamesAreComparedByValue()
+    {
+        var otherShape = """{"eventID":"o","eventName":"INSERT","tableName":"orders","dynamodb":{"ApproximateCreationDateTime":1795426800000000,"NewImage":{"order_id":{"S":"1"}}}}""";
+        var otherEscaped = Change(image: Image("b"), table: "ord\\u0065rs");
+        var oursEscaped = Change(image: Image("c"), table: "transacti\\u006fns");
+        var oursBroken = """{"eventID":"x","eventName":"INSERT","tableName":"transactions","dynamodb":{"ApproximateCreationDateTime":1795426800000000,"NewImage":{"transaction_id":{"S":1}}}}""";
+
+        var result = await Run(Request(otherShape, otherEscaped, oursEscaped, oursBroken), new TransformSettings { SourceTableName = "transactions" });
+
+        Assert.Equal(["Dropped", "Dropped", "Ok", "ProcessingFailed"], result.Results);
+        Assert.Equal(2, result.LogLine.GetProperty("droppedByReason").GetProperty("other_table").GetInt32());
+        Assert.Equal("invalid_attribute_value", Reason(result, 3));
+    }
+
+    [Fact]
+    public async Task ATimestampThatIsNoDouble_IsAnsweredNotThrown()
+    {
+        var data = Convert.ToBase64String(Encoding.UTF8.GetBytes(Good));
+        var request = Encoding.UTF8.GetBytes($$$"""{"records":[{"recordId":"r0","approximateArrivalTimestamp":1e400,"data":"{{{data}}}","kinesisRecordMetadata":{"subsequenceNumber":-1e999}}]}""");
+
+        var result = await Run(request);
+
+        Assert.Equal(["Ok"], result.Results);
+    }
+
     [Theory]
     [InlineData("recordId with invalid UTF-8", null)]
     [InlineData("recordId with a lone surrogate", """{"records":[{"recordId":"r\udc00","data":"e30="}]}""")]

@@ -188,7 +188,11 @@ public sealed class ChangeBatch : IDisposable
                 state = default;
                 var rowStart = _rows.Length;
                 var reason = ConvertOne(i, ref scratch, ref state, ref undeclared);
-                if (reason == ReasonCode.None)
+                if (reason == ReasonCode.None && state.OtherTable)
+                {
+                    _rows.Length = rowStart; // another table's change: no row is kept
+                }
+                else if (reason == ReasonCode.None)
                 {
                     state.RowStart = rowStart;
                     state.RowLength = _rows.Length - rowStart;
@@ -248,12 +252,20 @@ public sealed class ChangeBatch : IDisposable
         var reason = ChangeRecordReader.Read(json, _contract, _rows, slices, ref undeclared, out var facts);
         if (reason != ReasonCode.None)
         {
+            // Another table's change on a shared stream is not ours to fail, whatever its shape.
+            if (_sourceTable is not null && ChangeRecordReader.FailedRecordNamesOtherTable(json, _sourceTable))
+            {
+                state.OtherTable = true;
+                return ReasonCode.None;
+            }
+
             return reason;
         }
 
         state.Operation = facts.Operation;
         state.KeysOnly = facts.KeysOnly;
-        state.OtherTable = _sourceTable is not null && facts.TableLength > 0 && !json.Slice(facts.TableStart, facts.TableLength).SequenceEqual(_sourceTable);
+        state.OtherTable = _sourceTable is not null && facts.TableLength > 0
+            && ChangeRecordReader.NamesOtherTable(json.Slice(facts.TableStart, facts.TableLength), facts.TableEscaped, facts.TableIsArn, _sourceTable);
         state.Shape = facts.Shape;
         state.TtlDelete = facts.TtlDelete;
         state.EventTimeMicros = facts.EventTimeMicros;

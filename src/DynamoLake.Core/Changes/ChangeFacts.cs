@@ -15,7 +15,9 @@ internal struct ChangeFacts
     /// <summary>A REMOVE without OldImage (KEYS_ONLY or NEW_IMAGE streams): the delete row holds the key only.</summary>
     public bool KeysOnly;
 
-    /// <summary>The source table's name as the record states it (Kinesis <c>tableName</c>, or from the Streams <c>eventSourceARN</c>); empty when it does not.</summary>
+    /// <summary>Where the record names its table, as JSON string text: Kinesis <c>tableName</c>, or the Streams <c>eventSourceARN</c> (<see cref="TableIsArn"/>); empty when it does not.</summary>
     public int TableStart;
     public int TableLength;
+    public bool TableEscaped;
+    public bool TableIsArn;
 }

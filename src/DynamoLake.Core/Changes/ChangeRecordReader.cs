@@ -165,7 +165,14 @@ internal static class ChangeRecordReader
             }
         }
 
-        (facts.TableStart, facts.TableLength) = TableName(json, ref envelope);
+        if (envelope.TableLength > 0)
+        {
+            (facts.TableStart, facts.TableLength, facts.TableEscaped) = (envelope.TableStart, envelope.TableLength, envelope.TableEscaped);
+        }
+        else if (envelope.SourceArnLength > 0)
+        {
+            (facts.TableStart, facts.TableLength, facts.TableEscaped, facts.TableIsArn) = (envelope.SourceArnStart, envelope.SourceArnLength, envelope.SourceArnEscaped, true);
+        }
 
         if (envelope.EventIdLength == 0)
         {
@@ -385,30 +392,84 @@ internal static class ChangeRecordReader
     }
 
     /// <summary>
-    /// Where the record names its table: Kinesis-for-DynamoDB's <c>tableName</c>, or the NAME in a Streams
-    /// <c>eventSourceARN</c> (<c>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL</c>). An escaped
-    /// name counts as not stated (table names are <c>[a-zA-Z0-9_.-]</c>, nothing to escape).
+    /// Whether a record names a table other than <paramref name="expected"/>: its <c>tableName</c>, or the NAME
+    /// in a Streams <c>eventSourceARN</c> (<c>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL</c>),
+    /// compared by value. Text that does not unescape to Unicode counts as another table's.
     /// </summary>
-    private static (int Start, int Length) TableName(ReadOnlySpan<byte> json, ref Envelope envelope)
+    public static bool NamesOtherTable(ReadOnlySpan<byte> raw, bool escaped, bool isArn, ReadOnlySpan<byte> expected)
     {
-        if (envelope.TableLength > 0 && !envelope.TableEscaped)
+        ReadOnlySpan<byte> text;
+        try
         {
-            return (envelope.TableStart, envelope.TableLength);
+            text = escaped ? JsonText.Unescape(raw, []) : raw;
+        }
+        catch (JsonException)
+        {
+            return true;
         }
 
-        if (envelope.SourceArnLength > 0 && !envelope.SourceArnEscaped)
+        if (isArn)
         {
-            var arn = json.Slice(envelope.SourceArnStart, envelope.SourceArnLength);
-            var at = arn.IndexOf(":table/"u8);
-            if (at >= 0)
+            var at = text.IndexOf(":table/"u8);
+            if (at < 0)
             {
-                var name = arn[(at + ":table/".Length)..];
-                var end = name.IndexOf((byte)'/');
-                return (envelope.SourceArnStart + at + ":table/".Length, end < 0 ? name.Length : end);
+                return false; // not a DynamoDB stream ARN: nothing to compare
+            }
+
+            text = text[(at + ":table/".Length)..];
+            var end = text.IndexOf((byte)'/');
+            text = end < 0 ? text : text[..end];
+        }
+
+        return !text.SequenceEqual(expected);
+    }
+
+    /// <summary>
+    /// For a record that failed: whether it names another table than <paramref name="expected"/>. Read
+    /// tolerantly, top level only (the first element of a Pipes array); a record that cannot be read that
+    /// far, or names no table, does not count as another table's — its failure stands.
+    /// </summary>
+    public static bool FailedRecordNamesOtherTable(ReadOnlySpan<byte> json, ReadOnlySpan<byte> expected)
+    {
+        var reader = new Utf8JsonReader(json, s_options);
+        Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
+        try
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType == JsonTokenType.StartArray && !reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = JsonText.Unescaped(in reader, scratch);
+                var isTable = name.SequenceEqual("tableName"u8);
+                var isArn = !isTable && name.SequenceEqual("eventSourceARN"u8);
+                reader.Read();
+                if ((isTable || isArn) && reader.TokenType == JsonTokenType.String)
+                {
+                    return NamesOtherTable(reader.ValueSpan, reader.ValueIsEscaped, isArn, expected);
+                }
+
+                reader.Skip();
             }
         }
+        catch (JsonException)
+        {
+            // Unreadable before any table was named.
+        }
 
-        return (0, 0);
+        return false;
     }
 
     private static ReasonCode WriteDerived(TableContract contract, ReadOnlySpan<byte> eventId, ref ChangeFacts facts, ByteBuffer output, Span<int> slices)

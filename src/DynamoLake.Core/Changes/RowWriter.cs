@@ -37,7 +37,7 @@ internal static class RowWriter
         seen = seen[..fields.Count];
         seen.Clear();
         Span<byte> nameScratch = stackalloc byte[NameScratchLength];
-        List<byte[]>? undeclaredNames = null;
+        HashSet<string>? undeclaredNames = null;
 
         while (reader.Read())
         {
@@ -51,16 +51,12 @@ internal static class RowWriter
             if (column is null)
             {
                 // Not in the row, but a map that names an attribute twice is still not a DynamoDB item.
-                undeclaredNames ??= [];
-                foreach (var earlier in undeclaredNames)
+                // (The record is valid UTF-8, checked up front, so the name's text is exact.)
+                undeclaredNames ??= new HashSet<string>(StringComparer.Ordinal);
+                if (!undeclaredNames.Add(System.Text.Encoding.UTF8.GetString(name)))
                 {
-                    if (name.SequenceEqual(earlier))
-                    {
-                        return ReasonCode.InvalidJson;
-                    }
+                    return ReasonCode.InvalidJson;
                 }
-
-                undeclaredNames.Add(name.ToArray());
                 undeclared++;
                 reader.Read();
                 reader.Skip();
@@ -350,7 +346,9 @@ internal static class RowWriter
                     return ReasonCode.TypeMismatch;
                 }
 
-                return Base64.IsValid(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
+                // Base64.IsValid skips whitespace; a binary value with any is not DynamoDB's base64 (and a raw
+                // newline must never reach a row).
+                return raw.IndexOfAny(" \t\r\n"u8) < 0 && Base64.IsValid(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
             case ColumnKind.Int:
             case ColumnKind.Long:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch

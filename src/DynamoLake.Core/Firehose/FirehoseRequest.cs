@@ -337,7 +337,8 @@ public sealed class FirehoseRequest : IDisposable
             case JsonTokenType.Number when reader.TryGetInt64(out var number):
                 return number;
             case JsonTokenType.Number:
-                return (long)reader.GetDouble();
+                // 1.5e12, or 1e400 (not a double at all): a timestamp we cannot use is 0, never an exception.
+                return reader.TryGetDouble(out var real) && double.IsFinite(real) && Math.Abs(real) < long.MaxValue ? (long)real : 0;
             case JsonTokenType.String when Utf8Parser.TryParse(reader.ValueSpan, out long parsed, out var consumed) && consumed == reader.ValueSpan.Length:
                 return parsed;
             case JsonTokenType.String:
