@@ -32,14 +32,22 @@ internal static class PipelineCommand
         var endpoint = new Option<string?>("--endpoint") { Description = "DynamoDB endpoint with Streams, e.g. moto at http://127.0.0.1:5000: the Seeder writes there and changes are read from the table's stream." };
         var region = new Option<string?>("--region") { Description = "Region for --endpoint (default us-east-1)." };
         var table = new Option<string>("--table") { Description = "Table name for --endpoint (created when missing).", DefaultValueFactory = _ => "transactions" };
+        var from = WorkloadWindow.FromOption();
+        var days = WorkloadWindow.DaysOption();
 
         var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
         {
-            count, seed, updates, deletes, ttl, output, duplicates, shuffle, shards, endpoint, region, table,
+            count, seed, updates, deletes, ttl, from, days, output, duplicates, shuffle, shards, endpoint, region, table,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var problems = new List<string>();
+            var (start, window, windowProblem) = WorkloadWindow.Resolve(parse.GetValue(from), parse.GetValue(days), DateTimeOffset.UtcNow);
+            if (windowProblem is not null)
+            {
+                problems.Add(windowProblem);
+            }
+
             var workload = new WorkloadOptions
             {
                 Count = parse.GetValue(count),
@@ -47,6 +55,8 @@ internal static class PipelineCommand
                 UpdateFraction = parse.GetValue(updates),
                 DeleteFraction = parse.GetValue(deletes),
                 TtlFraction = parse.GetValue(ttl),
+                From = windowProblem is null ? start : WorkloadOptions.DefaultFrom,
+                Window = windowProblem is null ? window : new WorkloadOptions().Window,
             };
             problems.AddRange(workload.Problems());
             var rate = parse.GetValue(duplicates);

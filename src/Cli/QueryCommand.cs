@@ -13,15 +13,23 @@ namespace Cli;
 /// </summary>
 internal static class QueryCommand
 {
-    public static IReadOnlyList<string> Names { get; } = ["risk-by-region", "hourly-pattern"];
+    public static IReadOnlyList<string> Names { get; } = ["daily-risk", "today-by-hour", "risk-by-region", "hourly-pattern"];
 
     public static Command Create(Stream stdout, TextWriter stderr)
     {
         var sql = new Argument<string?>("sql") { Description = "SQL to run (views: transactions, transactions_changes, transactions_current).", Arity = ArgumentArity.ZeroOrOne };
         var name = new Option<string?>("--name") { Description = $"A named query instead of SQL: {string.Join(", ", Names)}." };
         var lake = new Option<string>("--lake") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
-        var csv = new Option<bool>("--csv") { Description = "Print CSV instead of a table." };
-        var command = new Command("query", "Query the local lake with SQL (DuckDB).") { sql, name, lake, csv };
+        var format = new Option<string>("--format") { Description = "Output: table, csv or json.", DefaultValueFactory = _ => "table" };
+        format.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } value && !QueryOutput.Formats.Contains(value))
+            {
+                result.AddError($"--format must be {string.Join(", ", QueryOutput.Formats)}, not '{value}'.");
+            }
+        });
+        var csv = new Option<bool>("--csv") { Description = "Same as --format csv." };
+        var command = new Command("query", "Query the local lake with SQL (DuckDB).") { sql, name, lake, format, csv };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var text = parse.GetValue(sql);
@@ -54,14 +62,23 @@ internal static class QueryCommand
                     await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"warning: {invisible.Count:N0} change-log files lie outside the partitions the template's projection names; Athena would not read them (first: {invisible[0]})."));
                 }
 
+                var declared = database.ColumnTypes(text!);
                 using var reader = database.Query(text!);
+                var types = QueryOutput.Types(reader, declared);
                 var writer = new StreamWriter(stdout, leaveOpen: true);
-                if (parse.GetValue(csv))
+                var chosen = parse.GetValue(csv) ? "csv" : parse.GetValue(format);
+                if (chosen == "json")
                 {
-                    await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(reader.GetName)));
+                    await QueryOutput.WriteJsonAsync(reader, types, stdout, cancellationToken);
+                    return ExitCodes.Ok;
+                }
+
+                if (chosen == "csv")
+                {
+                    await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => QueryOutput.Csv(reader.GetName(i)))));
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => Csv(Cell(reader.GetValue(i), Scale(reader.GetDataTypeName(i)))))));
+                        await writer.WriteLineAsync(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => QueryOutput.Csv(QueryOutput.Text(reader.GetValue(i), types[i])))));
                     }
 
                     await writer.FlushAsync(cancellationToken);
@@ -77,7 +94,7 @@ internal static class QueryCommand
                 var rows = 0;
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    table.AddRow(Enumerable.Range(0, reader.FieldCount).Select(i => Markup.Escape(Cell(reader.GetValue(i), Scale(reader.GetDataTypeName(i))))).ToArray());
+                    table.AddRow(Enumerable.Range(0, reader.FieldCount).Select(i => Markup.Escape(QueryOutput.Text(reader.GetValue(i), types[i]))).ToArray());
                     rows++;
                 }
 
@@ -109,20 +126,4 @@ internal static class QueryCommand
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
-
-    // Money keeps its scale on screen: DECIMAL(38,2) 12.3 prints as 12.30.
-    private static int? Scale(string typeName) =>
-        typeName.StartsWith("DECIMAL(", StringComparison.OrdinalIgnoreCase) && typeName.Split(',', ')') is [_, var scale, ..] && int.TryParse(scale, CultureInfo.InvariantCulture, out var s) ? s : null;
-
-    private static string Cell(object? value, int? scale = null) => value switch
-    {
-        null or DBNull => "",
-        decimal number when scale is { } digits => number.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
-        DateTime time => time.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        System.Collections.IDictionary map => "{" + string.Join(", ", map.Keys.Cast<object>().Select(k => $"{k}: {Cell(map[k])}")) + "}",
-        _ => value.ToString() ?? "",
-    };
-
-    private static string Csv(string cell) => cell.Contains(',', StringComparison.Ordinal) || cell.Contains('"', StringComparison.Ordinal) ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
 }

@@ -27,8 +27,8 @@ internal static class SeedCommand
         var updates = new Option<double>("--update-fraction") { Description = "Share of transactions inserted PENDING, then approved, declined or flagged.", DefaultValueFactory = _ => defaults.UpdateFraction };
         var deletes = new Option<double>("--delete-fraction") { Description = "Share of transactions deleted after the updates.", DefaultValueFactory = _ => defaults.DeleteFraction };
         var ttl = new Option<double>("--ttl-fraction") { Description = "Share of transactions with expires_at (DynamoDB's TTL deletes them in AWS).", DefaultValueFactory = _ => defaults.TtlFraction };
-        var from = new Option<DateTimeOffset>("--from") { Description = "Start of the UTC timestamp window (fixed by default, for reproducible runs).", DefaultValueFactory = _ => defaults.From };
-        var days = new Option<double>("--days") { Description = "Length of the timestamp window in days.", DefaultValueFactory = _ => defaults.Window.TotalDays };
+        var from = WorkloadWindow.FromOption();
+        var days = WorkloadWindow.DaysOption();
         var parallelism = new Option<int>("--parallelism") { Description = "Requests in flight at once (1-64).", DefaultValueFactory = _ => SeedRequest.DefaultParallelism };
 
         var command = new Command("seed", "Write realistic transactions to DynamoDB, then update and delete some, accounting for every write.")
@@ -37,6 +37,13 @@ internal static class SeedCommand
         };
         command.SetAction((parse, cancellationToken) =>
         {
+            var (start, window, windowProblem) = WorkloadWindow.Resolve(parse.GetValue(from), parse.GetValue(days), DateTimeOffset.UtcNow);
+            if (windowProblem is not null)
+            {
+                stderr.WriteLine($"error: {windowProblem}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
             var options = new WorkloadOptions
             {
                 Count = parse.GetValue(count),
@@ -44,8 +51,8 @@ internal static class SeedCommand
                 UpdateFraction = parse.GetValue(updates),
                 DeleteFraction = parse.GetValue(deletes),
                 TtlFraction = parse.GetValue(ttl),
-                From = parse.GetValue(from),
-                Window = TimeSpan.FromDays(parse.GetValue(days)),
+                From = start,
+                Window = window,
             };
             var endpointText = parse.GetValue(endpoint);
             if (endpointText is not null && !LocalEndpoint.TryParse(endpointText, out _))

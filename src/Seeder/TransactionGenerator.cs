@@ -11,8 +11,9 @@ namespace Seeder;
 /// </summary>
 internal static class TransactionGenerator
 {
-    private static readonly string[] s_regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2", "ap-southeast-1", "ap-southeast-2"];
-    private static readonly string[] s_currencies = ["USD", "USD", "EUR", "EUR", "GBP", "SGD", "AUD"];
+    // Every categorical value comes from the contract (Vocabulary); weights and correlations live here.
+    private static readonly string[] s_regions = Vocabulary.All("region");
+    private static readonly string[] s_currencies = [.. new[] { "USD", "USD", "EUR", "EUR", "GBP", "SGD", "AUD" }.Select(c => Vocabulary.Of("currency", c))];
     private static readonly double[] s_regionWeights = [30, 18, 16, 10, 10, 8, 8];
 
     private static readonly Category[] s_categories =
@@ -30,15 +31,28 @@ internal static class TransactionGenerator
     ];
 
     private static readonly double[] s_categoryWeights = [.. s_categories.Select(c => c.Weight)];
+    private static readonly string[] s_categoryNames = [.. s_categories.Select(c => Vocabulary.Of("merchant_category", c.Name))];
 
     // Share of transactions per UTC hour of day: quiet nights, a lunch and an evening peak.
     private static readonly double[] s_hourWeights = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4, 4.5, 5.5, 6.5, 6, 5, 4.8, 5, 5.5, 6.5, 7, 6, 4.5, 3, 1.8];
 
-    private static readonly string[] s_transactionTypes = ["PURCHASE", "REFUND", "WITHDRAWAL", "TRANSFER"];
+    private static readonly string[] s_transactionTypes = Vocabulary.All("transaction_type");
     private static readonly double[] s_transactionTypeWeights = [85, 5, 5, 5];
-    private static readonly string[] s_paymentMethods = ["credit_card", "debit_card", "digital_wallet", "bank_transfer"];
+    private static readonly string[] s_paymentMethods = Vocabulary.All("payment_method");
     private static readonly double[] s_paymentMethodWeights = [45, 30, 18, 7];
-    private static readonly string[] s_authenticationMethods = ["chip_pin", "contactless", "biometric", "password", "3ds", "none"];
+    private static readonly string[] s_authenticationMethods = Vocabulary.All("transaction_metadata.authentication_method");
+    private static readonly string s_pos = Vocabulary.Of("transaction_metadata.device_type", "pos");
+    private static readonly string s_mobile = Vocabulary.Of("transaction_metadata.device_type", "mobile");
+    private static readonly string s_web = Vocabulary.Of("transaction_metadata.device_type", "web");
+    private static readonly string[] s_risks = [Vocabulary.Of("risk_score", "LOW"), Vocabulary.Of("risk_score", "MEDIUM"), Vocabulary.Of("risk_score", "HIGH")];
+    private static readonly string s_pending = Vocabulary.Of("status", "PENDING");
+    private static readonly string[] s_finalStatuses = [Vocabulary.Of("status", "APPROVED"), Vocabulary.Of("status", "DECLINED"), Vocabulary.Of("status", "FLAGGED")];
+
+    // The fraud indicators in the sample's vocabulary (PASS/FLAG, NORMAL/HIGH), correlated with risk.
+    private static readonly string[] s_velocity = [Vocabulary.Of("fraud_indicators.velocity_check", "PASS"), Vocabulary.Of("fraud_indicators.velocity_check", "FLAG")];
+    private static readonly string[] s_amountThreshold = [Vocabulary.Of("fraud_indicators.amount_threshold", "NORMAL"), Vocabulary.Of("fraud_indicators.amount_threshold", "HIGH")];
+    private static readonly string[] s_locationRisk = [Vocabulary.Of("fraud_indicators.location_risk", "LOW"), Vocabulary.Of("fraud_indicators.location_risk", "MEDIUM"), Vocabulary.Of("fraud_indicators.location_risk", "HIGH")];
+    private static readonly string[] s_patternMatch = [Vocabulary.Of("fraud_indicators.pattern_match", "NORMAL"), Vocabulary.Of("fraud_indicators.pattern_match", "SUSPICIOUS")];
 
     /// <summary>Every transaction of the workload, in index order, created lazily.</summary>
     public static IEnumerable<WorkloadItem> Items(WorkloadOptions options)
@@ -92,8 +106,8 @@ internal static class TransactionGenerator
             _ => Risk.Low,
         };
 
-        var deviceType = category.InStore ? (random.Chance(0.8) ? "pos" : "mobile") : (random.Chance(0.6) ? "mobile" : "web");
-        var authentication = deviceType == "pos"
+        var deviceType = category.InStore ? (random.Chance(0.8) ? s_pos : s_mobile) : (random.Chance(0.6) ? s_mobile : s_web);
+        var authentication = ReferenceEquals(deviceType, s_pos)
             ? s_authenticationMethods[random.Next(2)]
             : s_authenticationMethods[2 + random.Next(s_authenticationMethods.Length - 2)];
 
@@ -102,14 +116,14 @@ internal static class TransactionGenerator
         long? processedAt;
         if (willUpdate)
         {
-            status = "PENDING";
+            status = s_pending;
             processedAt = null;
             update = new StatusUpdate(FinalStatus(ref random, risk), timestamp + 1_000 + random.Next(120_000));
         }
         else
         {
-            status = random.Chance(0.02) ? "PENDING" : FinalStatus(ref random, risk);
-            processedAt = status == "PENDING" ? null : timestamp + 50 + random.Next(3_000);
+            status = random.Chance(0.02) ? s_pending : FinalStatus(ref random, risk);
+            processedAt = ReferenceEquals(status, s_pending) ? null : timestamp + 50 + random.Next(3_000);
         }
 
         long? expiresAt = hasTtl ? (timestamp / 1000) + (long)options.TtlAfter.TotalSeconds : null;
@@ -125,10 +139,10 @@ internal static class TransactionGenerator
             ["transaction_type"] = S(s_transactionTypes[type]),
             ["amount"] = new AttributeValue { N = Money(amountCents) },
             ["currency"] = S(s_currencies[region]),
-            ["merchant_category"] = S(category.Name),
+            ["merchant_category"] = S(s_categoryNames[Array.IndexOf(s_categories, category)]),
             ["payment_method"] = S(s_paymentMethods[random.Pick(s_paymentMethodWeights)]),
             ["region"] = S(s_regions[region]),
-            ["risk_score"] = S(risk switch { Risk.High => "HIGH", Risk.Medium => "MEDIUM", _ => "LOW" }),
+            ["risk_score"] = S(s_risks[(int)risk]),
             ["status"] = S(status),
             ["transaction_metadata"] = new AttributeValue
             {
@@ -143,10 +157,10 @@ internal static class TransactionGenerator
             {
                 M = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
                 {
-                    ["velocity_check"] = S(random.Chance(ByRisk(risk, 0.02, 0.10, 0.45)) ? "FAIL" : "PASS"),
-                    ["amount_threshold"] = S(amountShare > 0.5 ? "EXCEEDED" : "NORMAL"),
-                    ["location_risk"] = S(random.Chance(ByRisk(risk, 0.03, 0.15, 0.50)) ? "HIGH" : random.Chance(0.2) ? "MEDIUM" : "LOW"),
-                    ["pattern_match"] = S(random.Chance(ByRisk(risk, 0.01, 0.08, 0.40)) ? "SUSPICIOUS" : "NORMAL"),
+                    ["velocity_check"] = S(s_velocity[random.Chance(ByRisk(risk, 0.02, 0.10, 0.45)) ? 1 : 0]),
+                    ["amount_threshold"] = S(s_amountThreshold[amountShare > 0.5 ? 1 : 0]),
+                    ["location_risk"] = S(s_locationRisk[random.Chance(ByRisk(risk, 0.03, 0.15, 0.50)) ? 2 : random.Chance(0.2) ? 1 : 0]),
+                    ["pattern_match"] = S(s_patternMatch[random.Chance(ByRisk(risk, 0.01, 0.08, 0.40)) ? 1 : 0]),
                 },
             },
         };
@@ -185,9 +199,9 @@ internal static class TransactionGenerator
 
     private static string FinalStatus(ref SeedRandom random, Risk risk) => risk switch
     {
-        Risk.High => random.Pick([35, 25, 40]) switch { 0 => "APPROVED", 1 => "DECLINED", _ => "FLAGGED" },
-        Risk.Medium => random.Pick([85, 10, 5]) switch { 0 => "APPROVED", 1 => "DECLINED", _ => "FLAGGED" },
-        _ => random.Chance(0.97) ? "APPROVED" : "DECLINED",
+        Risk.High => s_finalStatuses[random.Pick([35, 25, 40])],
+        Risk.Medium => s_finalStatuses[random.Pick([85, 10, 5])],
+        _ => s_finalStatuses[random.Chance(0.97) ? 0 : 1],
     };
 
     private static double ByRisk(Risk risk, double low, double medium, double high) =>

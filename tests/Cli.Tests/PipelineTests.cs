@@ -50,7 +50,7 @@ public sealed partial class PipelineTests : IDisposable
     [Fact]
     public async Task Parity_LakeThatDiffers_IsReportedColumnByColumn()
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "3", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "3", "--from", "2026-11-01T00:00:00Z", "--out", _lake);
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
         var source = new ChangeCapture(new WorkloadOptions { Count = 500, Seed = 3 }, "transactions", DateTimeOffset.MaxValue);
@@ -137,7 +137,7 @@ public sealed partial class PipelineTests : IDisposable
     public async Task NamedQueries_GiveTheAggregatesOfTheSourceTable()
     {
         var options = new WorkloadOptions { Count = 2000, Seed = 8 };
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "2000", "--seed", "8", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "2000", "--seed", "8", "--from", "2026-11-01T00:00:00Z", "--out", _lake);
         Assert.True(exit == 0, stderr);
 
         var (queryExit, csv, queryError) = await CliRun.Run("query", "--name", "hourly-pattern", "--lake", _lake, "--csv");

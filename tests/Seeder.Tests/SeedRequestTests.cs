@@ -53,4 +53,30 @@ public sealed class SeedRequestTests
 
         Assert.Equal(declared.Order(StringComparer.Ordinal), generated.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void EveryCategoricalValueGenerated_IsOneTheContractDeclares_AndTheSamplesFraudVocabularyAppears()
+    {
+        var contract = DynamoLake.Core.Contract.TableContract.LoadEmbedded();
+        var items = TransactionGenerator.Items(new WorkloadOptions { Count = 3000, Seed = 5 }).Select(w => w.Item).ToList();
+
+        foreach (var column in contract.Columns.Columns)
+        {
+            var fields = column.Type.Fields?.Columns ?? [];
+            foreach (var (path, values, pick) in new[] { (column.Name, column.Values, (Func<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>, string?>)(i => i.TryGetValue(column.Name, out var v) ? v.S : null)) }
+                .Concat(fields.Select(f => (column.Name + "." + f.Name, f.Values, (Func<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>, string?>)(i => i.TryGetValue(column.Name, out var m) && m.M.TryGetValue(f.Name, out var v) ? v.S : null)))))
+            {
+                if (values is null)
+                {
+                    continue;
+                }
+
+                var generated = items.Select(pick).Where(v => v is not null).Distinct().ToList();
+                Assert.True(generated.All(values.Contains), $"{path}: {string.Join(",", generated.Except(values))} not declared");
+            }
+        }
+
+        Assert.Contains(items, i => i["fraud_indicators"].M["velocity_check"].S == "FLAG");
+        Assert.Contains(items, i => i["fraud_indicators"].M["amount_threshold"].S == "HIGH");
+    }
 }

@@ -45,6 +45,8 @@ internal sealed class LakeDatabase : IDisposable
         var database = new LakeDatabase(connection);
         try
         {
+            // Athena's CURRENT_DATE and timestamps are UTC; so are the local lake's, whatever the machine's zone.
+            database.Execute("SET TimeZone = 'UTC'");
             if (hasIceberg)
             {
                 database.Execute($"CREATE VIEW {contract.Table} AS SELECT * FROM read_parquet('{Escape(paths.IcebergGlob)}', hive_partitioning = false)");
@@ -118,6 +120,30 @@ internal sealed class LakeDatabase : IDisposable
         while (reader.Read())
         {
             yield return System.Text.Encoding.UTF8.GetBytes(reader.GetString(0));
+        }
+    }
+
+    /// <summary>
+    /// The SQL types of a query's columns as DuckDB declares them (<c>DECIMAL(38,2)</c>, <c>TIMESTAMP WITH TIME
+    /// ZONE</c>): the data reader reports only "Decimal", and a sum of cents then loses its scale. Null when the
+    /// statement cannot be described (not a query).
+    /// </summary>
+    public IReadOnlyList<string>? ColumnTypes(string sql)
+    {
+        try
+        {
+            using var reader = Query("DESCRIBE " + sql.TrimEnd().TrimEnd(';'));
+            var types = new List<string>();
+            while (reader.Read())
+            {
+                types.Add(reader.GetString(1));
+            }
+
+            return types;
+        }
+        catch (DuckDBException)
+        {
+            return null;
         }
     }
 

@@ -46,12 +46,30 @@ public static class LakeSchema
         };
     }
 
-    private static string Comment(Column column) => column.Type.Kind switch
+    private static string Comment(Column column) => WithValues(column, column.Type.Kind switch
     {
         ColumnKind.Timestamp or ColumnKind.TimestampTz => "epoch microseconds" + (column.Doc is null ? string.Empty : "; " + column.Doc),
         ColumnKind.Binary => "base64" + (column.Doc is null ? string.Empty : "; " + column.Doc),
         _ => column.Doc ?? string.Empty,
-    };
+    });
+
+    /// <summary>A categorical column's comment names its values (nested struct fields' values too), so Athena users see them.</summary>
+    private static string WithValues(Column column, string comment)
+    {
+        var values = column.Values is { } own ? [$"one of {string.Join(", ", own)}"] : new List<string>();
+        if (column.Type.Fields is { } fields)
+        {
+            values.AddRange(fields.Columns.Where(f => f.Values is not null).Select(f => $"{f.Name}: {string.Join(", ", f.Values!)}"));
+        }
+
+        if (values.Count == 0)
+        {
+            return comment;
+        }
+
+        var listed = string.Join("; ", values) + ".";
+        return comment.Length == 0 ? char.ToUpperInvariant(listed[0]) + listed[1..] : $"{comment} {char.ToUpperInvariant(listed[0])}{listed[1..]}";
+    }
 
     /// <summary>The Glue column list as JSON (Name, Type, Comment), the shape of AWS::Glue::Table Columns.</summary>
     public static string GlueColumnsJson(TableContract contract)
