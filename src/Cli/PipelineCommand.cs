@@ -25,7 +25,8 @@ internal static class PipelineCommand
         var updates = new Option<double>("--update-fraction") { DefaultValueFactory = _ => defaults.UpdateFraction, Description = "Share of transactions updated." };
         var deletes = new Option<double>("--delete-fraction") { DefaultValueFactory = _ => defaults.DeleteFraction, Description = "Share of transactions deleted." };
         var ttl = new Option<double>("--ttl-fraction") { DefaultValueFactory = _ => defaults.TtlFraction, Description = "Share of transactions with expires_at (expired by TTL in the run)." };
-        var output = new Option<string>("--out") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
+        var output = new Option<string>("--lake", "--out") { Description = "Folder of the local lake (--out is the same).", DefaultValueFactory = _ => "lake" };
+        var force = new Option<bool>("--force") { Description = "Replace a lake that holds error records not redriven, or rows backfilled or redriven since the last pipeline run." };
         var duplicates = new Option<double>("--duplicates") { Description = "Share of requests delivered twice (at-least-once), 0-1.", DefaultValueFactory = _ => 0 };
         var shuffle = new Option<bool>("--shuffle") { Description = "Interleave the shards' requests at random (each shard stays in order, as with Kinesis)." };
         var shards = new Option<int>("--shards") { Description = "Stream shards (1-64).", DefaultValueFactory = _ => 4 };
@@ -37,7 +38,7 @@ internal static class PipelineCommand
 
         var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
         {
-            count, seed, updates, deletes, ttl, from, days, output, duplicates, shuffle, shards, endpoint, region, table,
+            count, seed, updates, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, endpoint, region, table,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -58,7 +59,7 @@ internal static class PipelineCommand
                 From = windowProblem is null ? start : WorkloadOptions.DefaultFrom,
                 Window = windowProblem is null ? window : new WorkloadOptions().Window,
             };
-            problems.AddRange(workload.Problems());
+            problems.AddRange(WorkloadFlags.Problems(workload));
             var rate = parse.GetValue(duplicates);
             if (!(rate is >= 0 and <= 1))
             {
@@ -76,6 +77,12 @@ internal static class PipelineCommand
                 problems.Add($"--endpoint must be an http(s) URL such as http://127.0.0.1:5000, not '{text}'.");
             }
 
+            var lakeFolder = parse.GetValue(output)!;
+            if (File.Exists(lakeFolder))
+            {
+                problems.Add($"--lake '{lakeFolder}' is a file; give a folder for the lake (it is created when missing).");
+            }
+
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)
@@ -86,10 +93,17 @@ internal static class PipelineCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            var paths = LakePaths.For(lakeFolder, TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+            if (!parse.GetValue(force) && LakeHistory.WhatRebuildingWouldLose(paths) is { } loss)
+            {
+                stderr.WriteLine($"error: the lake at '{paths.Root}' holds {loss}. pipeline rebuilds the lake and would delete that. Run redrive first, pass --force to replace the lake, or give another --lake.");
+                return Task.FromResult(ExitCodes.Failed);
+            }
+
             var options = new PipelineOptions
             {
                 Workload = workload,
-                Out = parse.GetValue(output)!,
+                Out = lakeFolder,
                 Endpoint = endpointUri,
                 Region = parse.GetValue(region),
                 Table = parse.GetValue(table)!,
@@ -123,9 +137,14 @@ internal static class PipelineCommand
                     return run;
                 });
         }
+        catch (UnauthorizedAccessException e)
+        {
+            await stderr.WriteLineAsync($"error: cannot write the lake at '{Path.GetFullPath(options.Out)}': {e.Message} Choose a writable --lake.");
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (e is PipelineException or SeedException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
-            await stderr.WriteLineAsync($"error: {e.Message}");
+            await stderr.WriteLineAsync($"error: {ErrorText.Of(e)}");
             return ExitCodes.Failed;
         }
 

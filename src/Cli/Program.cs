@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Cli;
 
@@ -7,11 +8,48 @@ internal static class Program
 {
     public static Task<int> Main(string[] args) => Run(args, Console.OpenStandardOutput(), Console.Error);
 
+    /// <summary>The program's name in usage and messages.</summary>
+    public const string Name = "dynamolake";
+
+    private static readonly Dictionary<string, string[]> s_examples = new(StringComparer.Ordinal)
+    {
+        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --endpoint http://127.0.0.1:5000   (moto: python3 -m moto.server -p 5000)"],
+        ["query"] = ["query --name daily-risk", "query --name today-by-hour --format csv", "query \"SELECT status, count(*) FROM transactions GROUP BY status\" --format json"],
+        ["redrive"] = ["redrive", "redrive lake/errors/processing-failed --lake lake"],
+        ["backfill"] = ["backfill export.json.gz", "backfill path/to/export/data/ --lake lake"],
+        ["invoke"] = ["invoke transform events/kinesis-insert.json", "invoke partition-keys events/kinesis-mixed-batch.json", "invoke transform big.json --repeat 50 > /dev/null", "invoke provisioner events/cloudformation-create.json"],
+        ["contract"] = ["contract glue-columns", "contract view"],
+        ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite or moto)", "seed --region eu-west-1 --table transactions --days 1"],
+        ["provision"] = ["provision --print-request"],
+    };
+
+    /// <summary>Edit distance, for "did you mean".</summary>
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
+    }
+
     /// <summary>Parses and runs a command line. Exit codes: 0 ok, 1 a failed run or check, 2 usage.</summary>
     public static async Task<int> Run(string[] args, Stream stdout, TextWriter stderr)
     {
-        var root = new RootCommand("DynamoLake: DynamoDB change data into an exact, queryable lake. Local workbench.")
+        // Named for what the user types in the README (dotnet run --project src/Cli -- …), not the assembly.
+        var root = new Command(Name, "DynamoLake: DynamoDB change data into an exact, queryable lake. Local workbench (run it as: dotnet run --project src/Cli -- COMMAND).")
         {
+            new HelpOption(),
+            new VersionOption(),
             PipelineCommand.Create(stdout, stderr),
             QueryCommand.Create(stdout, stderr),
             RedriveCommand.Create(stdout, stderr),
@@ -21,6 +59,21 @@ internal static class Program
             SeedCommand.Create(stdout, stderr),
             ProvisionCommand.Create(stdout, stderr),
         };
+
+        foreach (var command in root.Subcommands)
+        {
+            if (s_examples.TryGetValue(command.Name, out var examples))
+            {
+                command.Description += "\n\nExamples:\n" + string.Concat(examples.Select(e => $"  {Name} {e}\n")).TrimEnd('\n');
+            }
+        }
+
+        if (args is [var verb, ..] && !verb.StartsWith('-') && root.Subcommands.All(c => c.Name != verb))
+        {
+            var closest = root.Subcommands.Select(c => c.Name).MinBy(name => Distance(name, verb))!;
+            await stderr.WriteLineAsync($"error: '{verb}' is not a {Name} command. Did you mean '{closest}'? Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}.");
+            return ExitCodes.Usage;
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -34,6 +87,22 @@ internal static class Program
             return ExitCodes.Usage;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = Console.Error, Error = stderr });
+        try
+        {
+            // Help and version go to stdout, like any tool's.
+            await using var output = new StreamWriter(stdout, leaveOpen: true) { AutoFlush = true };
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A person gets the cause, not a stack trace (DYNAMOLAKE_DEBUG=1 shows it).
+            await stderr.WriteLineAsync($"error: {ErrorText.Of(e)}");
+            if (Environment.GetEnvironmentVariable("DYNAMOLAKE_DEBUG") == "1")
+            {
+                await stderr.WriteLineAsync(e.ToString());
+            }
+
+            return ExitCodes.Failed;
+        }
     }
 }

@@ -26,6 +26,13 @@ internal static class RedriveCommand
             var dir = Path.GetFullPath(parse.GetValue(folder) ?? paths.ProcessingFailed);
             try
             {
+                if (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any())
+                {
+                    await stdout.WriteAsync(Encoding.UTF8.GetBytes($"redrive: nothing to redrive: no error objects in {dir}\n"), cancellationToken);
+                    await stdout.FlushAsync(cancellationToken);
+                    return ExitCodes.Ok;
+                }
+
                 var records = ErrorObjects.Read(dir);
                 using var loader = LakeLoader.OnExistingLake(contract, template, paths);
                 var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -36,6 +43,7 @@ internal static class RedriveCommand
                     File.Delete(file);
                 }
 
+                LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {loader.Transform.Ok:N0} Ok"));
                 var reasons = string.Join(", ", loader.FailedByReason.Where(r => r.Key.Function == "Transform").Select(r => $"{r.Key.Reason} {r.Value:N0}"));
                 var line = string.Create(
                     CultureInfo.InvariantCulture,

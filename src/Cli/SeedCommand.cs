@@ -74,7 +74,7 @@ internal static class SeedCommand
 
     private static async Task<int> RunAsync(WorkloadOptions options, int parallelism, Target target, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var problems = options.Problems().ToList();
+        var problems = WorkloadFlags.Problems(options).ToList();
         if (parallelism is < 1 or > SeedRequest.MaxParallelism)
         {
             problems.Add($"--parallelism must be between 1 and {SeedRequest.MaxParallelism}, not {parallelism}.");
@@ -91,6 +91,12 @@ internal static class SeedCommand
         }
 
         var contract = TableContract.LoadEmbedded();
+        if (RegionProblem(target.Endpoint, target.Region, Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
+        {
+            await stderr.WriteLineAsync($"error: {regionProblem}");
+            return ExitCodes.Usage;
+        }
+
         using var client = DynamoDbClients.Create(target.Endpoint, target.Region);
         try
         {
@@ -149,6 +155,12 @@ internal static class SeedCommand
             return ExitCodes.Failed;
         }
     }
+
+    /// <summary>Why DynamoDB cannot be reached without a region, naming the flag; null when a region or endpoint is known.</summary>
+    internal static string? RegionProblem(Uri? endpoint, string? region, string? configuredRegion) =>
+        endpoint is null && region is null && configuredRegion is null
+            ? "no AWS region is configured for DynamoDB: pass --region (or set AWS_REGION / a profile's region), or --endpoint for a local DynamoDB such as moto or dynalite."
+            : null;
 
     private static string Describe(Exception e) => e switch
     {

@@ -53,7 +53,12 @@ internal static class TableSetup
             notes.Add($"table '{table}' already exists");
         }
 
-        await WaitUntilActiveAsync(client, table, cancellationToken);
+        var active = await WaitUntilActiveAsync(client, table, cancellationToken);
+        if (string.IsNullOrEmpty(active.LatestStreamArn))
+        {
+            // dynalite accepts a StreamSpecification and keeps no stream.
+            notes.Add($"table '{table}' has no stream here: this DynamoDB does not implement Streams (dynalite does not), so its changes cannot be captured; pipeline --endpoint needs one that does, such as moto");
+        }
 
         if (contract.TimeToLive is { } ttl)
         {
@@ -86,14 +91,14 @@ internal static class TableSetup
         }
     }
 
-    private static async Task WaitUntilActiveAsync(IAmazonDynamoDB client, string table, CancellationToken cancellationToken)
+    private static async Task<TableDescription> WaitUntilActiveAsync(IAmazonDynamoDB client, string table, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 120; attempt++)
         {
             var description = await client.DescribeTableAsync(new DescribeTableRequest { TableName = table }, cancellationToken);
             if (description.Table.TableStatus == TableStatus.ACTIVE)
             {
-                return;
+                return description.Table;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);

@@ -31,11 +31,8 @@ public sealed class ProvisionCommandTests
     /// The CLI in its own process, configured only by environment variables as in Lambda: the SDK's
     /// credential chain, AWS_ENDPOINT_URL_S3TABLES pointing at the fake endpoint.
     /// </summary>
-    [Fact]
-    public async Task InvokeProvisioner_OnTheSampleCreateEvent_SendsSuccessWithTheContractsSchema()
+    private static async Task<(int Exit, string Stdout, string Stderr, JsonNode Sample)> InvokeProvisioner(FakeS3Tables s3Tables, FakeResponseReceiver cloudFormation)
     {
-        using var s3Tables = new FakeS3Tables();
-        using var cloudFormation = new FakeResponseReceiver();
         var sample = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "cloudformation-create.json")))!;
         sample["ResponseURL"] = cloudFormation.Url.ToString();
         var eventFile = Path.GetTempFileName();
@@ -58,17 +55,41 @@ public sealed class ProvisionCommandTests
             var stdout = await cli.StandardOutput.ReadToEndAsync();
             var stderr = await cli.StandardError.ReadToEndAsync();
             await cli.WaitForExitAsync();
-
-            Assert.True(cli.ExitCode == 0, stderr);
-            Assert.Equal("SUCCESS", JsonDocument.Parse(stdout).RootElement.GetProperty("Status").GetString());
-            Assert.Equal("SUCCESS", cloudFormation.Delivered().GetProperty("Status").GetString());
-            Assert.Equal(0, s3Tables.SignatureFailures);
-            var expected = JsonNode.Parse(IcebergSchema.CreateTableRequest(TableContract.LoadEmbedded(), "transactions"))!["metadata"]!["iceberg"]!["schemaV2"];
-            Assert.True(JsonNode.DeepEquals(expected, s3Tables.Table(sample["ResourceProperties"]!["TableBucketARN"]!.GetValue<string>(), "analytics", "transactions")));
+            return (cli.ExitCode, stdout, stderr, sample);
         }
         finally
         {
             File.Delete(eventFile);
         }
+    }
+
+    [Fact]
+    public async Task InvokeProvisioner_OnTheSampleCreateEvent_SendsSuccessWithTheContractsSchema()
+    {
+        using var s3Tables = new FakeS3Tables();
+        using var cloudFormation = new FakeResponseReceiver();
+
+        var (exit, stdout, stderr, sample) = await InvokeProvisioner(s3Tables, cloudFormation);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("SUCCESS", JsonDocument.Parse(stdout).RootElement.GetProperty("Status").GetString());
+        Assert.Equal("SUCCESS", cloudFormation.Delivered().GetProperty("Status").GetString());
+        Assert.Equal(0, s3Tables.SignatureFailures);
+        var expected = JsonNode.Parse(IcebergSchema.CreateTableRequest(TableContract.LoadEmbedded(), "transactions"))!["metadata"]!["iceberg"]!["schemaV2"];
+        Assert.True(JsonNode.DeepEquals(expected, s3Tables.Table(sample["ResourceProperties"]!["TableBucketARN"]!.GetValue<string>(), "analytics", "transactions")));
+    }
+
+    [Fact]
+    public async Task InvokeProvisioner_WhenTheResourceAnswersFailed_ExitsOne()
+    {
+        using var s3Tables = new FakeS3Tables();
+        using var cloudFormation = new FakeResponseReceiver();
+        s3Tables.Fail("CreateNamespace", FakeS3Tables.FaultKind.ServerError);
+
+        var (exit, stdout, stderr, _) = await InvokeProvisioner(s3Tables, cloudFormation);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("FAILED", JsonDocument.Parse(stdout).RootElement.GetProperty("Status").GetString());
+        Assert.Contains("answered FAILED", stderr, StringComparison.Ordinal);
     }
 }

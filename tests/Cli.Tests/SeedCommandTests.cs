@@ -19,6 +19,7 @@ public sealed partial class SeedCommandTests(DynaliteFixture dynalite)
         Assert.Equal("2,000", summary.Groups["written"].Value);
         Assert.Equal("0", summary.Groups["missing"].Value);
         Assert.Contains($"created table '{table}'", stderr, StringComparison.Ordinal);
+        Assert.Contains("has no stream here: this DynamoDB does not implement Streams", stderr, StringComparison.Ordinal);
     }
 
     [RequiresServerFact(LocalServers.Dynalite)]
@@ -32,8 +33,9 @@ public sealed partial class SeedCommandTests(DynaliteFixture dynalite)
     }
 
     [Theory]
-    [InlineData("--count", "0", "count must be between 1")]
-    [InlineData("--delete-fraction", "1.5", "deleteFraction must be between 0 and 1")]
+    [InlineData("--count", "0", "--count must be between 1")]
+    [InlineData("--delete-fraction", "1.5", "--delete-fraction must be between 0 and 1")]
+    [InlineData("--days", "0", "--days must be more than 0")]
     [InlineData("--parallelism", "100", "--parallelism must be between 1 and 64")]
     [InlineData("--endpoint", "localhost:8000", "--endpoint must be an http(s) URL")]
     [InlineData("--count", "many", "many")]
@@ -54,6 +56,15 @@ public sealed partial class SeedCommandTests(DynaliteFixture dynalite)
 
         Assert.Equal(1, exit);
         Assert.Contains("DynamoDB at http://127.0.0.1:9/ failed", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Seed_NoRegionAnywhere_SaysWhichFlagToGive()
+    {
+        Assert.Contains("pass --region", SeedCommand.RegionProblem(null, null, null), StringComparison.Ordinal);
+        Assert.Null(SeedCommand.RegionProblem(null, null, "eu-west-1"));
+        Assert.Null(SeedCommand.RegionProblem(null, "eu-west-1", null));
+        Assert.Null(SeedCommand.RegionProblem(new Uri("http://127.0.0.1:8000"), null, null));
     }
 
     [GeneratedRegex(@"^seeded '[^']+' at \S+ \(seed \d+\): (?<written>[\d,]+) of [\d,]+ written, .* (?<missing>[\d,]+) not written; [\d,]+ items/s", RegexOptions.Multiline)]

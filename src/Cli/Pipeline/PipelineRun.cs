@@ -18,6 +18,7 @@ internal sealed class PipelineRun
         var watch = Stopwatch.StartNew();
         var paths = LakePaths.For(options.Out, _template, _contract);
         Reset(paths);
+        LakeHistory.Append(paths, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
 
         var delivery = new FirehoseDelivery(
             _template.ProcessorBufferBytes,

@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using DynamoLake.Testing;
+
+namespace Cli.Tests;
+
+/// <summary>The CLI as a tool people trust: it names itself, helps with examples, suggests, refuses to lose data, and never shows a stack trace.</summary>
+[Collection(UsesConsole.Name)]
+public sealed class CliBehaviourTests : IDisposable
+{
+    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_lake))
+        {
+            Directory.Delete(_lake, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("pipline", "pipeline")]
+    [InlineData("qurey", "query")]
+    [InlineData("invok", "invoke")]
+    public async Task MistypedVerb_SuggestsTheClosest(string typed, string meant)
+    {
+        var (exit, _, stderr) = await CliRun.Run(typed);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"Did you mean '{meant}'?", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pipeline")]
+    [InlineData("query")]
+    [InlineData("redrive")]
+    [InlineData("backfill")]
+    [InlineData("invoke")]
+    [InlineData("contract")]
+    [InlineData("seed")]
+    [InlineData("provision")]
+    public async Task EveryVerbsHelp_HasExamples_UnderTheProgramsName(string verb)
+    {
+        var (exit, stdout, stderr) = await CliRun.Run(verb, "--help");
+
+        var help = stdout + stderr;
+        Assert.Equal(0, exit);
+        Assert.Contains("Examples:", help, StringComparison.Ordinal);
+        Assert.Contains($"dynamolake {verb}", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cli ", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pipeline_IntoALakeWithErrorRecordsNotRedriven_RefusesUnlessForced()
+    {
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", _lake)).Exit);
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", _lake)).Exit); // a lake only pipeline made is rebuilt freely
+        var failed = Path.Combine(_lake, "errors", "processing-failed", "2026", "11", "28");
+        Directory.CreateDirectory(failed);
+        await File.WriteAllTextAsync(Path.Combine(failed, "object"), "{\"rawData\":\"e30=\"}\n{\"rawData\":\"e30=\"}\n");
+
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "100", "--lake", _lake);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("2 error records not redriven", stderr, StringComparison.Ordinal);
+        Assert.Contains("--force", stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(failed, "object")), "nothing may be deleted when refusing");
+
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", _lake, "--force")).Exit);
+        Assert.False(File.Exists(Path.Combine(failed, "object")));
+    }
+
+    [Fact]
+    public async Task Pipeline_AfterABackfill_RefusesNamingIt()
+    {
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
+        var export = Path.Combine(_lake, "..", Path.GetFileName(_lake) + "-export.json");
+        await File.WriteAllTextAsync(export, "{\"Item\":{\"transaction_id\":{\"S\":\"backfilled\"},\"timestamp\":{\"N\":\"1795426800000\"},\"customer_id\":{\"S\":\"c\"},\"amount\":{\"N\":\"1.00\"},\"currency\":{\"S\":\"USD\"},\"region\":{\"S\":\"us-east-1\"},\"status\":{\"S\":\"APPROVED\"}}}\n");
+        try
+        {
+            Assert.Equal(0, (await CliRun.Run("backfill", export, "--lake", _lake)).Exit);
+
+            var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "50", "--out", _lake);
+
+            Assert.Equal(1, exit);
+            Assert.Matches(new Regex("added since the last pipeline run: backfill 1 items from"), stderr);
+        }
+        finally
+        {
+            File.Delete(export);
+        }
+    }
+
+    [Fact]
+    public async Task Redrive_WithNothingToRedrive_IsSuccess()
+    {
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
+
+        var (exit, stdout, stderr) = await CliRun.Run("redrive", "--lake", _lake);
+
+        Assert.True(exit == 0, stderr);
+        Assert.StartsWith("redrive: nothing to redrive", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LakeThatIsAFile_AndEventThatIsAFolder_NameTheProblem()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exit, _, stderr) = await CliRun.Run("pipeline", "--lake", file);
+            Assert.Equal(2, exit);
+            Assert.Contains("--lake", stderr, StringComparison.Ordinal);
+            Assert.Contains("is a file", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var (invokeExit, _, invokeError) = await CliRun.Run("invoke", "transform", Path.GetTempPath());
+        Assert.Equal(2, invokeExit);
+        Assert.Contains("is a folder", invokeError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", invokeError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeRepeat_PrintsItsThroughputLast_WithTheRepeatsLogsLeftOut()
+    {
+        var (exit, _, stderr) = await CliRun.Run("invoke", "transform", Path.Combine(RepoPaths.Root, "events", "kinesis-mixed-batch.json"), "--repeat", "5");
+
+        Assert.Equal(0, exit);
+        var lines = stderr.Trim().ReplaceLineEndings("\n").Split('\n');
+        Assert.StartsWith("MB/s ", lines[^1], StringComparison.Ordinal);
+        Assert.Equal(1, lines.Count(l => l.Contains("\"invocation complete\"", StringComparison.Ordinal)));
+    }
+}
