@@ -21,6 +21,7 @@ internal static class Program
         ["contract"] = ["contract glue-columns", "contract view"],
         ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite or moto)", "seed --region eu-west-1 --table transactions --days 1"],
         ["provision"] = ["provision --print-request"],
+        ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file export.json.gz", "backfill export.json.gz   (then load it into the lake)"],
     };
 
     /// <summary>Edit distance, for "did you mean".</summary>
@@ -57,6 +58,7 @@ internal static class Program
             InvokeCommand.Create(stdout, stderr),
             ContractCommand.Create(stdout),
             SeedCommand.Create(stdout, stderr),
+            ExportCommand.Create(stdout, stderr),
             ProvisionCommand.Create(stdout, stderr),
         };
 

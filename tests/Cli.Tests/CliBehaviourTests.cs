@@ -38,6 +38,7 @@ public sealed class CliBehaviourTests : IDisposable
     [InlineData("contract")]
     [InlineData("seed")]
     [InlineData("provision")]
+    [InlineData("export")]
     public async Task EveryVerbsHelp_HasExamples_UnderTheProgramsName(string verb)
     {
         var (exit, stdout, stderr) = await CliRun.Run(verb, "--help");

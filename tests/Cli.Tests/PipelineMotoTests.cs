@@ -32,6 +32,44 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
         Assert.Matches(@"read [\d,]+ change records from arn:aws:dynamodb:", stderr);
     }
 
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task Export_ThenBackfill_LoadsTheTablesItemsIntoTheLake()
+    {
+        var table = $"export-{Guid.NewGuid():N}";
+        var file = Path.Combine(Path.GetTempPath(), table + ".json.gz");
+        try
+        {
+            var (seedExit, seedOut, seedError) = await CliRun.Run("seed", "--endpoint", moto.Server.Endpoint.ToString(), "--table", table, "--create-table", "--count", "300", "--seed", "3");
+            Assert.True(seedExit == 0, seedError);
+            var remaining = int.Parse(System.Text.RegularExpressions.Regex.Match(seedOut, @"(?<w>[\d,]+) of [\d,]+ written, [\d,]+ updated, (?<d>[\d,]+) deleted").Groups["w"].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture)
+                - int.Parse(System.Text.RegularExpressions.Regex.Match(seedOut, @"(?<d>[\d,]+) deleted").Groups["d"].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+
+            var (exportExit, exportOut, exportError) = await CliRun.Run("export", "--endpoint", moto.Server.Endpoint.ToString(), "--table", table, "--file", file);
+            Assert.True(exportExit == 0, exportError);
+            Assert.StartsWith($"export: {remaining:N0} items of '{table}'", exportOut, StringComparison.Ordinal);
+
+            var (backfillExit, backfillOut, backfillError) = await CliRun.Run("backfill", file, "--lake", _lake);
+            Assert.True(backfillExit == 0, backfillError + backfillOut);
+            var (queryExit, count, queryError) = await CliRun.Run("query", "SELECT count(*) AS n FROM transactions", "--lake", _lake, "--format", "csv");
+            Assert.True(queryExit == 0, queryError);
+            Assert.Equal($"n\n{remaining}", count.Trim().ReplaceLineEndings("\n"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Export_OfAnUnreachableEndpoint_NamesTheCause()
+    {
+        var (exit, _, stderr) = await CliRun.Run("export", "--endpoint", "http://127.0.0.1:9", "--file", Path.Combine(_lake, "x.json.gz"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("export of 'transactions' at http://127.0.0.1:9/ failed", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Pipeline_UnreachableEndpoint_ExitsOneNamingIt()
     {
