@@ -120,17 +120,32 @@ internal static class PipelineCommand
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
         PipelineResult result;
+        TimeSpan? seeding = null;
+        var notes = new StringWriter(CultureInfo.InvariantCulture);
         try
         {
-            IChangeSource source = options.Endpoint is null
-                ? new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter)
-                : await StreamsSource.PrepareAsync(options, stderr, cancellationToken);
-            var expected = options.Endpoint is null ? ChangeCapture.CountChanges(options.Workload) : (long?)null;
             result = await console.Progress()
                 .AutoClear(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn("records/s"), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {
+                    IChangeSource source;
+                    if (options.Endpoint is null)
+                    {
+                        source = new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter);
+                    }
+                    else
+                    {
+                        // Seeding a real DynamoDB API takes most of the time: it has its own bar and its own line in the timings.
+                        var plan = SeedRun.Plan(options.Workload);
+                        var seed = progress.AddTask("seeding (writes)", maxValue: Math.Max(plan.Inserts + plan.Updates + plan.Deletes, 1));
+                        var watch = System.Diagnostics.Stopwatch.StartNew();
+                        source = await StreamsSource.PrepareAsync(options, notes, (_, n) => seed.Increment(n), cancellationToken);
+                        seeding = watch.Elapsed;
+                        seed.Value = seed.MaxValue;
+                    }
+
+                    var expected = options.Endpoint is null ? ChangeCapture.CountChanges(options.Workload) : (long?)null;
                     var task = progress.AddTask("change records", maxValue: expected ?? 1);
                     var run = await new PipelineRun().RunAsync(options, source, n => task.Value = Math.Min(n, task.MaxValue), cancellationToken);
                     task.Value = task.MaxValue;
@@ -144,11 +159,13 @@ internal static class PipelineCommand
         }
         catch (Exception e) when (e is PipelineException or SeedException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
+            await stderr.WriteAsync(notes.ToString());
             await stderr.WriteLineAsync($"error: {ErrorText.Of(e)}");
             return ExitCodes.Failed;
         }
 
-        Summary(console, result);
+        await stderr.WriteAsync(notes.ToString());
+        Summary(console, result, seeding);
         var lines = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Differences)}\n")
             .Append(CultureInfo.InvariantCulture, $"view parity (S3 change log, {LakeViewName}): {Parity.Summary(result.ViewDifferences)}\n");
@@ -169,7 +186,7 @@ internal static class PipelineCommand
 
     private const string LakeViewName = "transactions_current";
 
-    private static void Summary(IAnsiConsole console, PipelineResult result)
+    private static void Summary(IAnsiConsole console, PipelineResult result, TimeSpan? seeding)
     {
         var table = new Table().Title("local record path").AddColumns("", "Transform → Iceberg", "PartitionKeys → S3");
         table.AddRow("change records", $"{result.ChangeRecords:N0}", $"{result.ChangeRecords:N0}");
@@ -193,6 +210,11 @@ internal static class PipelineCommand
             previous = t.Elapsed;
             return string.Create(CultureInfo.InvariantCulture, $"{t.Phase} {spent.TotalSeconds:F1} s");
         }));
+        if (seeding is { } seeded)
+        {
+            phases = string.Create(CultureInfo.InvariantCulture, $"seeding and reading the stream {seeded.TotalSeconds:F1} s, ") + phases;
+        }
+
         table.AddRow("time", phases, "");
         console.Write(table);
     }

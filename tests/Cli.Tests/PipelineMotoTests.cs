@@ -30,6 +30,9 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
         Assert.Contains("view parity (S3 change log, transactions_current): 0 differences", stdout, StringComparison.Ordinal);
         Assert.Contains($"created table '{table}'", stderr, StringComparison.Ordinal);
         Assert.Matches(@"read [\d,]+ change records from arn:aws:dynamodb:", stderr);
+        Assert.Contains("seeding (writes)", stderr, StringComparison.Ordinal); // a progress bar while seeding
+        var flat = System.Text.RegularExpressions.Regex.Replace(stderr.Replace("│", " ", StringComparison.Ordinal), @"\s+", " ");
+        Assert.Matches(@"seeding and reading the stream \d+\.\d s", flat); // and seeding counts in the timings
     }
 
     [RequiresServerFact(LocalServers.Moto)]

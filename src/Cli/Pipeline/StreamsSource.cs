@@ -29,7 +29,11 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
         _changes = changes;
     }
 
-    public static async Task<IChangeSource> PrepareAsync(PipelineOptions options, TextWriter log, CancellationToken cancellationToken)
+    /// <param name="options">The pipeline's options (endpoint, table, workload).</param>
+    /// <param name="log">Notes for the user.</param>
+    /// <param name="seedProgress">Told the writes settled per seeding phase.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public static async Task<IChangeSource> PrepareAsync(PipelineOptions options, TextWriter log, Action<SeedRun.Phase, long>? seedProgress, CancellationToken cancellationToken)
     {
         var endpoint = options.Endpoint!;
         var region = options.Region ?? DynamoDbClients.LocalRegion;
@@ -44,7 +48,7 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
         var streamArn = description.Table.LatestStreamArn
             ?? throw new PipelineException($"table '{options.Table}' at {endpoint} has no stream; enable NEW_AND_OLD_IMAGES (or let the pipeline create the table)");
 
-        var summary = await new SeedRun(client, contract, new Seeder.RetryPolicy()).RunAsync(options.Table, options.Workload, SeedRequest.DefaultParallelism, progress: null, cancellationToken);
+        var summary = await new SeedRun(client, contract, new Seeder.RetryPolicy()).RunAsync(options.Table, options.Workload, SeedRequest.DefaultParallelism, seedProgress, cancellationToken);
         if (!summary.Complete)
         {
             throw new PipelineException("the seed did not complete: " + summary.Shortfall());
