@@ -94,6 +94,12 @@ internal static class PipelineCommand
             }
 
             var paths = LakePaths.For(lakeFolder, TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+            if (CannotWrite(paths.Root) is { } why)
+            {
+                stderr.WriteLine($"error: cannot write the lake at '{paths.Root}': {why} Choose a writable --lake.");
+                return Task.FromResult(ExitCodes.Failed);
+            }
+
             if (!parse.GetValue(force) && LakeHistory.WhatRebuildingWouldLose(paths) is { } loss)
             {
                 stderr.WriteLine($"error: the lake at '{paths.Root}' holds {loss}. pipeline rebuilds the lake and would delete that. Run redrive first, pass --force to replace the lake, or give another --lake.");
@@ -185,6 +191,23 @@ internal static class PipelineCommand
     }
 
     private const string LakeViewName = "transactions_current";
+
+    /// <summary>Why the lake folder cannot be written (created when missing), or null when it can.</summary>
+    private static string? CannotWrite(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".write-probe-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
+        }
+    }
 
     private static void Summary(IAnsiConsole console, PipelineResult result, TimeSpan? seeding)
     {

@@ -24,6 +24,17 @@ internal static class Program
         ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file export.json.gz", "backfill export.json.gz   (then load it into the lake)"],
     };
 
+    /// <summary>A parser message in a person's words: "a whole number", not "System.Int32".</summary>
+    internal static string Plain(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']+)'", m => "as " + m.Groups[1].Value switch
+        {
+            var t when t.Contains("Int32", StringComparison.Ordinal) || t.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+            var t when t.Contains("Double", StringComparison.Ordinal) => "a number such as 0.5",
+            var t when t.Contains("DateTimeOffset", StringComparison.Ordinal) => "a date or time such as 2026-11-01 or 2026-11-01T12:00:00Z",
+            var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+            _ => "a value of the right kind",
+        });
+
     /// <summary>Edit distance, for "did you mean".</summary>
     private static int Distance(string a, string b)
     {
@@ -82,7 +93,7 @@ internal static class Program
         {
             foreach (var error in parsed.Errors)
             {
-                await stderr.WriteLineAsync($"error: {error.Message}");
+                await stderr.WriteLineAsync($"error: {Plain(error.Message)}");
             }
 
             await stderr.WriteLineAsync("Run with --help for usage.");

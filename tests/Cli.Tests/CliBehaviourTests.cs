@@ -125,6 +125,30 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task LakeThatCannotBeWritten_NamesTheFlag()
+    {
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "10", "--lake", "/proc/dynamolake-lake");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("cannot write the lake at '/proc/dynamolake-lake'", stderr, StringComparison.Ordinal);
+        Assert.Contains("writable --lake", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--count", "many", "as a whole number")]
+    [InlineData("--from", "yesterday", "as a date or time such as 2026-11-01")]
+    [InlineData("--duplicates", "lots", "as a number such as 0.5")]
+    public async Task UnparsableFlag_IsExplainedWithoutDotNetTypeNames(string flag, string value, string explained)
+    {
+        var (exit, _, stderr) = await CliRun.Run("pipeline", flag, value);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(explained, stderr, StringComparison.Ordinal);
+        Assert.Contains(flag, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvokeRepeat_PrintsItsThroughputLast_WithTheRepeatsLogsLeftOut()
     {
         var (exit, _, stderr) = await CliRun.Run("invoke", "transform", Path.Combine(RepoPaths.Root, "events", "kinesis-mixed-batch.json"), "--repeat", "5");
