@@ -163,6 +163,12 @@ internal static class PipelineCommand
             await stderr.WriteLineAsync($"error: cannot write the lake at '{Path.GetFullPath(options.Out)}': {e.Message} Choose a writable --lake.");
             return ExitCodes.Failed;
         }
+        catch (Exception e) when (options.Endpoint is { } endpoint && e is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            await stderr.WriteAsync(notes.ToString());
+            await stderr.WriteLineAsync($"error: DynamoDB at {endpoint} failed: {ErrorText.Of(e)}. Is the server running there (moto: python3 -m moto.server -H 127.0.0.1 -p {endpoint.Port}), and is --endpoint right?");
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (e is PipelineException or SeedException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
             await stderr.WriteAsync(notes.ToString());

@@ -79,6 +79,8 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
         var (exit, _, stderr) = await CliRun.Run("pipeline", "--endpoint", "http://127.0.0.1:9", "--count", "10", "--out", _lake);
 
         Assert.Equal(1, exit);
-        Assert.Contains("error:", stderr, StringComparison.Ordinal);
+        Assert.Contains("error: DynamoDB at http://127.0.0.1:9/ failed: Connection refused", stderr, StringComparison.Ordinal); // the inner cause, not a bare message
+        Assert.Contains("--endpoint", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 }
