@@ -47,8 +47,8 @@ for (var i = 0; i < count; i++)
     }
 }
 
-var early = request.Length * first40 / times[..first40].Sum() / 1e6;
-var steady = request.Length * Steady / times[^Steady..].Sum() / 1e6;
+var early = (double)request.Length * first40 / times[..first40].Sum() / 1e6;
+var steady = (double)request.Length * Steady / times[^Steady..].Sum() / 1e6;
 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first response {first.TotalMilliseconds:F0} ms after process start (first request {times[0] * 1000:F0} ms); first {first40} requests {early:F1} MB/s = {100 * early / steady:F0}% of steady {steady:F1} MB/s (last {Steady} of {count})"));
 return 0;
 

@@ -30,8 +30,9 @@ internal static class BackfillCommand
                 var changes = ExportReader.Changes(parse.GetValue(path)!, contract.UniqueKey[0].Source, contract.Table, now.ToUnixTimeMilliseconds() * 1000);
                 var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 4, duplicates: 0, shuffleSeed: null, seed: 1, now.ToUnixTimeMilliseconds());
                 await loader.DeliverAsync(changes, delivery, null, cancellationToken);
-                var files = await loader.WriteAsync(cancellationToken);
+                // Noted before the lake changes: a write that fails half-way is still something a rebuild would lose.
                 LakeHistory.Append(paths, "backfill", string.Create(CultureInfo.InvariantCulture, $"{loader.Changes:N0} items from {Path.GetFullPath(parse.GetValue(path)!)}"));
+                var files = await loader.WriteAsync(cancellationToken);
                 var line = string.Create(
                     CultureInfo.InvariantCulture,
                     $"backfill: {loader.Changes:N0} items: {loader.Transform.Ok:N0} Ok, {loader.Transform.Failed:N0} failed; lake rows {before:N0} → {loader.Iceberg.Count:N0}; {files.Iceberg + files.ChangeLog:N0} Parquet files, {files.Errors:N0} error objects written\n");

@@ -9,4 +9,7 @@ internal static class ExitCodes
 
     /// <summary>Bad command line: unknown verb, function or flag, missing file.</summary>
     public const int Usage = 2;
+
+    /// <summary>Interrupted (Ctrl+C), as shells report a SIGINT.</summary>
+    public const int Cancelled = 130;
 }

@@ -32,7 +32,7 @@ internal static class ExportCommand
                 return ExitCodes.Usage;
             }
 
-            if (SeedCommand.RegionProblem(endpointUri, parse.GetValue(region), FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
+            if (endpointUri is null && parse.GetValue(region) is null && SeedCommand.RegionProblem(null, null, FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
             {
                 await stderr.WriteLineAsync($"error: {regionProblem}");
                 return ExitCodes.Usage;
@@ -52,23 +52,26 @@ internal static class ExportCommand
             try
             {
                 long items = 0;
+                var retry = new Seeder.RetryPolicy();
+                var line = new System.Buffers.ArrayBufferWriter<byte>(4096);
                 await using (var stream = File.Create(temporary))
                 await using (var gzip = new GZipStream(stream, CompressionLevel.Fastest))
+                await using (var json = new Utf8JsonWriter(line))
                 {
                     Dictionary<string, AttributeValue>? start = null;
                     do
                     {
-                        var page = await client.ScanAsync(new ScanRequest { TableName = name, ExclusiveStartKey = start, ConsistentRead = true }, cancellationToken);
+                        var page = await ScanPageAsync(client, name, start, retry, cancellationToken);
                         foreach (var item in page.Items ?? [])
                         {
-                            using (var json = new Utf8JsonWriter(gzip))
-                            {
-                                json.WriteStartObject();
-                                json.WritePropertyName("Item");
-                                DynamoDbJson.WriteItem(json, item);
-                                json.WriteEndObject();
-                            }
-
+                            line.Clear();
+                            json.Reset(line);
+                            json.WriteStartObject();
+                            json.WritePropertyName("Item");
+                            DynamoDbJson.WriteItem(json, item);
+                            json.WriteEndObject();
+                            json.Flush();
+                            gzip.Write(line.WrittenSpan);
                             gzip.WriteByte((byte)'\n');
                             items++;
                         }
@@ -99,5 +102,21 @@ internal static class ExportCommand
             }
         });
         return command;
+    }
+
+    /// <summary>One Scan page; throttling, 5xx and network errors are tried again (the client's own retries are off).</summary>
+    private static async Task<ScanResponse> ScanPageAsync(Amazon.DynamoDBv2.IAmazonDynamoDB client, string table, Dictionary<string, AttributeValue>? start, Seeder.RetryPolicy retry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await client.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true }, cancellationToken);
+            }
+            catch (Exception e) when (attempt + 1 < retry.MaxAttempts && Seeder.RetryPolicy.IsTransient(e, cancellationToken) && e is not HttpRequestException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } })
+            {
+                await retry.DelayAsync(attempt, cancellationToken);
+            }
+        }
     }
 }

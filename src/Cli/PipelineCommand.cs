@@ -100,9 +100,9 @@ internal static class PipelineCommand
                 return Task.FromResult(ExitCodes.Failed);
             }
 
-            if (!parse.GetValue(force) && LakeHistory.WhatRebuildingWouldLose(paths) is { } loss)
+            if (!parse.GetValue(force) && LakeHistory.WhatRebuildingWouldLose(paths) is { IsEmpty: false } loss)
             {
-                stderr.WriteLine($"error: the lake at '{paths.Root}' holds {loss}. pipeline rebuilds the lake and would delete that. Run redrive first, pass --force to replace the lake, or give another --lake.");
+                stderr.WriteLine($"error: {loss.Describe(paths.Root)}");
                 return Task.FromResult(ExitCodes.Failed);
             }
 

@@ -106,7 +106,12 @@ internal static class Program
             await using var output = new StreamWriter(stdout, leaveOpen: true) { AutoFlush = true };
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("cancelled.");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e)
         {
             // A person gets the cause, not a stack trace (DYNAMOLAKE_DEBUG=1 shows it).
             await stderr.WriteLineAsync($"error: {ErrorText.Of(e)}");

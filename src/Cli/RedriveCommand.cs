@@ -26,6 +26,12 @@ internal static class RedriveCommand
             var dir = Path.GetFullPath(parse.GetValue(folder) ?? paths.ProcessingFailed);
             try
             {
+                if (parse.GetValue(folder) is { } given && !Directory.Exists(dir))
+                {
+                    await stderr.WriteLineAsync($"error: '{given}' is not a folder of Firehose error objects (e.g. lake/errors/processing-failed).");
+                    return ExitCodes.Usage;
+                }
+
                 if (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any())
                 {
                     await stdout.WriteAsync(Encoding.UTF8.GetBytes($"redrive: nothing to redrive: no error objects in {dir}\n"), cancellationToken);
@@ -37,13 +43,14 @@ internal static class RedriveCommand
                 using var loader = LakeLoader.OnExistingLake(contract, template, paths);
                 var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 await loader.DeliverAsync(records.Select((r, i) => new CapturedChange(i.ToString(CultureInfo.InvariantCulture), r.RawData)), delivery, null, cancellationToken);
+                // Noted before the lake changes: a write that fails half-way is still something a rebuild would lose.
+                LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {loader.Transform.Ok:N0} Ok"));
                 var files = await loader.WriteAsync(cancellationToken);
                 foreach (var file in records.Select(r => r.File).Distinct(StringComparer.Ordinal))
                 {
                     File.Delete(file);
                 }
 
-                LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {loader.Transform.Ok:N0} Ok"));
                 var reasons = string.Join(", ", loader.FailedByReason.Where(r => r.Key.Function == "Transform").Select(r => $"{r.Key.Reason} {r.Value:N0}"));
                 var line = string.Create(
                     CultureInfo.InvariantCulture,

@@ -91,7 +91,7 @@ internal static class SeedCommand
         }
 
         var contract = TableContract.LoadEmbedded();
-        if (RegionProblem(target.Endpoint, target.Region, Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
+        if (target.Endpoint is null && target.Region is null && RegionProblem(null, null, Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
         {
             await stderr.WriteLineAsync($"error: {regionProblem}");
             return ExitCodes.Usage;

@@ -14,15 +14,38 @@ internal static class WorkloadWindow
     public const double DefaultDays = 7;
     public const double MaxDays = 3650;
 
+    /// <summary><c>--from</c>: a date or time read as UTC unless it names its offset, whatever the machine's zone.</summary>
     public static Option<DateTimeOffset?> FromOption() => new("--from")
     {
         Description = "Start of the UTC timestamp window, e.g. 2026-11-01 (default: 00:00 UTC --days-1 days ago, so the window ends with today).",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"--from must be a date or time such as 2026-11-01 or 2026-11-01T12:00:00Z, not '{text}'.");
+            return null;
+        },
     };
 
     public static Option<double> DaysOption() => new("--days")
     {
         Description = "Length of the timestamp window in days.",
         DefaultValueFactory = _ => DefaultDays,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var days))
+            {
+                return days;
+            }
+
+            result.AddError($"--days must be a number of days such as 7 or 1.5, not '{text}'.");
+            return 0;
+        },
     };
 
     /// <summary>The window's start and length, or a problem that names the flag.</summary>

@@ -12,7 +12,9 @@ namespace Seeder;
 internal static class TransactionGenerator
 {
     // Every categorical value comes from the contract (Vocabulary); weights and correlations live here.
-    private static readonly string[] s_regions = Vocabulary.All("region");
+    // Literal lists, each value checked against the contract: positions pair them with their weights, so a value
+    // added to or reordered in the contract cannot silently change a seed's data.
+    private static readonly string[] s_regions = Vocabulary.Each("region", "us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2", "ap-southeast-1", "ap-southeast-2");
     private static readonly string[] s_currencies = [.. new[] { "USD", "USD", "EUR", "EUR", "GBP", "SGD", "AUD" }.Select(c => Vocabulary.Of("currency", c))];
     private static readonly double[] s_regionWeights = [30, 18, 16, 10, 10, 8, 8];
 
@@ -36,11 +38,11 @@ internal static class TransactionGenerator
     // Share of transactions per UTC hour of day: quiet nights, a lunch and an evening peak.
     private static readonly double[] s_hourWeights = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4, 4.5, 5.5, 6.5, 6, 5, 4.8, 5, 5.5, 6.5, 7, 6, 4.5, 3, 1.8];
 
-    private static readonly string[] s_transactionTypes = Vocabulary.All("transaction_type");
+    private static readonly string[] s_transactionTypes = Vocabulary.Each("transaction_type", "PURCHASE", "REFUND", "WITHDRAWAL", "TRANSFER");
     private static readonly double[] s_transactionTypeWeights = [85, 5, 5, 5];
-    private static readonly string[] s_paymentMethods = Vocabulary.All("payment_method");
+    private static readonly string[] s_paymentMethods = Vocabulary.Each("payment_method", "credit_card", "debit_card", "digital_wallet", "bank_transfer");
     private static readonly double[] s_paymentMethodWeights = [45, 30, 18, 7];
-    private static readonly string[] s_authenticationMethods = Vocabulary.All("transaction_metadata.authentication_method");
+    private static readonly string[] s_authenticationMethods = Vocabulary.Each("transaction_metadata.authentication_method", "chip_pin", "contactless", "biometric", "password", "3ds", "none");
     private static readonly string s_pos = Vocabulary.Of("transaction_metadata.device_type", "pos");
     private static readonly string s_mobile = Vocabulary.Of("transaction_metadata.device_type", "mobile");
     private static readonly string s_web = Vocabulary.Of("transaction_metadata.device_type", "web");

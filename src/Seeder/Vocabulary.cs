@@ -10,8 +10,8 @@ internal static class Vocabulary
 {
     private static readonly TableContract s_contract = TableContract.LoadEmbedded();
 
-    /// <summary>Every declared value of a column (<c>region</c>, or a struct field <c>fraud_indicators.velocity_check</c>), in contract order.</summary>
-    public static string[] All(string path) => [.. Column(path).Values ?? throw Missing(path, "declares no values")];
+    /// <summary><paramref name="values"/>, in this order, after checking the contract declares each for <paramref name="path"/>.</summary>
+    public static string[] Each(string path, params string[] values) => [.. values.Select(v => Of(path, v))];
 
     /// <summary><paramref name="value"/>, after checking the contract declares it for <paramref name="path"/>.</summary>
     public static string Of(string path, string value) =>

@@ -92,6 +92,50 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Pipeline_AfterABackfillWhosePathSaysPipeline_StillRefuses_AndDoesNotAdviseRedrive()
+    {
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
+        var folder = Path.Combine(Path.GetTempPath(), "old pipeline " + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var export = Path.Combine(folder, "export.json");
+        await File.WriteAllTextAsync(export, "{\"Item\":{\"transaction_id\":{\"S\":\"b\"},\"timestamp\":{\"N\":\"1795426800000\"},\"customer_id\":{\"S\":\"c\"},\"amount\":{\"N\":\"1.00\"},\"currency\":{\"S\":\"USD\"},\"region\":{\"S\":\"us-east-1\"},\"status\":{\"S\":\"APPROVED\"}}}\n");
+        try
+        {
+            Assert.Equal(0, (await CliRun.Run("backfill", export, "--lake", _lake)).Exit);
+
+            var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "50", "--lake", _lake);
+
+            Assert.Equal(1, exit);
+            Assert.Contains("backfill 1 items from", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Run redrive first", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Redrive_OfAFolderThatDoesNotExist_IsAUsageError()
+    {
+        var (exit, _, stderr) = await CliRun.Run("redrive", Path.Combine(_lake, "no-such-folder"), "--lake", _lake);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is not a folder of Firehose error objects", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void From_IsReadAsUtc_WhateverTheMachinesZone()
+    {
+        var command = new System.CommandLine.Command("x") { WorkloadWindow.FromOption() };
+
+        var parsed = command.Parse(["--from", "2026-11-01"]);
+
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), parsed.GetValue<DateTimeOffset?>("--from"));
+    }
+
+    [Fact]
     public async Task Redrive_WithNothingToRedrive_IsSuccess()
     {
         Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
@@ -136,7 +180,8 @@ public sealed class CliBehaviourTests : IDisposable
 
     [Theory]
     [InlineData("--count", "many", "as a whole number")]
-    [InlineData("--from", "yesterday", "as a date or time such as 2026-11-01")]
+    [InlineData("--from", "yesterday", "--from must be a date or time such as 2026-11-01")]
+    [InlineData("--days", "a-week", "--days must be a number of days")]
     [InlineData("--duplicates", "lots", "as a number such as 0.5")]
     public async Task UnparsableFlag_IsExplainedWithoutDotNetTypeNames(string flag, string value, string explained)
     {

@@ -138,6 +138,7 @@ public sealed class TemplateTests
             LakeSchema.GlueColumns(s_contract).Select(c => (c.Name, c.Type, c.Comment)),
             columns.Select(c => (c!["Name"]!.GetValue<string>(), c["Type"]!.GetValue<string>(), c["Comment"]!.GetValue<string>())));
         Assert.Equal(LakeSchema.ChangeLogTable(s_contract), ServerlessTemplate.Properties("ChangeLogTable")["TableInput"]!["Name"]!.GetValue<string>());
+        Assert.All(columns, c => Assert.True(c!["Comment"]!.GetValue<string>().Length <= 255, $"{c["Name"]}: Glue column comments hold at most 255 characters"));
     }
 
     [Fact]

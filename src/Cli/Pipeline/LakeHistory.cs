@@ -22,32 +22,51 @@ internal static class LakeHistory
         File.AppendAllText(PathOf(paths), string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:O} {verb} {details}\n"));
     }
 
-    /// <summary>What rebuilding the lake would lose, in words; null when nothing a pipeline cannot make again.</summary>
-    public static string? WhatRebuildingWouldLose(LakePaths paths)
+    /// <summary>What rebuilding the lake would lose; empty when nothing a pipeline cannot make again.</summary>
+    public static Loss WhatRebuildingWouldLose(LakePaths paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var losses = new List<string>();
+        var errors = 0;
         if (Directory.Exists(paths.ProcessingFailed))
         {
-            var objects = Directory.EnumerateFiles(paths.ProcessingFailed, "*", SearchOption.AllDirectories).Sum(f => File.ReadLines(f).Count(l => l.Length > 0));
-            if (objects > 0)
-            {
-                losses.Add(string.Create(CultureInfo.InvariantCulture, $"{objects:N0} error records not redriven (in {paths.ProcessingFailed})"));
-            }
+            errors = Directory.EnumerateFiles(paths.ProcessingFailed, "*", SearchOption.AllDirectories).Sum(f => File.ReadLines(f).Count(l => l.Length > 0));
         }
 
+        var added = new List<string>();
         if (File.Exists(PathOf(paths)))
         {
-            var since = File.ReadLines(PathOf(paths)).Reverse().TakeWhile(l => !l.Contains(" pipeline ", StringComparison.Ordinal)).Reverse()
-                .Where(l => l.Contains(" backfill ", StringComparison.Ordinal) || l.Contains(" redrive ", StringComparison.Ordinal))
-                .Select(l => l.Split(' ', 3) is [_, var verb, var rest] ? $"{verb} {rest}" : l)
-                .ToList();
-            if (since.Count > 0)
-            {
-                losses.Add($"what was added since the last pipeline run: {string.Join("; ", since)}");
-            }
+            // Lines are "<time> <verb> <details>": the verb field decides, never a substring of the details.
+            var entries = File.ReadLines(PathOf(paths)).Select(l => l.Split(' ', 3)).Where(f => f.Length == 3).ToList();
+            var last = entries.FindLastIndex(f => f[1] == "pipeline");
+            added.AddRange(entries.Skip(last + 1).Where(f => f[1] is "backfill" or "redrive").Select(f => $"{f[1]} {f[2]}"));
         }
 
-        return losses.Count == 0 ? null : string.Join(", and ", losses);
+        return new Loss(errors, added);
+    }
+
+    /// <summary>Error records not redriven, and what backfill or redrive added since the last pipeline run.</summary>
+    public sealed record Loss(int ErrorRecords, IReadOnlyList<string> Added)
+    {
+        public bool IsEmpty => ErrorRecords == 0 && Added.Count == 0;
+
+        /// <summary>What would be lost, and what to do about it.</summary>
+        public string Describe(string root)
+        {
+            var parts = new List<string>();
+            if (ErrorRecords > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{ErrorRecords:N0} error records not redriven"));
+            }
+
+            if (Added.Count > 0)
+            {
+                parts.Add($"what was added since the last pipeline run: {string.Join("; ", Added)}");
+            }
+
+            var advice = Added.Count > 0
+                ? "Pass --force to replace the lake, or give another --lake."
+                : "Run redrive first, pass --force to replace the lake, or give another --lake.";
+            return $"the lake at '{root}' holds {string.Join(", and ", parts)}. pipeline rebuilds the lake and would delete that. {advice}";
+        }
     }
 }

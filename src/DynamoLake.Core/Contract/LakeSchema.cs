@@ -56,7 +56,7 @@ public static class LakeSchema
     /// <summary>A categorical column's comment names its values (nested struct fields' values too), so Athena users see them.</summary>
     private static string WithValues(Column column, string comment)
     {
-        var values = column.Values is { } own ? [$"one of {string.Join(", ", own)}"] : new List<string>();
+        var values = column.Values is { } own ? [$"One of {string.Join(", ", own)}"] : new List<string>();
         if (column.Type.Fields is { } fields)
         {
             values.AddRange(fields.Columns.Where(f => f.Values is not null).Select(f => $"{f.Name}: {string.Join(", ", f.Values!)}"));
@@ -68,7 +68,7 @@ public static class LakeSchema
         }
 
         var listed = string.Join("; ", values) + ".";
-        return comment.Length == 0 ? char.ToUpperInvariant(listed[0]) + listed[1..] : $"{comment} {char.ToUpperInvariant(listed[0])}{listed[1..]}";
+        return comment.Length == 0 ? listed : $"{comment} {listed}";
     }
 
     /// <summary>The Glue column list as JSON (Name, Type, Comment), the shape of AWS::Glue::Table Columns.</summary>
