@@ -32,7 +32,7 @@ internal static class ExportCommand
                 return ExitCodes.Usage;
             }
 
-            if (endpointUri is null && parse.GetValue(region) is null && SeedCommand.RegionProblem(null, null, FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
+            if (SeedCommand.RegionProblem(endpointUri, parse.GetValue(region), SeedCommand.ConfiguredRegion) is { } regionProblem)
             {
                 await stderr.WriteLineAsync($"error: {regionProblem}");
                 return ExitCodes.Usage;

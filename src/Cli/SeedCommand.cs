@@ -91,7 +91,7 @@ internal static class SeedCommand
         }
 
         var contract = TableContract.LoadEmbedded();
-        if (target.Endpoint is null && target.Region is null && RegionProblem(null, null, Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint()?.SystemName) is { } regionProblem)
+        if (RegionProblem(target.Endpoint, target.Region, ConfiguredRegion) is { } regionProblem)
         {
             await stderr.WriteLineAsync($"error: {regionProblem}");
             return ExitCodes.Usage;
@@ -157,10 +157,16 @@ internal static class SeedCommand
     }
 
     /// <summary>Why DynamoDB cannot be reached without a region, naming the flag; null when a region or endpoint is known.</summary>
-    internal static string? RegionProblem(Uri? endpoint, string? region, string? configuredRegion) =>
-        endpoint is null && region is null && configuredRegion is null
+    /// <param name="endpoint">--endpoint, if given.</param>
+    /// <param name="region">--region, if given.</param>
+    /// <param name="configuredRegion">The SDK chain's region; asked only when neither flag is given (it may probe instance metadata).</param>
+    internal static string? RegionProblem(Uri? endpoint, string? region, Func<string?> configuredRegion) =>
+        endpoint is null && region is null && configuredRegion() is null
             ? "no AWS region is configured for DynamoDB: pass --region (or set AWS_REGION / a profile's region), or --endpoint for a local DynamoDB such as moto or dynalite."
             : null;
+
+    /// <summary>The region the SDK's chain finds (environment, profile, instance metadata), if any.</summary>
+    internal static string? ConfiguredRegion() => Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint()?.SystemName;
 
     private static string Describe(Exception e) => e switch
     {

@@ -19,7 +19,7 @@ public sealed record PartitionKey(string Name, DatePart Part, Column? Column, st
     private static byte[] Escaped(string value)
     {
         using var buffer = new DynamoLake.Core.Buffers.ByteBuffer();
-        PartitionValue.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, PartitionKeysJsonContext.Default.String), buffer);
+        PartitionValue.Write(Encoding.UTF8.GetBytes($"\"{System.Text.Json.JsonEncodedText.Encode(value)}\""), buffer);
         return buffer.WrittenMemory.ToArray();
     }
 }

@@ -85,7 +85,7 @@ public sealed record PartitionKeysSettings
             keys.Add(new PartitionKey(name, part, column, contract.Columns.Find(name) is null ? name : name + PartitionFolderSuffix));
         }
 
-        return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn, SourceTableName = string.IsNullOrWhiteSpace(lookup(SourceTableVariable)) ? null : lookup(SourceTableVariable)!.Trim(), FunctionName = LambdaEnvironment.FunctionName(lookup, nameof(PartitionKeys)) };
+        return new PartitionKeysSettings { Keys = keys, TimeColumn = timeColumn, SourceTableName = lookup(SourceTableVariable)?.Trim() is { Length: > 0 } table ? table : null, FunctionName = LambdaEnvironment.FunctionName(lookup, nameof(PartitionKeys)) };
     }
 
     /// <summary>

@@ -61,10 +61,10 @@ public sealed partial class SeedCommandTests(DynaliteFixture dynalite)
     [Fact]
     public void Seed_NoRegionAnywhere_SaysWhichFlagToGive()
     {
-        Assert.Contains("pass --region", SeedCommand.RegionProblem(null, null, null), StringComparison.Ordinal);
-        Assert.Null(SeedCommand.RegionProblem(null, null, "eu-west-1"));
-        Assert.Null(SeedCommand.RegionProblem(null, "eu-west-1", null));
-        Assert.Null(SeedCommand.RegionProblem(new Uri("http://127.0.0.1:8000"), null, null));
+        Assert.Contains("pass --region", SeedCommand.RegionProblem(null, null, () => null), StringComparison.Ordinal);
+        Assert.Null(SeedCommand.RegionProblem(null, null, () => "eu-west-1"));
+        Assert.Null(SeedCommand.RegionProblem(null, "eu-west-1", () => throw new InvalidOperationException("the chain must not be asked when --region is given")));
+        Assert.Null(SeedCommand.RegionProblem(new Uri("http://127.0.0.1:8000"), null, () => throw new InvalidOperationException("the chain must not be asked for a local endpoint")));
     }
 
     [GeneratedRegex(@"^seeded '[^']+' at \S+ \(seed \d+\): (?<written>[\d,]+) of [\d,]+ written, .* (?<missing>[\d,]+) not written; [\d,]+ items/s", RegexOptions.Multiline)]

@@ -506,7 +506,7 @@ internal static class ChangeRecordReader
                     RowWriter.WriteInt64(facts.EventTimeMicros, output);
                     break;
                 case DerivedField.EventId:
-                    var reason = RowWriter.WriteJsonString(eventId, output);
+                    var reason = JsonText.WriteCanonical(eventId, output);
                     if (reason != ReasonCode.None)
                     {
                         return reason;

@@ -45,6 +45,9 @@ internal static class JsonText
     /// <summary>A stack buffer size good for every name we compare.</summary>
     public static int ScratchSize => ScratchLength;
 
+    /// <summary>Whether JSON string text (between the quotes) is Unicode text: valid UTF-8 and no escaped lone surrogate.</summary>
+    public static bool IsUnicodeText(ReadOnlySpan<byte> raw) => System.Text.Unicode.Utf8.IsValid(raw) && !HasLoneSurrogate(raw);
+
     /// <summary>Whether escaped JSON string text holds a <c>\uD800</c>–<c>\uDFFF</c> escape that is not half of a pair.</summary>
     public static bool HasLoneSurrogate(ReadOnlySpan<byte> escaped)
     {
@@ -95,15 +98,11 @@ internal static class JsonText
     /// <summary>
     /// Writes string text (as the reader saw it, between the quotes) as a JSON string in canonical form:
     /// unescaped, then only <c>"</c>, <c>\</c> and control characters escaped (the short forms where JSON has them). Text without escapes is
-    /// copied as is. Invalid UTF-8 or a lone surrogate is <see cref="ReasonCode.InvalidJson"/>.
+    /// copied as is. A lone surrogate is <see cref="ReasonCode.InvalidJson"/>. The text comes from a record whose
+    /// UTF-8 <see cref="ChangeRecordReader.Read"/> has already checked, once, as a whole.
     /// </summary>
     public static ReasonCode WriteCanonical(ReadOnlySpan<byte> raw, Buffers.ByteBuffer output)
     {
-        if (!System.Text.Unicode.Utf8.IsValid(raw))
-        {
-            return ReasonCode.InvalidJson;
-        }
-
         if (raw.IndexOf((byte)'\\') < 0)
         {
             var span = output.GetSpan(raw.Length + 2);

@@ -339,7 +339,7 @@ internal static class RowWriter
                     return ReasonCode.TypeMismatch;
                 }
 
-                return IsIsoDate(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
+                return IsIsoDate(raw) ? JsonText.WriteCanonical(raw, output) : ReasonCode.InvalidValue;
             case ColumnKind.Binary:
                 if (tag != AttributeTag.B)
                 {
@@ -348,7 +348,7 @@ internal static class RowWriter
 
                 // Base64.IsValid skips whitespace; a binary value with any is not DynamoDB's base64 (and a raw
                 // newline must never reach a row).
-                return raw.IndexOfAny(" \t\r\n"u8) < 0 && Base64.IsValid(raw) ? WriteJsonString(raw, output) : ReasonCode.InvalidValue;
+                return raw.IndexOfAny(" \t\r\n"u8) < 0 && Base64.IsValid(raw) ? JsonText.WriteCanonical(raw, output) : ReasonCode.InvalidValue;
             case ColumnKind.Int:
             case ColumnKind.Long:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
@@ -380,9 +380,6 @@ internal static class RowWriter
         SourceTimeUnit.Milliseconds => 3,
         _ => 0,
     };
-
-    /// <summary>Writes JSON string text (as the reader saw it, or unescaped text without <c>"</c>, <c>\</c> or controls) in canonical form.</summary>
-    internal static ReasonCode WriteJsonString(ReadOnlySpan<byte> rawContent, ByteBuffer output) => JsonText.WriteCanonical(rawContent, output);
 
     private static ReasonCode WriteInteger(ReadOnlySpan<byte> raw, int shift, long min, long max, ByteBuffer output)
     {

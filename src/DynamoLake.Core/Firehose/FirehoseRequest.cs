@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace DynamoLake.Core.Firehose;
 
@@ -252,7 +251,7 @@ public sealed class FirehoseRequest : IDisposable
                     }
 
                     // The recordId is echoed in the response: it must be text we can write back as it came.
-                    if (!Utf8.IsValid(reader.ValueSpan) || (reader.ValueIsEscaped && Changes.JsonText.HasLoneSurrogate(reader.ValueSpan)))
+                    if (!Changes.JsonText.IsUnicodeText(reader.ValueSpan))
                     {
                         throw Invalid($"records[{Count}].recordId is not valid UTF-8 / Unicode text");
                     }
@@ -367,7 +366,7 @@ public sealed class FirehoseRequest : IDisposable
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            if (!Utf8.IsValid(reader.ValueSpan) || (reader.ValueIsEscaped && Changes.JsonText.HasLoneSurrogate(reader.ValueSpan)))
+            if (!Changes.JsonText.IsUnicodeText(reader.ValueSpan))
             {
                 throw Invalid($"\"{name}\" is not valid UTF-8 / Unicode text");
             }
