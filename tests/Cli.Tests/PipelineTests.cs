@@ -54,23 +54,33 @@ public sealed partial class PipelineTests : IDisposable
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
         var source = new ChangeCapture(new WorkloadOptions { Count = 500, Seed = 3 }, "transactions", DateTimeOffset.MaxValue);
-        foreach (var _ in source.Changes(CancellationToken.None))
+        var items = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await foreach (var (itemKey, image) in source.FinalState(CancellationToken.None))
         {
+            items[itemKey] = image;
         }
 
         using var lake = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
-        var key = source.Table.Keys.Order(StringComparer.Ordinal).First();
+        var key = items.Keys.Order(StringComparer.Ordinal).First();
+        Assert.Equal((items.Count, (List<string>)[]), await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, "transactions", CancellationToken.None));
 
         var changed = $"(SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN amount + 0.01 ELSE amount END AS amount) FROM transactions)";
-        Assert.Equal([$"{key}.amount: source {Amount(source, key)}, lake {Amount(source, key) + 0.01m}"], Parity.Compare(contract, source.Table, lake, changed));
+        Assert.Equal([$"{key}.amount: source {Amount(items[key])}, lake {Amount(items[key]) + 0.01m}"], (await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, changed, CancellationToken.None)).Differences);
 
         var nested = $"(SELECT * REPLACE (CASE WHEN transaction_id = '{key}' THEN {{'velocity_check': 'TAMPERED', 'amount_threshold': fraud_indicators.amount_threshold, 'location_risk': fraud_indicators.location_risk, 'pattern_match': fraud_indicators.pattern_match}} ELSE fraud_indicators END AS fraud_indicators) FROM transactions)";
-        var difference = Assert.Single(Parity.Compare(contract, source.Table, lake, nested));
+        var difference = Assert.Single((await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, nested, CancellationToken.None)).Differences);
         Assert.StartsWith($"{key}.fraud_indicators.velocity_check: source ", difference, StringComparison.Ordinal);
         Assert.EndsWith(", lake TAMPERED", difference, StringComparison.Ordinal);
 
         var missing = $"(SELECT * FROM transactions WHERE transaction_id <> '{key}')";
-        Assert.Equal([$"{key}: in the source but not in the lake"], Parity.Compare(contract, source.Table, lake, missing));
+        Assert.Equal([$"{key}: in the source but not in the lake"], (await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, missing, CancellationToken.None)).Differences);
+
+        var doubled = $"(SELECT * FROM transactions UNION ALL SELECT * FROM transactions WHERE transaction_id = '{key}')";
+        Assert.Equal([$"{key}: more than one row in the lake"], (await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, doubled, CancellationToken.None)).Differences);
+
+        var stranger = "(SELECT * REPLACE ('txn_not_in_the_source' AS transaction_id) FROM transactions LIMIT 1)";
+        var strangers = (await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, $"(SELECT * FROM transactions UNION ALL SELECT * FROM {stranger})", CancellationToken.None)).Differences;
+        Assert.Equal(["txn_not_in_the_source: in the lake but not in the source"], strangers);
     }
 
     [Fact]
@@ -182,10 +192,10 @@ public sealed partial class PipelineTests : IDisposable
         Assert.Contains("run the pipeline first", stderr, StringComparison.Ordinal);
     }
 
-    private static decimal Amount(ChangeCapture source, string key)
+    private static decimal Amount(byte[] item)
     {
-        using var item = System.Text.Json.JsonDocument.Parse(source.Table[key]);
-        return decimal.Parse(item.RootElement.GetProperty("amount").GetProperty("N").GetString()!, CultureInfo.InvariantCulture);
+        using var document = System.Text.Json.JsonDocument.Parse(item);
+        return decimal.Parse(document.RootElement.GetProperty("amount").GetProperty("N").GetString()!, CultureInfo.InvariantCulture);
     }
 
     /// <summary>The table after the workload and TTL expiries, made from the generator alone (not from the pipeline).</summary>

@@ -10,14 +10,16 @@ namespace Cli.Pipeline;
 /// The embedded source: the Seeder's workload applied to an in-process table, emitting exactly the change
 /// records Kinesis Data Streams for DynamoDB would carry — INSERT with NewImage, MODIFY with OldImage and
 /// NewImage, REMOVE with OldImage, and TTL expiries as REMOVE by the DynamoDB service principal — with
-/// microsecond ApproximateCreationDateTime (the template's precision). The table's final state is kept
-/// as DynamoDB JSON images for the parity check.
+/// microsecond ApproximateCreationDateTime (the template's precision). Nothing of the table is kept: an
+/// item is a pure function of (seed, index), so every image — old, new or final — is made again when it
+/// is needed, and memory does not grow with the table.
 /// </summary>
 internal sealed class ChangeCapture : IChangeSource
 {
+    private const string KeyName = "transaction_id";
     private readonly WorkloadOptions _options;
     private readonly string _tableName;
-    private readonly DateTimeOffset _expiryClock;
+    private readonly long _expirySeconds;
     private long _clockMicros;
     private long _events;
 
@@ -26,64 +28,76 @@ internal sealed class ChangeCapture : IChangeSource
     {
         _options = options;
         _tableName = tableName;
-        _expiryClock = expiryClock;
+        _expirySeconds = expiryClock.ToUnixTimeSeconds();
         _clockMicros = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
     }
-
-    /// <summary>The table after every change emitted so far: key → item as DynamoDB JSON.</summary>
-    public Dictionary<string, byte[]> Table { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Every change of the workload, in the order DynamoDB would record them.</summary>
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken)
     {
-        const string KeyName = "transaction_id";
-        var later = new List<(int Index, string Key, bool Update, bool Delete, long? ExpiresAt)>();
+        // Inserts, then updates, deletes and TTL expiries, each pass in index order.
         foreach (var w in TransactionGenerator.Items(_options))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var image = Json(w.Item);
-            Table[w.Key] = image;
-            if (w.Update is not null || w.Delete || w.ExpiresAt is not null)
+            yield return new(w.Key, Record("INSERT", w.Key, newImage: Json(w.Item), oldImage: null, ttl: false));
+        }
+
+        foreach (var w in Planned(static plan => plan.Update, cancellationToken))
+        {
+            yield return new(w.Key, Record("MODIFY", w.Key, newImage: Json(Updated(w)), oldImage: Json(w.Item), ttl: false));
+        }
+
+        foreach (var w in Planned(static plan => plan.Delete, cancellationToken))
+        {
+            yield return new(w.Key, Record("REMOVE", w.Key, newImage: null, oldImage: Json(Updated(w)), ttl: false));
+        }
+
+        foreach (var w in Planned(static plan => plan.Ttl && !plan.Delete, cancellationToken))
+        {
+            if (Expired(w))
             {
-                later.Add((w.Index, w.Key, w.Update is not null, w.Delete, w.ExpiresAt));
+                yield return new(w.Key, Record("REMOVE", w.Key, newImage: null, oldImage: Json(Updated(w)), ttl: true));
             }
-
-            yield return new(w.Key, Record("INSERT", KeyName, w.Key, newImage: image, oldImage: null, ttl: false));
-        }
-
-        // Items are pure functions of (seed, index): only the updated ones are made again.
-        foreach (var (index, key, _, _, _) in later.Where(l => l.Update))
-        {
-            var w = TransactionGenerator.Create(_options, index);
-            var old = Table[key];
-            var updated = new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal)
-            {
-                ["status"] = new() { S = w.Update!.Status },
-                ["processing_timestamp"] = new() { N = w.Update.ProcessingTimestamp.ToString(CultureInfo.InvariantCulture) },
-            };
-            var image = Json(updated);
-            Table[key] = image;
-            yield return new(key, Record("MODIFY", KeyName, key, newImage: image, oldImage: old, ttl: false));
-        }
-
-        foreach (var (_, key, _, _, _) in later.Where(l => l.Delete))
-        {
-            var old = Table[key];
-            Table.Remove(key);
-            yield return new(key, Record("REMOVE", KeyName, key, newImage: null, oldImage: old, ttl: false));
-        }
-
-        var expiry = _expiryClock.ToUnixTimeSeconds();
-        foreach (var (_, key, _, _, _) in later.Where(l => !l.Delete && l.ExpiresAt is { } at && at <= expiry))
-        {
-            var old = Table[key];
-            Table.Remove(key);
-            yield return new(key, Record("REMOVE", KeyName, key, newImage: null, oldImage: old, ttl: true));
         }
     }
 
-    public Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyDictionary<string, byte[]>>(Table);
+    /// <summary>The table after every change, item by item in index order: made from the generator, not from the changes.</summary>
+    public async IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask;
+        foreach (var w in TransactionGenerator.Items(_options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!w.Delete && !Expired(w))
+            {
+                yield return new(w.Key, Json(Updated(w)));
+            }
+        }
+    }
+
+    // The workload's items that a pass concerns, made only for those (the plan is cheap, the item is not).
+    private IEnumerable<WorkloadItem> Planned(Func<(bool Update, bool Delete, bool Ttl), bool> concerns, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _options.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (concerns(TransactionGenerator.Plan(_options, i)))
+            {
+                yield return TransactionGenerator.Create(_options, i);
+            }
+        }
+    }
+
+    private bool Expired(WorkloadItem w) => w.ExpiresAt is { } at && at <= _expirySeconds;
+
+    // The item as it is after its update, if it has one.
+    private static Dictionary<string, AttributeValue> Updated(WorkloadItem w) => w.Update is null
+        ? w.Item
+        : new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal)
+        {
+            ["status"] = new() { S = w.Update.Status },
+            ["processing_timestamp"] = new() { N = w.Update.ProcessingTimestamp.ToString(CultureInfo.InvariantCulture) },
+        };
 
     /// <summary>How many change records the workload makes (for progress), without making them.</summary>
     public static long CountChanges(WorkloadOptions options)
@@ -110,10 +124,10 @@ internal sealed class ChangeCapture : IChangeSource
         return buffer.WrittenSpan.ToArray();
     }
 
-    private byte[] Record(string eventName, string keyName, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
+    private byte[] Record(string eventName, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         _clockMicros += 1_000;
         var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{++_events:x12}-4000-8000-000000000000");
-        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _clockMicros, keyName, "S", key, newImage, oldImage, ttl);
+        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _clockMicros, KeyName, "S", key, newImage, oldImage, ttl);
     }
 }

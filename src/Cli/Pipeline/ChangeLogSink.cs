@@ -6,22 +6,30 @@ namespace Cli.Pipeline;
 /// <summary>
 /// What the S3 bucket would hold: every PartitionKeys row (one JSON line each) under the template's
 /// prefix with <c>!{partitionKeyFromLambda:…}</c> filled in, converted to Parquet against the Glue columns
-/// as Firehose's format conversion does (one file per partition here).
+/// as Firehose's format conversion does (one file per partition here). Rows wait on disk by partition
+/// (<see cref="PartitionedSpill"/>), so memory stays bounded however many changes a run makes.
 /// </summary>
-internal sealed class ChangeLogSink
+internal sealed class ChangeLogSink : IDisposable
 {
+    private const long SpillBudgetBytes = 32L << 20;
+
+    // Rows per row group, by size: a partition is converted one chunk at a time.
+    private const int ChunkBytes = 8 << 20;
+
     private readonly TableContract _contract;
     private readonly string _prefixTemplate;
-    private readonly Dictionary<string, List<byte[]>> _partitions = new(StringComparer.Ordinal);
+    private readonly PartitionedSpill _partitions;
 
     // The prefix split once into literal text and key names: "changes/region_partition=", region, "/year=", year, …
     private readonly List<(string Literal, string? Key)> _parts = [];
 
     /// <param name="prefixTemplate">The template's Prefix, e.g. <c>changes/region_partition=!{partitionKeyFromLambda:region}/…</c>.</param>
-    public ChangeLogSink(TableContract contract, string prefixTemplate)
+    /// <param name="spillFolder">Where rows wait until the files are written (deleted on dispose).</param>
+    public ChangeLogSink(TableContract contract, string prefixTemplate, string spillFolder)
     {
         _contract = contract;
         _prefixTemplate = prefixTemplate;
+        _partitions = new PartitionedSpill(spillFolder, SpillBudgetBytes);
         const string Open = "!{partitionKeyFromLambda:";
         var at = 0;
         while (prefixTemplate.IndexOf(Open, at, StringComparison.Ordinal) is var start and >= 0)
@@ -47,13 +55,7 @@ internal sealed class ChangeLogSink
             }
         }
 
-        var path = prefix.ToString();
-        if (!_partitions.TryGetValue(path, out var rows))
-        {
-            _partitions[path] = rows = [];
-        }
-
-        rows.Add(jsonLine);
+        _partitions.Add(prefix.ToString(), jsonLine);
     }
 
     private static string? ValueOf(string key, IReadOnlyList<KeyValuePair<string, string>> partitionKeys)
@@ -73,20 +75,28 @@ internal sealed class ChangeLogSink
     {
         var layout = ParquetLayout.ChangeLog(_contract);
 
-        // Partitions are independent files: written on every core.
+        // Partitions are independent files: written on every core, each a chunk at a time.
+        var partitions = _partitions.Partitions.ToList();
         await Parallel.ForEachAsync(
-            _partitions,
+            partitions,
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
             async (partition, token) =>
             {
-                var folder = Path.Combine(paths.ChangeLog, partition.Key.Replace('/', Path.DirectorySeparatorChar));
+                var folder = Path.Combine(paths.ChangeLog, partition.Replace('/', Path.DirectorySeparatorChar));
                 Directory.CreateDirectory(folder);
-                await using var file = File.Create(Path.Combine(folder, $"dynamolake-s3-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.parquet"));
-                await layout.WriteAsync(partition.Value, file, token);
+                await layout.WriteAsync(
+                    _partitions.Read(partition, ChunkBytes),
+                    () => File.Create(Path.Combine(folder, $"dynamolake-s3-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.parquet")),
+                    token);
             });
 
-        var files = _partitions.Count;
-        _partitions.Clear();
-        return files;
+        foreach (var partition in partitions)
+        {
+            _partitions.Remove(partition);
+        }
+
+        return partitions.Count;
     }
+
+    public void Dispose() => _partitions.Dispose();
 }

@@ -5,6 +5,6 @@ internal interface IChangeSource
 {
     IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken);
 
-    /// <summary>The table's items (DynamoDB JSON) by key, after every change.</summary>
-    Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken);
+    /// <summary>The table's items (DynamoDB JSON) with their keys, after every change: read once, as a stream.</summary>
+    IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(CancellationToken cancellationToken);
 }

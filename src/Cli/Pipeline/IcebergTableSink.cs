@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using DynamoLake.Core.Contract;
 
@@ -8,38 +9,62 @@ namespace Cli.Pipeline;
 /// update replace the row, delete removes it (Firehose's Iceberg delivery with UniqueKeys) — written as
 /// Parquet partitioned by the contract's partition spec (day of timestamp).
 /// </summary>
-internal sealed class IcebergTableSink
+/// <remarks>
+/// Memory stays bounded whatever the run's size: operations wait on disk in buckets by a hash of the
+/// unique key (every operation on a key lands in one bucket, in arrival order), and a bucket is applied
+/// on its own. A bucket too large to apply in memory is split again first. The surviving rows wait on disk
+/// by partition and are written a chunk at a time.
+/// </remarks>
+internal sealed class IcebergTableSink : IDisposable
 {
-    private readonly TableContract _contract;
-    private readonly Dictionary<string, byte[]> _rows = new(StringComparer.Ordinal);
+    private const int Buckets = 16;
 
-    public IcebergTableSink(TableContract contract)
+    // What one bucket may hold when it is applied (its operations, as spilled); larger ones are split.
+    private const long MaxBucketBytes = 96L << 20;
+    private const int SplitInto = 8;
+    private const long SpillBudgetBytes = 32L << 20;
+    private const int ChunkBytes = 8 << 20;
+    private const byte Put = 0;
+    private const byte Delete = 1;
+
+    private readonly TableContract _contract;
+    private readonly string _spillFolder;
+    private readonly PartitionedSpill _operations;
+    private readonly byte[] _keyName;
+
+    /// <param name="spillFolder">Where operations and rows wait until the table is written (deleted on dispose).</param>
+    public IcebergTableSink(TableContract contract, string spillFolder)
     {
         _contract = contract;
+        _spillFolder = spillFolder;
+        _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), SpillBudgetBytes);
+        _keyName = Encoding.UTF8.GetBytes(contract.UniqueKey[0].Name);
     }
 
-    public int Count => _rows.Count;
+    /// <summary>Rows in the table: those loaded until it is written, then those written.</summary>
+    public long Count { get; private set; }
 
     /// <summary>Starts from rows already in the lake (redrive, backfill).</summary>
     public void Load(IEnumerable<byte[]> rows)
     {
         foreach (var row in rows)
         {
-            _rows[KeyOf(row)] = row;
+            Apply("insert", row);
+            Count++;
         }
     }
 
     public void Apply(string operation, byte[] row)
     {
         var key = KeyOf(row);
-        if (operation == "delete")
-        {
-            _rows.Remove(key);
-        }
-        else
-        {
-            _rows[key] = row;
-        }
+        var op = operation == "delete" ? Delete : Put;
+
+        // Spilled as: operation, key length, key, then the row (only for a put).
+        Span<byte> head = key.Length <= 512 ? stackalloc byte[5 + key.Length] : new byte[5 + key.Length];
+        head[0] = op;
+        BitConverter.TryWriteBytes(head[1..], key.Length);
+        key.CopyTo(head[5..]);
+        _operations.Add(BucketOf(key, 0, Buckets), head, op == Put ? row : default);
     }
 
     /// <summary>Writes the table (replacing what was there); returns the files written.</summary>
@@ -50,42 +75,129 @@ internal sealed class IcebergTableSink
             Directory.Delete(paths.Iceberg, recursive: true);
         }
 
-        var layout = ParquetLayout.Iceberg(_contract);
         var spec = _contract.PartitionSpec.Count > 0 ? _contract.PartitionSpec[0] : null;
-        var files = 0;
-        foreach (var partition in _rows.Values.GroupBy(row => PartitionOf(row, spec)).OrderBy(g => g.Key, StringComparer.Ordinal))
+        using var rows = new PartitionedSpill(Path.Combine(_spillFolder, "rows"), SpillBudgetBytes);
+        foreach (var bucket in _operations.Partitions.ToList())
         {
-            var folder = partition.Key.Length == 0 ? paths.Iceberg : Path.Combine(paths.Iceberg, partition.Key);
-            Directory.CreateDirectory(folder);
-            await using var file = File.Create(Path.Combine(folder, $"00000-{files:D5}-{Guid.NewGuid():N}.parquet"));
-            await layout.WriteAsync(partition.ToList(), file, cancellationToken);
-            files++;
+            ApplyBucket(_operations, bucket, level: 0, rows, spec, cancellationToken);
         }
 
+        var layout = ParquetLayout.Iceberg(_contract);
+        var partitions = rows.Partitions.Order(StringComparer.Ordinal).ToList();
+        var files = 0;
+        long written = 0;
+        await Parallel.ForEachAsync(
+            partitions.Select((partition, index) => (partition, index)),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            async (p, token) =>
+            {
+                var folder = p.partition.Length == 0 ? paths.Iceberg : Path.Combine(paths.Iceberg, p.partition);
+                Directory.CreateDirectory(folder);
+                var count = await layout.WriteAsync(
+                    rows.Read(p.partition, ChunkBytes),
+                    () => File.Create(Path.Combine(folder, $"00000-{p.index:D5}-{Guid.NewGuid():N}.parquet")),
+                    token);
+                Interlocked.Add(ref written, count);
+                Interlocked.Increment(ref files);
+            });
+
+        Count = written;
         return files;
     }
 
-    private string KeyOf(byte[] row)
+    public void Dispose()
+    {
+        _operations.Dispose();
+        if (Directory.Exists(_spillFolder))
+        {
+            Directory.Delete(_spillFolder, recursive: true);
+        }
+    }
+
+    // Applies one bucket's operations in order and hands the surviving rows to their partitions.
+    private void ApplyBucket(PartitionedSpill spill, string bucket, int level, PartitionedSpill rows, PartitionField? spec, CancellationToken cancellationToken)
+    {
+        if (spill.BytesOf(bucket) > MaxBucketBytes && level < 8)
+        {
+            using var split = new PartitionedSpill(Path.Combine(_spillFolder, $"split-{level + 1}-{bucket}"), SpillBudgetBytes);
+            foreach (var chunk in spill.Read(bucket, ChunkBytes))
+            {
+                foreach (var record in chunk)
+                {
+                    split.Add(BucketOf(record.AsSpan(5, BitConverter.ToInt32(record, 1)), level + 1, SplitInto), record);
+                }
+            }
+
+            spill.Remove(bucket);
+            foreach (var part in split.Partitions.ToList())
+            {
+                ApplyBucket(split, part, level + 1, rows, spec, cancellationToken);
+            }
+
+            return;
+        }
+
+        var table = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var chunk in spill.Read(bucket, ChunkBytes))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var record in chunk)
+            {
+                var keyLength = BitConverter.ToInt32(record, 1);
+                var key = Encoding.UTF8.GetString(record, 5, keyLength);
+                if (record[0] == Delete)
+                {
+                    table.Remove(key);
+                }
+                else
+                {
+                    table[key] = record;
+                }
+            }
+        }
+
+        spill.Remove(bucket);
+        foreach (var record in table.Values)
+        {
+            var start = 5 + BitConverter.ToInt32(record, 1);
+            var row = record.AsSpan(start);
+            rows.Add(PartitionOf(row, spec), row);
+        }
+    }
+
+    // FNV-1a over the key's UTF-8 bytes, salted by level so that a split spreads a bucket's keys anew.
+    private static string BucketOf(ReadOnlySpan<byte> key, int level, int buckets)
+    {
+        var hash = 2166136261u ^ (uint)(level * 0x9E3779B9);
+        foreach (var b in key)
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return (hash % (uint)buckets).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // The unique key's value as UTF-8 (unescaped), so that one key is one bucket whatever its JSON spelling.
+    private byte[] KeyOf(byte[] row)
     {
         var reader = new Utf8JsonReader(row);
-        var keyName = _contract.UniqueKey[0].Name;
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var match = reader.ValueTextEquals(keyName);
+            var match = reader.ValueTextEquals(_keyName);
             reader.Read();
             if (match)
             {
-                return reader.TokenType == JsonTokenType.String ? reader.GetString()! : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                return reader.TokenType == JsonTokenType.String ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan.ToArray();
             }
 
             reader.Skip();
         }
 
-        throw new PipelineException($"a Transform row has no {keyName}");
+        throw new PipelineException($"a Transform row has no {_contract.UniqueKey[0].Name}");
     }
 
-    private static string PartitionOf(byte[] row, PartitionField? spec)
+    private static string PartitionOf(ReadOnlySpan<byte> row, PartitionField? spec)
     {
         if (spec is null || spec.Transform != "day")
         {

@@ -147,6 +147,26 @@ internal sealed class LakeDatabase : IDisposable
         }
     }
 
+    /// <summary>The catalog where scratch tables go: a database file under the run's work folder once bounded, else memory.</summary>
+    public string ScratchCatalog { get; private set; } = "memory";
+
+    /// <summary>
+    /// Holds DuckDB to a memory limit for a run whatever the lake's size: what does not fit (join and
+    /// aggregate state, scratch tables) goes to files under <paramref name="workFolder"/>, which the caller removes.
+    /// </summary>
+    public void Bound(string workFolder, int memoryLimitMegabytes)
+    {
+        Directory.CreateDirectory(workFolder);
+        Execute($"SET memory_limit = '{memoryLimitMegabytes}MB'");
+        Execute($"SET temp_directory = '{Escape(Path.Combine(workFolder, "duckdb-temp"))}'");
+        Execute("SET preserve_insertion_order = false");
+        Execute($"ATTACH '{Escape(Path.Combine(workFolder, "scratch.duckdb"))}' AS scratch");
+        ScratchCatalog = "scratch";
+    }
+
+    /// <summary>An appender to a table in <see cref="ScratchCatalog"/>.</summary>
+    public DuckDBAppender CreateScratchAppender(string table) => _connection.CreateAppender(ScratchCatalog, "main", table);
+
     public void Execute(string sql)
     {
         using var command = _connection.CreateCommand();

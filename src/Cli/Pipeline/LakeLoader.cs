@@ -12,12 +12,14 @@ namespace Cli.Pipeline;
 internal sealed class LakeLoader : IDisposable
 {
     private readonly FunctionLog _log;
+    private readonly string _work;
 
     public LakeLoader(TableContract contract, TemplateFacts template, LakePaths paths)
     {
         Paths = paths;
-        Iceberg = new IcebergTableSink(contract);
-        ChangeLog = new ChangeLogSink(contract, template.S3Prefix);
+        _work = Path.Combine(paths.Work, Guid.NewGuid().ToString("N"));
+        Iceberg = new IcebergTableSink(contract, Path.Combine(_work, "iceberg"));
+        ChangeLog = new ChangeLogSink(contract, template.S3Prefix, Path.Combine(_work, "changes"));
         Errors = new ErrorOutputSink();
         _log = new FunctionLog(paths.FunctionLog);
     }
@@ -146,7 +148,13 @@ internal sealed class LakeLoader : IDisposable
         return (await icebergWrite, await changeLogWrite, errorFiles);
     }
 
-    public void Dispose() => _log.Dispose();
+    public void Dispose()
+    {
+        _log.Dispose();
+        Iceberg.Dispose();
+        ChangeLog.Dispose();
+        LakePaths.RemoveWork(Paths, _work);
+    }
 
     private static async Task<byte[]> InvokeAsync(Func<Stream, Task<Stream>> handler, byte[] request)
     {

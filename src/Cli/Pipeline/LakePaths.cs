@@ -21,6 +21,23 @@ internal sealed record LakePaths(string Root, string Namespace, string Table)
     /// <summary>The functions' own log lines (ids, counts and reason codes).</summary>
     public string FunctionLog => Path.Combine(Root, "logs", "functions.log");
 
+    /// <summary>Where a run's sinks and checks keep what waits on disk (spilled rows, DuckDB's temporary files); removed when the run ends.</summary>
+    public string Work => Path.Combine(Root, ".work");
+
+    /// <summary>Removes one user's part of <see cref="Work"/>, and the folder once nothing else is in it.</summary>
+    public static void RemoveWork(LakePaths paths, string part)
+    {
+        if (Directory.Exists(part))
+        {
+            Directory.Delete(part, recursive: true);
+        }
+
+        if (Directory.Exists(paths.Work) && !Directory.EnumerateFileSystemEntries(paths.Work).Any())
+        {
+            Directory.Delete(paths.Work);
+        }
+    }
+
     public string IcebergGlob => Path.Combine(Iceberg, "**", "*.parquet");
 
     public string ChangeLogGlob => Path.Combine(ChangeLog, "**", "*.parquet");

@@ -13,65 +13,88 @@ internal static class Parity
 {
     private const string Null = "∅";
 
-    /// <summary>The source's items in canonical form (each leaf column as text), made once for every comparison.</summary>
-    public static Dictionary<string, string[]> Canonical(TableContract contract, IReadOnlyDictionary<string, byte[]> source)
-    {
-        var leaves = Leaves(contract);
-        var canonical = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>(Environment.ProcessorCount, source.Count, StringComparer.Ordinal);
-        Parallel.ForEach(source, pair =>
-        {
-            using var document = JsonDocument.Parse(pair.Value);
-            canonical[pair.Key] = leaves.Select(l => Source(document.RootElement, l)).ToArray();
-        });
-        return new Dictionary<string, string[]>(canonical, StringComparer.Ordinal);
-    }
-
     /// <summary>
     /// Differences between the source's items and a lake relation (a table, a view or a parenthesised
-    /// query), read leaf column by leaf column; empty when equal.
+    /// query), read leaf column by leaf column; empty when equal. The source is read once, as a stream:
+    /// each item goes into a DuckDB table in canonical form (each leaf column as text, made here in .NET),
+    /// the two sides meet in a full outer join by key, and .NET compares each joined row. Memory is
+    /// DuckDB's, bounded when the database is (<see cref="LakeDatabase.Bound"/>).
     /// </summary>
-    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, byte[]> source, LakeDatabase lake, string relation, int limit = 20) =>
-        Compare(contract, Canonical(contract, source), lake, relation, limit);
-
-    /// <summary>Differences between the source (in canonical form) and a lake relation; empty when equal.</summary>
-    public static List<string> Compare(TableContract contract, IReadOnlyDictionary<string, string[]> source, LakeDatabase lake, string relation, int limit = 20)
+    /// <returns>How many items the source has, and the first differences (sorted; "…" when there are more).</returns>
+    public static async Task<(long SourceRows, List<string> Differences)> CompareAsync(
+        TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, string relation, CancellationToken cancellationToken, int limit = 20)
     {
         var leaves = Leaves(contract);
+        var table = $"{lake.ScratchCatalog}.main.parity_source";
+        lake.Execute($"CREATE OR REPLACE TABLE {table} (\"key\" VARCHAR, {string.Join(", ", leaves.Select((_, i) => $"c{i} VARCHAR"))})");
+        var sourceRows = await LoadAsync(source, leaves, lake, cancellationToken);
+
         var differences = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var more = false;
         var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
-        using var reader = lake.Query($"SELECT {string.Join(", ", leaves.Select(l => l.Sql))} FROM {relation} AS lake");
-        while (reader.Read())
+        var keySql = $"CAST(lake.\"{leaves[keyLeaf].Name}\" AS VARCHAR)";
+        var duplicated = new HashSet<string>(StringComparer.Ordinal);
+        using (var reader = lake.Query($"SELECT {keySql} FROM {relation} AS lake GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {limit + 1}"))
         {
-            var key = Canonical(reader.GetValue(keyLeaf), leaves[keyLeaf].Type);
-            if (!seen.Add(key))
+            while (reader.Read())
             {
+                var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
+                duplicated.Add(key);
                 Add($"{key}: more than one row in the lake");
-                continue;
             }
+        }
 
-            if (!source.TryGetValue(key, out var item))
+        var lakeColumns = string.Join(", ", leaves.Select(l => l.Sql));
+        using (var reader = lake.Query($"""
+            SELECT s.*, l.*
+            FROM {table} AS s
+            FULL OUTER JOIN (SELECT {keySql} AS parity_key, {lakeColumns} FROM {relation} AS lake) AS l ON s."key" = l.parity_key
+            """))
+        {
+            var lakeStart = 1 + leaves.Count + 1;
+            while (reader.Read())
             {
-                Add($"{key}: in the lake but not in the source");
-                continue;
-            }
-
-            for (var i = 0; i < leaves.Count; i++)
-            {
-                var got = Canonical(reader.GetValue(i), leaves[i].Type);
-                if (item[i] != got)
+                cancellationToken.ThrowIfCancellationRequested();
+                if (reader.IsDBNull(0))
                 {
-                    Add($"{key}.{leaves[i].Name}: source {item[i]}, lake {got}");
+                    Add($"{Canonical(reader.GetValue(lakeStart + keyLeaf), leaves[keyLeaf].Type)}: in the lake but not in the source");
+                    continue;
+                }
+
+                var key = reader.GetString(0);
+                if (reader.IsDBNull(1 + leaves.Count))
+                {
+                    Add($"{key}: in the source but not in the lake");
+                    continue;
+                }
+
+                if (duplicated.Contains(key))
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < leaves.Count; i++)
+                {
+                    var expected = reader.GetString(1 + i);
+                    var got = Canonical(reader.GetValue(lakeStart + i), leaves[i].Type);
+                    if (expected != got)
+                    {
+                        Add($"{key}.{leaves[i].Name}: source {expected}, lake {got}");
+                    }
                 }
             }
         }
 
-        foreach (var key in source.Keys.Where(k => !seen.Contains(k)))
+        lake.Execute($"DROP TABLE {table}");
+
+        // The join's order is the engine's: the first differences are listed in key order.
+        differences.Sort(StringComparer.Ordinal);
+        if (more)
         {
-            Add($"{key}: in the source but not in the lake");
+            differences.Add("…");
         }
 
-        return differences;
+        return (sourceRows, differences);
 
         void Add(string difference)
         {
@@ -79,10 +102,59 @@ internal static class Parity
             {
                 differences.Add(difference);
             }
-            else if (differences.Count == limit)
+            else
             {
-                differences.Add("…");
+                more = true;
             }
+        }
+    }
+
+    // The source's items in canonical form, appended a chunk at a time (each chunk made on every core).
+    private static async Task<long> LoadAsync(IAsyncEnumerable<KeyValuePair<string, byte[]>> source, List<Leaf> leaves, LakeDatabase lake, CancellationToken cancellationToken)
+    {
+        const int ChunkItems = 8192;
+        long rows = 0;
+        var chunk = new List<KeyValuePair<string, byte[]>>(ChunkItems);
+        var canonical = new string[ChunkItems][];
+        using var appender = lake.CreateScratchAppender("parity_source");
+        await foreach (var item in source.WithCancellation(cancellationToken))
+        {
+            chunk.Add(item);
+            if (chunk.Count == ChunkItems)
+            {
+                Append();
+            }
+        }
+
+        Append();
+        return rows;
+
+        void Append()
+        {
+            Parallel.For(0, chunk.Count, i =>
+            {
+                using var document = JsonDocument.Parse(chunk[i].Value);
+                var values = new string[leaves.Count];
+                for (var l = 0; l < leaves.Count; l++)
+                {
+                    values[l] = Source(document.RootElement, leaves[l]);
+                }
+
+                canonical[i] = values;
+            });
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var row = appender.CreateRow().AppendValue(chunk[i].Key);
+                foreach (var value in canonical[i])
+                {
+                    row.AppendValue(value);
+                }
+
+                row.EndRow();
+            }
+
+            rows += chunk.Count;
+            chunk.Clear();
         }
     }
 

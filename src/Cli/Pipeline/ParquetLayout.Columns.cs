@@ -9,30 +9,68 @@ namespace Cli.Pipeline;
 /// <summary>Columnar writing: rows are read once with Utf8JsonReader into one typed array per leaf column.</summary>
 internal sealed partial class ParquetLayout
 {
-    /// <summary>Writes the rows (the functions' JSON) as one Parquet row group.</summary>
-    public async Task WriteAsync(IReadOnlyList<byte[]> rows, Stream destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one Parquet file from chunks of rows (the functions' JSON), each chunk a row group, so that no
+    /// more than one chunk is held at a time. Writes nothing when there are no rows.
+    /// </summary>
+    /// <returns>How many rows were written.</returns>
+    public async Task<long> WriteAsync(IEnumerable<IReadOnlyList<byte[]>> chunks, Func<Stream> open, CancellationToken cancellationToken)
     {
         var leaves = Leaves();
-        foreach (var leaf in leaves)
-        {
-            leaf.Allocate(rows.Count);
-        }
-
         var byPath = leaves.ToDictionary(l => l.Path, StringComparer.Ordinal);
         var root = Node.Tree(_contract.Columns, prefix: null, byPath);
-        for (var i = 0; i < rows.Count; i++)
+        Stream? file = null;
+        ParquetWriter? writer = null;
+        long written = 0;
+        try
         {
-            var reader = new Utf8JsonReader(rows[i]);
-            reader.Read();
-            ReadObject(ref reader, root, i);
+            foreach (var rows in chunks)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (rows.Count == 0)
+                {
+                    continue;
+                }
+
+                foreach (var leaf in leaves)
+                {
+                    leaf.Allocate(rows.Count);
+                }
+
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    var reader = new Utf8JsonReader(rows[i]);
+                    reader.Read();
+                    ReadObject(ref reader, root, i);
+                }
+
+                file ??= open();
+                writer ??= await ParquetWriter.CreateAsync(Schema, file, cancellationToken: cancellationToken);
+                using (var group = writer.CreateRowGroup())
+                {
+                    foreach (var leaf in leaves)
+                    {
+                        await leaf.WriteAsync(group, cancellationToken);
+                    }
+                }
+
+                written += rows.Count;
+            }
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
+            }
+
+            if (file is not null)
+            {
+                await file.DisposeAsync();
+            }
         }
 
-        await using var writer = await ParquetWriter.CreateAsync(Schema, destination, cancellationToken: cancellationToken);
-        using var group = writer.CreateRowGroup();
-        foreach (var leaf in leaves)
-        {
-            await leaf.WriteAsync(group, cancellationToken);
-        }
+        return written;
     }
 
     // The functions write columns in contract order: each name is matched against the one expected next

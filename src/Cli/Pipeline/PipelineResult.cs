@@ -21,9 +21,9 @@ internal sealed record PipelineResult
 
     public required int ErrorFiles { get; init; }
 
-    public required int LakeRows { get; init; }
+    public required long LakeRows { get; init; }
 
-    public required int SourceRows { get; init; }
+    public required long SourceRows { get; init; }
 
     public required List<string> Differences { get; init; }
 

@@ -10,6 +10,9 @@ namespace Cli.Pipeline;
 /// </summary>
 internal sealed class PipelineRun
 {
+    // Each of the two parity checks' DuckDB gets this much; what does not fit goes to disk.
+    private const int ParityMemoryMegabytes = 256;
+
     private readonly TableContract _contract = TableContract.LoadEmbedded();
     private readonly TemplateFacts _template = TemplateFacts.LoadEmbedded();
 
@@ -31,30 +34,39 @@ internal sealed class PipelineRun
         using var loader = new LakeLoader(_contract, _template, paths);
         await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken);
         var timings = new List<(string Phase, TimeSpan Elapsed)> { ("capture, delivery and functions", watch.Elapsed) };
-        // The source's final state is read while the files are written: neither needs the other.
-        var sourceRead = Task.Run(
-            async () =>
-            {
-                var state = await source.FinalStateAsync(cancellationToken);
-                return (state.Count, Canonical: Parity.Canonical(_contract, state));
-            },
-            cancellationToken);
         var files = await loader.WriteAsync(cancellationToken);
-        var (sourceRows, canonical) = await sourceRead;
-        timings.Add(("Parquet files and source read", watch.Elapsed));
+        timings.Add(("Parquet files", watch.Elapsed));
 
-        // The Iceberg table against the source (in .NET), and at once the view over the change log against
-        // the table (in DuckDB), each on its own connection.
-        var tableCheck = Task.Run(() => CompareWith(paths, canonical, _contract.Table), cancellationToken);
-        var viewCheck = Task.Run(
-            () =>
-            {
-                using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
-                return Parity.CompareViewWithTable(lake, _contract);
-            },
-            cancellationToken);
-        var differences = await tableCheck;
-        var viewDifferences = await viewCheck;
+        // The Iceberg table against the source (read once, as a stream), and at once the view over the
+        // change log against the table, each in its own DuckDB held to its share of the memory bound.
+        var work = Path.Combine(paths.Work, "parity-" + Guid.NewGuid().ToString("N"));
+        (long SourceRows, List<string> Differences) table;
+        List<string> viewDifferences;
+        try
+        {
+            var tableCheck = Task.Run(
+                async () =>
+                {
+                    using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
+                    lake.Bound(Path.Combine(work, "table"), ParityMemoryMegabytes);
+                    return await Parity.CompareAsync(_contract, source.FinalState(cancellationToken), lake, _contract.Table, cancellationToken);
+                },
+                cancellationToken);
+            var viewCheck = Task.Run(
+                () =>
+                {
+                    using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
+                    lake.Bound(Path.Combine(work, "view"), ParityMemoryMegabytes);
+                    return Parity.CompareViewWithTable(lake, _contract);
+                },
+                cancellationToken);
+            table = await tableCheck;
+            viewDifferences = await viewCheck;
+        }
+        finally
+        {
+            LakePaths.RemoveWork(paths, work);
+        }
 
         timings.Add(("parity", watch.Elapsed));
         return new PipelineResult
@@ -69,24 +81,18 @@ internal sealed class PipelineRun
             ChangeLogFiles = files.ChangeLog,
             ErrorFiles = files.Errors,
             LakeRows = loader.Iceberg.Count,
-            SourceRows = sourceRows,
-            Differences = differences,
+            SourceRows = table.SourceRows,
+            Differences = table.Differences,
             ViewDifferences = viewDifferences,
             Elapsed = watch.Elapsed,
             Timings = timings,
         };
     }
 
-    private List<string> CompareWith(LakePaths paths, Dictionary<string, string[]> source, string relation)
-    {
-        using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
-        return Parity.Compare(_contract, source, lake, relation);
-    }
-
     // A run rebuilds the lake it writes: the parts it owns are cleared first, nothing else under --out.
     private static void Reset(LakePaths paths)
     {
-        foreach (var folder in new[] { paths.Iceberg, paths.ChangeLog, paths.Errors, Path.GetDirectoryName(paths.FunctionLog)! })
+        foreach (var folder in new[] { paths.Iceberg, paths.ChangeLog, paths.Errors, Path.GetDirectoryName(paths.FunctionLog)!, paths.Work })
         {
             if (Directory.Exists(folder))
             {

@@ -79,9 +79,8 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
 
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken) => _changes;
 
-    public async Task<IReadOnlyDictionary<string, byte[]>> FinalStateAsync(CancellationToken cancellationToken)
+    public async IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var items = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         Dictionary<string, AttributeValue>? start = null;
         do
         {
@@ -94,14 +93,12 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
                     DynamoDbJson.WriteItem(writer, item);
                 }
 
-                items[item[_keyName].S ?? item[_keyName].N] = buffer.WrittenSpan.ToArray();
+                yield return new(item[_keyName].S ?? item[_keyName].N, buffer.WrittenSpan.ToArray());
             }
 
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);
-
-        return items;
     }
 
     public void Dispose() => _client.Dispose();
