@@ -61,16 +61,27 @@ internal sealed class ChangeCapture : IChangeSource
         }
     }
 
-    /// <summary>The table after every change, item by item in index order: made from the generator, not from the changes.</summary>
+    /// <summary>The table after every change, item by item in index order: made from the generator (on every core), not from the changes.</summary>
     public async IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await Task.CompletedTask;
-        foreach (var w in TransactionGenerator.Items(_options))
+        const int Chunk = 4096;
+        var items = new KeyValuePair<string, byte[]>?[Chunk];
+        for (var start = 0; start < _options.Count; start += Chunk)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!w.Delete && !Expired(w))
+            var count = Math.Min(Chunk, _options.Count - start);
+            await Task.Run(
+                () => Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+                {
+                    var w = TransactionGenerator.Create(_options, start + i);
+                    items[i] = w.Delete || Expired(w) ? null : new(w.Key, Json(Updated(w)));
+                }),
+                cancellationToken);
+            for (var i = 0; i < count; i++)
             {
-                yield return new(w.Key, Json(Updated(w)));
+                if (items[i] is { } item)
+                {
+                    yield return item;
+                }
             }
         }
     }

@@ -17,12 +17,14 @@ namespace Cli.Pipeline;
 /// </remarks>
 internal sealed class IcebergTableSink : IDisposable
 {
-    private const int Buckets = 16;
+    /// <summary>What one bucket may hold when it is applied (its operations, as spilled); larger ones are split first.</summary>
+    public const long DefaultMaxBucketBytes = 96L << 20;
 
-    // What one bucket may hold when it is applied (its operations, as spilled); larger ones are split.
-    private const long MaxBucketBytes = 96L << 20;
+    /// <summary>How much may wait in memory before it is appended to the spill files.</summary>
+    public const long DefaultSpillBudgetBytes = 32L << 20;
+
+    private const int Buckets = 16;
     private const int SplitInto = 8;
-    private const long SpillBudgetBytes = 32L << 20;
     private const int ChunkBytes = 8 << 20;
     private const byte Put = 0;
     private const byte Delete = 1;
@@ -31,15 +33,25 @@ internal sealed class IcebergTableSink : IDisposable
     private readonly string _spillFolder;
     private readonly PartitionedSpill _operations;
     private readonly byte[] _keyName;
+    private readonly long _maxBucketBytes;
+    private readonly long _spillBudgetBytes;
 
+    /// <param name="contract">The table contract.</param>
     /// <param name="spillFolder">Where operations and rows wait until the table is written (deleted on dispose).</param>
-    public IcebergTableSink(TableContract contract, string spillFolder)
+    /// <param name="maxBucketBytes">What one bucket may hold when it is applied.</param>
+    /// <param name="spillBudgetBytes">How much may wait in memory before it goes to disk.</param>
+    public IcebergTableSink(TableContract contract, string spillFolder, long maxBucketBytes = DefaultMaxBucketBytes, long spillBudgetBytes = DefaultSpillBudgetBytes)
     {
         _contract = contract;
         _spillFolder = spillFolder;
-        _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), SpillBudgetBytes);
+        _maxBucketBytes = maxBucketBytes;
+        _spillBudgetBytes = spillBudgetBytes;
+        _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
         _keyName = Encoding.UTF8.GetBytes(contract.UniqueKey[0].Name);
     }
+
+    /// <summary>How many buckets were too large to apply at once and were split (for tests and figures).</summary>
+    public int Splits { get; private set; }
 
     /// <summary>Rows in the table: those loaded until it is written, then those written.</summary>
     public long Count { get; private set; }
@@ -76,7 +88,7 @@ internal sealed class IcebergTableSink : IDisposable
         }
 
         var spec = _contract.PartitionSpec.Count > 0 ? _contract.PartitionSpec[0] : null;
-        using var rows = new PartitionedSpill(Path.Combine(_spillFolder, "rows"), SpillBudgetBytes);
+        using var rows = new PartitionedSpill(Path.Combine(_spillFolder, "rows"), _spillBudgetBytes);
         foreach (var bucket in _operations.Partitions.ToList())
         {
             ApplyBucket(_operations, bucket, level: 0, rows, spec, cancellationToken);
@@ -117,9 +129,10 @@ internal sealed class IcebergTableSink : IDisposable
     // Applies one bucket's operations in order and hands the surviving rows to their partitions.
     private void ApplyBucket(PartitionedSpill spill, string bucket, int level, PartitionedSpill rows, PartitionField? spec, CancellationToken cancellationToken)
     {
-        if (spill.BytesOf(bucket) > MaxBucketBytes && level < 8)
+        if (spill.BytesOf(bucket) > _maxBucketBytes && level < 8)
         {
-            using var split = new PartitionedSpill(Path.Combine(_spillFolder, $"split-{level + 1}-{bucket}"), SpillBudgetBytes);
+            Splits++;
+            using var split = new PartitionedSpill(Path.Combine(_spillFolder, $"split-{level + 1}-{bucket}"), _spillBudgetBytes);
             foreach (var chunk in spill.Read(bucket, ChunkBytes))
             {
                 foreach (var record in chunk)

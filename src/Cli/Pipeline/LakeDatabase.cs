@@ -12,6 +12,7 @@ namespace Cli.Pipeline;
 internal sealed class LakeDatabase : IDisposable
 {
     private readonly DuckDBConnection _connection;
+    private string? _work;
 
     private LakeDatabase(DuckDBConnection connection)
     {
@@ -147,25 +148,21 @@ internal sealed class LakeDatabase : IDisposable
         }
     }
 
-    /// <summary>The catalog where scratch tables go: a database file under the run's work folder once bounded, else memory.</summary>
-    public string ScratchCatalog { get; private set; } = "memory";
-
     /// <summary>
     /// Holds DuckDB to a memory limit for a run whatever the lake's size: what does not fit (join and
-    /// aggregate state, scratch tables) goes to files under <paramref name="workFolder"/>, which the caller removes.
+    /// aggregate state, temporary tables) goes to files under <paramref name="workFolder"/>, which the caller removes.
     /// </summary>
     public void Bound(string workFolder, int memoryLimitMegabytes)
     {
         Directory.CreateDirectory(workFolder);
+        _work = workFolder;
         Execute($"SET memory_limit = '{memoryLimitMegabytes}MB'");
         Execute($"SET temp_directory = '{Escape(Path.Combine(workFolder, "duckdb-temp"))}'");
         Execute("SET preserve_insertion_order = false");
-        Execute($"ATTACH '{Escape(Path.Combine(workFolder, "scratch.duckdb"))}' AS scratch");
-        ScratchCatalog = "scratch";
     }
 
-    /// <summary>An appender to a table in <see cref="ScratchCatalog"/>.</summary>
-    public DuckDBAppender CreateScratchAppender(string table) => _connection.CreateAppender(ScratchCatalog, "main", table);
+    /// <summary>A path for a scratch file: in the work folder once bounded, else in the system's temporary folder. The caller deletes it.</summary>
+    public string ScratchFile(string name) => Path.Combine(_work ?? Path.GetTempPath(), $"dynamolake-{Guid.NewGuid():N}-{name}");
 
     public void Execute(string sql)
     {

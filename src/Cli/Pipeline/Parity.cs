@@ -6,186 +6,184 @@ namespace Cli.Pipeline;
 
 /// <summary>
 /// The lake against the source, column by column, with its own reading of both sides (not the row
-/// writer's): source items as DynamoDB JSON, lake rows as DuckDB reads them back from the Parquet files.
-/// Decimals compare exactly, timestamps in microseconds, structs field by field.
+/// writer's): source items as DynamoDB JSON, read by DuckDB's JSON reader against the contract's
+/// attributes, and lake rows as DuckDB reads them back from the Parquet files. Decimals compare exactly
+/// as numbers, timestamps in microseconds, structs field by field. Everything runs in DuckDB, whose
+/// memory is bounded when the database is (<see cref="LakeDatabase.Bound"/>): the source is read once, as a
+/// stream, and only rows that differ come back.
 /// </summary>
 internal static class Parity
 {
     private const string Null = "∅";
 
+    /// <summary>Rows per slice of a comparison: what one join or one EXCEPT holds, whatever the lake's size.</summary>
+    public const long SliceRows = 500_000;
+
     /// <summary>
     /// Differences between the source's items and a lake relation (a table, a view or a parenthesised
-    /// query), read leaf column by leaf column; empty when equal. The source is read once, as a stream:
-    /// each item goes into a DuckDB table in canonical form (each leaf column as text, made here in .NET),
-    /// the two sides meet in a full outer join by key, and .NET compares each joined row. Memory is
-    /// DuckDB's, bounded when the database is (<see cref="LakeDatabase.Bound"/>).
+    /// query), leaf column by leaf column; empty when equal.
     /// </summary>
-    /// <returns>How many items the source has, and the first differences (sorted; "…" when there are more).</returns>
+    /// <returns>How many items the source has, and the first differences in key order ("…" last when there are more).</returns>
     public static async Task<(long SourceRows, List<string> Differences)> CompareAsync(
-        TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, string relation, CancellationToken cancellationToken, int limit = 20)
+        TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, string relation, CancellationToken cancellationToken, int limit = 20, long sliceRows = SliceRows)
     {
         var leaves = Leaves(contract);
-        var table = $"{lake.ScratchCatalog}.main.parity_source";
-        lake.Execute($"CREATE OR REPLACE TABLE {table} (\"key\" VARCHAR, {string.Join(", ", leaves.Select((_, i) => $"c{i} VARCHAR"))})");
-        var sourceRows = await LoadAsync(source, leaves, lake, cancellationToken);
-
-        var differences = new List<string>();
-        var more = false;
         var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
-        var keySql = $"CAST(lake.\"{leaves[keyLeaf].Name}\" AS VARCHAR)";
+        var lakeKey = $"CAST({leaves[keyLeaf].LakeColumn} AS VARCHAR)";
+        var differences = new Differences(limit);
         var duplicated = new HashSet<string>(StringComparer.Ordinal);
-        using (var reader = lake.Query($"SELECT {keySql} FROM {relation} AS lake GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {limit + 1}"))
+        using (var reader = lake.Query($"SELECT {lakeKey} FROM {relation} AS lake GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {limit + 1}"))
         {
             while (reader.Read())
             {
                 var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
                 duplicated.Add(key);
-                Add($"{key}: more than one row in the lake");
+                differences.Add($"{key}: more than one row in the lake");
             }
         }
 
-        var lakeColumns = string.Join(", ", leaves.Select(l => l.Sql));
-        using (var reader = lake.Query($"""
-            SELECT s.*, l.*
-            FROM {table} AS s
-            FULL OUTER JOIN (SELECT {keySql} AS parity_key, {lakeColumns} FROM {relation} AS lake) AS l ON s."key" = l.parity_key
-            """))
+        // The source's items go to files of JSON lines, a file per slice of keys, that DuckDB reads as it joins
+        // them with the same slice of the lake: nothing of the source stays in memory, and no join is larger than a slice.
+        var slices = Slices(lake, $"SELECT count(*) FROM {relation} AS lake", sliceRows);
+        var files = Enumerable.Range(0, slices).Select(i => lake.ScratchFile($"parity-source-{i}.jsonl")).ToArray();
+        long sourceRows = 0;
+        try
         {
-            var lakeStart = 1 + leaves.Count + 1;
-            while (reader.Read())
+            var writers = files.Select(f => new FileStream(f, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16)).ToArray();
+            try
+            {
+                await foreach (var (key, item) in source.WithCancellation(cancellationToken))
+                {
+                    var writer = writers[slices == 1 ? 0 : SliceOf(key) % slices];
+                    writer.Write(item);
+                    writer.WriteByte((byte)'\n');
+                    sourceRows++;
+                }
+            }
+            finally
+            {
+                foreach (var writer in writers)
+                {
+                    await writer.DisposeAsync();
+                }
+            }
+
+            for (var slice = 0; slice < slices && !differences.Full; slice++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (reader.IsDBNull(0))
-                {
-                    Add($"{Canonical(reader.GetValue(lakeStart + keyLeaf), leaves[keyLeaf].Type)}: in the lake but not in the source");
-                    continue;
-                }
+                var lakeSlice = slices == 1 ? relation : $"(SELECT * FROM {relation} AS lake WHERE {SliceSql(lakeKey)} % {slices} = {slice})";
+                CompareSlice(lake, leaves, keyLeaf, files[slice], lakeSlice, duplicated, differences);
+            }
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                File.Delete(file);
+            }
+        }
 
-                var key = reader.GetString(0);
-                if (reader.IsDBNull(1 + leaves.Count))
-                {
-                    Add($"{key}: in the source but not in the lake");
-                    continue;
-                }
+        return (sourceRows, differences.Listed());
+    }
 
-                if (duplicated.Contains(key))
-                {
-                    continue;
-                }
+    /// <summary>
+    /// The current-state view over the S3 change log against the Iceberg table, in DuckDB (EXCEPT both ways),
+    /// a slice of keys at a time: with the table equal to the source, an empty result means the view equals
+    /// the source too. Timestamps compare as epoch µs (bigint on the S3 path, timestamp in the table).
+    /// </summary>
+    public static List<string> CompareViewWithTable(LakeDatabase lake, TableContract contract, int limit = 20, long sliceRows = SliceRows)
+    {
+        var columns = Compared(contract);
+        var key = contract.UniqueKey[0].Name;
+        var slices = Slices(lake, $"SELECT count(*) FROM {LakeSchema.ChangeLogTable(contract)}", sliceRows);
+        var differences = new Differences(limit);
+        for (var slice = 0; slice < slices && !differences.Full; slice++)
+        {
+            var where = slices == 1 ? "" : $" WHERE {SliceSql($"CAST(\"{key}\" AS VARCHAR)")} % {slices} = {slice}";
+            var sql = $"""
+                WITH v AS (SELECT {Select(table: false)} FROM {LakeSchema.CurrentView(contract)}{where}),
+                     t AS (SELECT {Select(table: true)} FROM {contract.Table}{where})
+                SELECT 'in the view but not in the table' AS side, "{key}" FROM (SELECT * FROM v EXCEPT SELECT * FROM t)
+                UNION ALL
+                SELECT 'in the table but not in the view' AS side, "{key}" FROM (SELECT * FROM t EXCEPT SELECT * FROM v)
+                ORDER BY 2, 1
+                LIMIT {limit + 1}
+                """;
+            using var reader = lake.Query(sql);
+            while (reader.Read())
+            {
+                differences.Add($"{reader.GetValue(1)}: this row is {reader.GetString(0)}");
+            }
+        }
 
+        return differences.Listed();
+
+        string Select(bool table) => string.Join(", ", columns.Select(c =>
+            table && c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz ? $"epoch_us(\"{c.Name}\") AS \"{c.Name}\"" : $"\"{c.Name}\""));
+    }
+
+    /// <summary>
+    /// The slice (0–255) a key falls in: the first byte of the MD5 of its text, the same in .NET as in
+    /// DuckDB (<see cref="SliceSql"/>), so that the source's files and the lake's rows are cut alike.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351:Do Not Use Broken Cryptographic Algorithms", Justification = "A hash DuckDB computes alike, to cut keys into slices; it secures nothing.")]
+    internal static int SliceOf(string key) => System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(key))[0];
+
+    internal static string SliceSql(string key) =>
+        $"((instr('0123456789abcdef', substr(md5({key}), 1, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), 2, 1)) - 1)";
+
+    // How many slices a comparison needs so that each holds at most about sliceRows rows.
+    private static int Slices(LakeDatabase lake, string countSql, long sliceRows)
+    {
+        using var reader = lake.Query(countSql);
+        reader.Read();
+        var rows = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+        return (int)Math.Clamp((rows + sliceRows - 1) / sliceRows, 1, 256);
+    }
+
+    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences)
+    {
+        // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
+        // (every leaf's path in one extraction); texts for the report are made only for the rows that differ.
+        var paths = string.Join(", ", leaves.Select(l => $"'{l.SourcePath.Replace("'", "''", StringComparison.Ordinal)}'"));
+        var sql = $"""
+            WITH s AS (
+                SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.SourceValue($"raw[{i + 1}]")} AS s_{i}"))}
+                FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{items.Replace("'", "''", StringComparison.Ordinal)}'))),
+            l AS (
+                SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.LakeValue} AS l_{i}"))}
+                FROM {relation} AS lake)
+            SELECT coalesce({Leaf.Text($"s.s_{keyLeaf}")}, {Leaf.Text($"l.l_{keyLeaf}")}) AS parity_key, s.s_{keyLeaf} IS NULL AS lake_only, l.l_{keyLeaf} IS NULL AS source_only,
+                   {string.Join(", ", leaves.Select((l, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}, {Leaf.Text($"s.s_{i}")}, {Leaf.Text($"l.l_{i}")}"))}
+            FROM s FULL OUTER JOIN l ON s.s_{keyLeaf} = l.l_{keyLeaf}
+            WHERE s.s_{keyLeaf} IS NULL OR l.l_{keyLeaf} IS NULL OR {string.Join(" OR ", leaves.Select((_, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}"))}
+            ORDER BY 1
+            LIMIT {differences.Limit + duplicated.Count + 1}
+            """;
+        using var reader = lake.Query(sql);
+        while (reader.Read() && !differences.Full)
+        {
+            var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
+            if (reader.GetBoolean(1))
+            {
+                differences.Add($"{key}: in the lake but not in the source");
+            }
+            else if (reader.GetBoolean(2))
+            {
+                differences.Add($"{key}: in the source but not in the lake");
+            }
+            else if (!duplicated.Contains(key))
+            {
                 for (var i = 0; i < leaves.Count; i++)
                 {
-                    var expected = reader.GetString(1 + i);
-                    var got = Canonical(reader.GetValue(lakeStart + i), leaves[i].Type);
-                    if (expected != got)
+                    var at = 3 + (3 * i);
+                    if (reader.GetBoolean(at))
                     {
-                        Add($"{key}.{leaves[i].Name}: source {expected}, lake {got}");
+                        differences.Add($"{key}.{leaves[i].Name}: source {Text(reader, at + 1)}, lake {Text(reader, at + 2)}");
                     }
                 }
             }
         }
-
-        lake.Execute($"DROP TABLE {table}");
-
-        // The join's order is the engine's: the first differences are listed in key order.
-        differences.Sort(StringComparer.Ordinal);
-        if (more)
-        {
-            differences.Add("…");
-        }
-
-        return (sourceRows, differences);
-
-        void Add(string difference)
-        {
-            if (differences.Count < limit)
-            {
-                differences.Add(difference);
-            }
-            else
-            {
-                more = true;
-            }
-        }
-    }
-
-    // The source's items in canonical form, appended a chunk at a time (each chunk made on every core).
-    private static async Task<long> LoadAsync(IAsyncEnumerable<KeyValuePair<string, byte[]>> source, List<Leaf> leaves, LakeDatabase lake, CancellationToken cancellationToken)
-    {
-        const int ChunkItems = 8192;
-        long rows = 0;
-        var chunk = new List<KeyValuePair<string, byte[]>>(ChunkItems);
-        var canonical = new string[ChunkItems][];
-        using var appender = lake.CreateScratchAppender("parity_source");
-        await foreach (var item in source.WithCancellation(cancellationToken))
-        {
-            chunk.Add(item);
-            if (chunk.Count == ChunkItems)
-            {
-                Append();
-            }
-        }
-
-        Append();
-        return rows;
-
-        void Append()
-        {
-            Parallel.For(0, chunk.Count, i =>
-            {
-                using var document = JsonDocument.Parse(chunk[i].Value);
-                var values = new string[leaves.Count];
-                for (var l = 0; l < leaves.Count; l++)
-                {
-                    values[l] = Source(document.RootElement, leaves[l]);
-                }
-
-                canonical[i] = values;
-            });
-            for (var i = 0; i < chunk.Count; i++)
-            {
-                var row = appender.CreateRow().AppendValue(chunk[i].Key);
-                foreach (var value in canonical[i])
-                {
-                    row.AppendValue(value);
-                }
-
-                row.EndRow();
-            }
-
-            rows += chunk.Count;
-            chunk.Clear();
-        }
-    }
-
-    /// <summary>
-    /// The current-state view over the S3 change log against the Iceberg table, in DuckDB (EXCEPT both ways):
-    /// with the table equal to the source, an empty result means the view equals the source too.
-    /// Timestamps compare as epoch µs (bigint on the S3 path, timestamp in the table).
-    /// </summary>
-    public static List<string> CompareViewWithTable(LakeDatabase lake, TableContract contract, int limit = 20)
-    {
-        var columns = Compared(contract);
-        var key = contract.UniqueKey[0].Name;
-        string Select(bool table) => string.Join(", ", columns.Select(c =>
-            table && c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz ? $"epoch_us(\"{c.Name}\") AS \"{c.Name}\"" : $"\"{c.Name}\""));
-        var sql = $"""
-            WITH v AS (SELECT {Select(table: false)} FROM {LakeSchema.CurrentView(contract)}),
-                 t AS (SELECT {Select(table: true)} FROM {contract.Table})
-            SELECT 'in the view but not in the table' AS side, "{key}" FROM (SELECT * FROM v EXCEPT SELECT * FROM t)
-            UNION ALL
-            SELECT 'in the table but not in the view' AS side, "{key}" FROM (SELECT * FROM t EXCEPT SELECT * FROM v)
-            ORDER BY 2, 1
-            LIMIT {limit + 1}
-            """;
-        var differences = new List<string>();
-        using var reader = lake.Query(sql);
-        while (reader.Read())
-        {
-            differences.Add(differences.Count < limit ? $"{reader.GetValue(1)}: this row is {reader.GetString(0)}" : "…");
-        }
-
-        return differences;
     }
 
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>
@@ -220,63 +218,41 @@ internal static class Parity
         }
     }
 
-    private static string Source(JsonElement item, Leaf leaf)
-    {
-        var value = item;
-        foreach (var step in leaf.Columns)
-        {
-            if (!value.TryGetProperty(step.Source, out var attribute) || attribute.TryGetProperty("NULL", out _))
-            {
-                return Null;
-            }
+    private static string Text(System.Data.Common.DbDataReader reader, int column) => reader.IsDBNull(column) ? Null : reader.GetString(column);
 
-            value = step == leaf.Columns[^1] ? attribute : attribute.TryGetProperty("M", out var map) ? map : default;
-            if (value.ValueKind == JsonValueKind.Undefined)
+    // The first differences, up to a limit, in key order; "…" after them when there were more.
+    private sealed class Differences(int limit)
+    {
+        private readonly List<string> _listed = [];
+        private bool _more;
+
+        public int Limit => limit;
+
+        public bool Full => _more;
+
+        public void Add(string difference)
+        {
+            if (_listed.Count < limit)
             {
-                return Null;
+                _listed.Add(difference);
+            }
+            else
+            {
+                _more = true;
             }
         }
 
-        var column = leaf.Columns[^1];
-        return leaf.Type.Kind switch
+        public List<string> Listed()
         {
-            ColumnKind.Timestamp or ColumnKind.TimestampTz when value.TryGetProperty("N", out var n) => Micros(n.GetString()!, column.SourceUnit),
-            ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long or ColumnKind.Float or ColumnKind.Double when value.TryGetProperty("N", out var n) => Number(decimal.Parse(n.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)),
-            ColumnKind.Boolean when value.TryGetProperty("BOOL", out var b) => b.GetBoolean() ? "true" : "false",
-            _ when value.TryGetProperty("S", out var s) => s.GetString()!,
-            _ => value.GetRawText(),
-        };
+            var listed = _listed.Order(StringComparer.Ordinal).ToList();
+            if (_more)
+            {
+                listed.Add("…");
+            }
+
+            return listed;
+        }
     }
-
-    private static string Canonical(object? value, ColumnType type) => value switch
-    {
-        null or DBNull => Null,
-        DateTime time when type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz => ((time.ToUniversalTime() - DateTime.UnixEpoch).Ticks / 10).ToString(CultureInfo.InvariantCulture),
-        DateTimeOffset time => ((time.UtcDateTime - DateTime.UnixEpoch).Ticks / 10).ToString(CultureInfo.InvariantCulture),
-        DateTime date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        bool flag => flag ? "true" : "false",
-        decimal number => Number(number),
-        long or int or short or byte or ulong or uint when type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz => Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
-        long or int or short or byte or ulong or uint or double or float => Number(Convert.ToDecimal(value, CultureInfo.InvariantCulture)),
-        System.Numerics.BigInteger big => big.ToString(CultureInfo.InvariantCulture),
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? Null,
-    };
-
-    private static string Micros(string number, SourceTimeUnit unit)
-    {
-        var value = decimal.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture);
-        var micros = unit switch
-        {
-            SourceTimeUnit.Seconds => value * 1_000_000,
-            SourceTimeUnit.Milliseconds => value * 1_000,
-            _ => value,
-        };
-        return decimal.Truncate(micros).ToString(CultureInfo.InvariantCulture);
-    }
-
-    // 12.30 and 12.3 are the same number: compare without trailing zeros.
-    private static string Number(decimal value) => (value / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 
     private sealed record Leaf(Column[] Columns, ColumnType Type)
     {
@@ -284,6 +260,61 @@ internal static class Parity
 
         public string Name => string.Join('.', Path);
 
-        public string Sql => string.Join('.', Path.Select(p => $"\"{p}\"")) + (Path.Length > 1 ? $" AS \"{Name}\"" : "");
+        /// <summary>The column in the lake relation (aliased <c>lake</c>).</summary>
+        public string LakeColumn => "lake." + string.Join('.', Path.Select(Quote));
+
+        /// <summary>
+        /// The lake's value in the form compared: numbers as exact text without trailing zeros (12.30 and 12.3
+        /// are one number), timestamps as epoch µs, dates and binaries as the item's text.
+        /// </summary>
+        public string LakeValue => Type.Kind switch
+        {
+            ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long => Normal($"CAST({LakeColumn} AS VARCHAR)"),
+            ColumnKind.Timestamp or ColumnKind.TimestampTz => $"epoch_us({LakeColumn})",
+            ColumnKind.Date => $"strftime({LakeColumn}, '%Y-%m-%d')",
+            ColumnKind.Binary => $"to_base64({LakeColumn})",
+            ColumnKind.Float => $"CAST({LakeColumn} AS FLOAT)",
+            ColumnKind.Double => $"CAST({LakeColumn} AS DOUBLE)",
+            _ => LakeColumn,
+        };
+
+        /// <summary>Where the value lies in the item's DynamoDB JSON (JSONPath): the attribute, through maps, and the type descriptor the column expects.</summary>
+        public string SourcePath => "$." + string.Join(".M.", Columns.Select(c => Quote(c.Source))) + "." + Type.Kind switch
+        {
+            ColumnKind.Binary => "B",
+            ColumnKind.Boolean => "BOOL",
+            ColumnKind.String or ColumnKind.Date => "S",
+            _ => "N",
+        };
+
+        /// <summary>
+        /// The item's value (its text at <see cref="SourcePath"/>) in the form compared. Plain numbers are
+        /// compared as text, exactly; other spellings (1.5E+3) go through DECIMAL(38,18) first. Instants are
+        /// epoch µs, through DECIMAL(38,6) only when they have a fraction.
+        /// </summary>
+        public string SourceValue(string raw) => Type.Kind switch
+        {
+            ColumnKind.String or ColumnKind.Date or ColumnKind.Binary => raw,
+            ColumnKind.Boolean => $"TRY_CAST({raw} AS BOOLEAN)",
+            ColumnKind.Float => $"TRY_CAST({raw} AS FLOAT)",
+            ColumnKind.Double => $"TRY_CAST({raw} AS DOUBLE)",
+            ColumnKind.Timestamp or ColumnKind.TimestampTz => Columns[^1].SourceUnit switch
+            {
+                SourceTimeUnit.Seconds => Micros(raw, 12, "1000000"),
+                SourceTimeUnit.Milliseconds => Micros(raw, 15, "1000"),
+                _ => Micros(raw, 18, "1"),
+            },
+            _ => Normal($"CASE WHEN regexp_full_match({raw}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?') THEN {raw} ELSE CAST(TRY_CAST({raw} AS DECIMAL(38,18)) AS VARCHAR) END"),
+        };
+
+        /// <summary>A compared value as the report shows it.</summary>
+        public static string Text(string value) => $"CAST({value} AS VARCHAR)";
+
+        private static string Micros(string raw, int digits, string factor) =>
+            $"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,{digits}}}') THEN CAST({raw} AS BIGINT) * {factor} ELSE CAST(trunc(TRY_CAST({raw} AS DECIMAL(38,6)) * {factor}) AS BIGINT) END";
+
+        private static string Normal(string text) => $"(CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END)";
+
+        private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 }

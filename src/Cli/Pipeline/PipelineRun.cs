@@ -10,7 +10,7 @@ namespace Cli.Pipeline;
 /// </summary>
 internal sealed class PipelineRun
 {
-    // Each of the two parity checks' DuckDB gets this much; what does not fit goes to disk.
+    // What the parity checks' DuckDB may hold; what does not fit goes to disk.
     private const int ParityMemoryMegabytes = 256;
 
     private readonly TableContract _contract = TableContract.LoadEmbedded();
@@ -37,31 +37,17 @@ internal sealed class PipelineRun
         var files = await loader.WriteAsync(cancellationToken);
         timings.Add(("Parquet files", watch.Elapsed));
 
-        // The Iceberg table against the source (read once, as a stream), and at once the view over the
-        // change log against the table, each in its own DuckDB held to its share of the memory bound.
+        // The Iceberg table against the source (read once, as a stream), then the view over the change log
+        // against the table, in one DuckDB held to the memory bound (what does not fit goes to disk).
         var work = Path.Combine(paths.Work, "parity-" + Guid.NewGuid().ToString("N"));
         (long SourceRows, List<string> Differences) table;
         List<string> viewDifferences;
         try
         {
-            var tableCheck = Task.Run(
-                async () =>
-                {
-                    using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
-                    lake.Bound(Path.Combine(work, "table"), ParityMemoryMegabytes);
-                    return await Parity.CompareAsync(_contract, source.FinalState(cancellationToken), lake, _contract.Table, cancellationToken);
-                },
-                cancellationToken);
-            var viewCheck = Task.Run(
-                () =>
-                {
-                    using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
-                    lake.Bound(Path.Combine(work, "view"), ParityMemoryMegabytes);
-                    return Parity.CompareViewWithTable(lake, _contract);
-                },
-                cancellationToken);
-            table = await tableCheck;
-            viewDifferences = await viewCheck;
+            using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
+            lake.Bound(work, ParityMemoryMegabytes);
+            table = await Parity.CompareAsync(_contract, source.FinalState(cancellationToken), lake, _contract.Table, cancellationToken);
+            viewDifferences = Parity.CompareViewWithTable(lake, _contract);
         }
         finally
         {
