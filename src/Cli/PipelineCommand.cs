@@ -185,9 +185,14 @@ internal static class PipelineCommand
         await stdout.FlushAsync(cancellationToken);
         if (!result.Equal)
         {
-            foreach (var difference in result.Differences.Concat(result.ViewDifferences))
+            foreach (var difference in result.Differences)
             {
                 await stderr.WriteLineAsync($"difference: {difference}");
+            }
+
+            foreach (var difference in result.ViewDifferences)
+            {
+                await stderr.WriteLineAsync($"view difference: {difference}");
             }
 
             return ExitCodes.Failed;

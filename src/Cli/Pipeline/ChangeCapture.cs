@@ -20,7 +20,7 @@ internal sealed class ChangeCapture : IChangeSource
     private readonly WorkloadOptions _options;
     private readonly string _tableName;
     private readonly long _expirySeconds;
-    private long _clockMicros;
+    private readonly long _startMicros;
     private long _events;
 
     /// <param name="expiryClock">Items whose expires_at is at or before this moment are removed by TTL at the end.</param>
@@ -29,34 +29,58 @@ internal sealed class ChangeCapture : IChangeSource
         _options = options;
         _tableName = tableName;
         _expirySeconds = expiryClock.ToUnixTimeSeconds();
-        _clockMicros = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
+        _startMicros = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
     }
 
-    /// <summary>Every change of the workload, in the order DynamoDB would record them.</summary>
+    private enum Pass
+    {
+        Insert,
+        Modify,
+        Remove,
+        Expire,
+    }
+
+    /// <summary>
+    /// Every change of the workload, in the order DynamoDB would record them: inserts, then updates, deletes
+    /// and TTL expiries, each pass in index order. A chunk of items is made on every core at once; event ids
+    /// and times are then given in order, so the records are the same however many cores made them.
+    /// </summary>
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken)
     {
-        // Inserts, then updates, deletes and TTL expiries, each pass in index order.
-        foreach (var w in TransactionGenerator.Items(_options))
+        const int Chunk = 2048;
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        var made = new (string Key, byte[]? NewImage, byte[]? OldImage)?[Chunk];
+        var records = new CapturedChange[Chunk];
+        var first = new long[Chunk];
+        foreach (var pass in Enum.GetValues<Pass>())
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return new(w.Key, Record("INSERT", w.Key, newImage: Json(w.Item), oldImage: null, ttl: false));
-        }
-
-        foreach (var w in Planned(static plan => plan.Update, cancellationToken))
-        {
-            yield return new(w.Key, Record("MODIFY", w.Key, newImage: Json(Updated(w)), oldImage: Json(w.Item), ttl: false));
-        }
-
-        foreach (var w in Planned(static plan => plan.Delete, cancellationToken))
-        {
-            yield return new(w.Key, Record("REMOVE", w.Key, newImage: null, oldImage: Json(Updated(w)), ttl: false));
-        }
-
-        foreach (var w in Planned(static plan => plan.Ttl && !plan.Delete, cancellationToken))
-        {
-            if (Expired(w))
+            var eventName = pass switch { Pass.Insert => "INSERT", Pass.Modify => "MODIFY", _ => "REMOVE" };
+            for (var start = 0; start < _options.Count; start += Chunk)
             {
-                yield return new(w.Key, Record("REMOVE", w.Key, newImage: null, oldImage: Json(Updated(w)), ttl: true));
+                var count = Math.Min(Chunk, _options.Count - start);
+                Parallel.For(0, count, parallel, i => made[i] = Make(pass, start + i));
+
+                // The n-th change of the run gets event n and time start + n ms.
+                var changes = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    if (made[i] is not null)
+                    {
+                        first[changes++] = i;
+                    }
+                }
+
+                var events = _events;
+                Parallel.For(0, changes, parallel, n =>
+                {
+                    var (key, newImage, oldImage) = made[first[n]]!.Value;
+                    records[n] = new(key, Record(eventName, events + n + 1, key, newImage, oldImage, ttl: pass == Pass.Expire));
+                });
+                _events += changes;
+                for (var n = 0; n < changes; n++)
+                {
+                    yield return records[n];
+                }
             }
         }
     }
@@ -86,17 +110,32 @@ internal sealed class ChangeCapture : IChangeSource
         }
     }
 
-    // The workload's items that a pass concerns, made only for those (the plan is cheap, the item is not).
-    private IEnumerable<WorkloadItem> Planned(Func<(bool Update, bool Delete, bool Ttl), bool> concerns, CancellationToken cancellationToken)
+    // One item's change in a pass, or null when the pass does not concern it (the plan is cheap, the item is not).
+    private (string Key, byte[]? NewImage, byte[]? OldImage)? Make(Pass pass, int index)
     {
-        for (var i = 0; i < _options.Count; i++)
+        if (pass != Pass.Insert)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (concerns(TransactionGenerator.Plan(_options, i)))
+            var (update, delete, ttl) = TransactionGenerator.Plan(_options, index);
+            var concerned = pass switch
             {
-                yield return TransactionGenerator.Create(_options, i);
+                Pass.Modify => update,
+                Pass.Remove => delete,
+                _ => ttl && !delete,
+            };
+            if (!concerned)
+            {
+                return null;
             }
         }
+
+        var w = TransactionGenerator.Create(_options, index);
+        return pass switch
+        {
+            Pass.Insert => (w.Key, Json(w.Item), null),
+            Pass.Modify => (w.Key, Json(Updated(w)), Json(w.Item)),
+            Pass.Remove => (w.Key, null, Json(Updated(w))),
+            _ => Expired(w) ? (w.Key, null, Json(Updated(w))) : null,
+        };
     }
 
     private bool Expired(WorkloadItem w) => w.ExpiresAt is { } at && at <= _expirySeconds;
@@ -135,10 +174,9 @@ internal sealed class ChangeCapture : IChangeSource
         return buffer.WrittenSpan.ToArray();
     }
 
-    private byte[] Record(string eventName, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
+    private byte[] Record(string eventName, long eventNumber, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
-        _clockMicros += 1_000;
-        var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{++_events:x12}-4000-8000-000000000000");
-        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _clockMicros, KeyName, "S", key, newImage, oldImage, ttl);
+        var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{eventNumber:x12}-4000-8000-000000000000");
+        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + (eventNumber * 1_000), KeyName, "S", key, newImage, oldImage, ttl);
     }
 }

@@ -27,24 +27,31 @@ internal static class Parity
     public static async Task<(long SourceRows, List<string> Differences)> CompareAsync(
         TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, string relation, CancellationToken cancellationToken, int limit = 20, long sliceRows = SliceRows)
     {
+        var (sourceRows, differences) = await CompareAsync(contract, source, lake, [new Relation(relation, CheckDuplicates: true)], Count(lake, relation), cancellationToken, limit, sliceRows);
+        return (sourceRows, differences[0]);
+    }
+
+    /// <summary>
+    /// Differences between the source's items and each lake relation, the source read once. The comparison
+    /// runs a slice of keys at a time, each slice at most <paramref name="sliceRows"/> of
+    /// <paramref name="expectedRows"/> (the most rows any relation reads, e.g. the change log under its view).
+    /// </summary>
+    public static async Task<(long SourceRows, List<string>[] Differences)> CompareAsync(
+        TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, IReadOnlyList<Relation> relations, long expectedRows, CancellationToken cancellationToken, int limit = 20, long sliceRows = SliceRows)
+    {
         var leaves = Leaves(contract);
         var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
         var lakeKey = $"CAST({leaves[keyLeaf].LakeColumn} AS VARCHAR)";
-        var differences = new Differences(limit);
-        var duplicated = new HashSet<string>(StringComparer.Ordinal);
-        using (var reader = lake.Query($"SELECT {lakeKey} FROM {relation} AS lake GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {limit + 1}"))
+        var differences = relations.Select(_ => new Differences(limit)).ToArray();
+        var duplicated = new HashSet<string>[relations.Count];
+        for (var r = 0; r < relations.Count; r++)
         {
-            while (reader.Read())
-            {
-                var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
-                duplicated.Add(key);
-                differences.Add($"{key}: more than one row in the lake");
-            }
+            duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Sql, lakeKey, limit, differences[r]) : [];
         }
 
         // The source's items go to files of JSON lines, a file per slice of keys, that DuckDB reads as it joins
         // them with the same slice of the lake: nothing of the source stays in memory, and no join is larger than a slice.
-        var slices = Slices(lake, $"SELECT count(*) FROM {relation} AS lake", sliceRows);
+        var slices = (int)Math.Clamp((expectedRows + sliceRows - 1) / sliceRows, 1, 256);
         var files = Enumerable.Range(0, slices).Select(i => lake.ScratchFile($"parity-source-{i}.jsonl")).ToArray();
         long sourceRows = 0;
         try
@@ -68,11 +75,21 @@ internal static class Parity
                 }
             }
 
-            for (var slice = 0; slice < slices && !differences.Full; slice++)
+            for (var slice = 0; slice < slices; slice++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var lakeSlice = slices == 1 ? relation : $"(SELECT * FROM {relation} AS lake WHERE {SliceSql(lakeKey)} % {slices} = {slice})";
-                CompareSlice(lake, leaves, keyLeaf, files[slice], lakeSlice, duplicated, differences);
+                for (var r = 0; r < relations.Count; r++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var lakeSlice = slices == 1 ? relations[r].Sql : $"(SELECT * FROM {relations[r].Sql} AS lake WHERE {SliceSql(lakeKey)} % {slices} = {slice})";
+                    try
+                    {
+                        CompareSlice(lake, leaves, keyLeaf, files[slice], lakeSlice, duplicated[r], differences[r]);
+                    }
+                    catch (DuckDB.NET.Data.DuckDBException e)
+                    {
+                        throw new PipelineException($"parity of {relations[r].Sql}, slice {slice + 1} of {slices}: {e.Message}");
+                    }
+                }
             }
         }
         finally
@@ -83,43 +100,41 @@ internal static class Parity
             }
         }
 
-        return (sourceRows, differences.Listed());
+        return (sourceRows, differences.Select(d => d.Listed()).ToArray());
     }
 
     /// <summary>
-    /// The current-state view over the S3 change log against the Iceberg table, in DuckDB (EXCEPT both ways),
-    /// a slice of keys at a time: with the table equal to the source, an empty result means the view equals
-    /// the source too. Timestamps compare as epoch µs (bigint on the S3 path, timestamp in the table).
+    /// The current-state view over the S3 change log as a relation with the Iceberg table's types (its
+    /// timestamps are epoch µs on the S3 path, ADR 0003), so that it is compared with the source like the table.
     /// </summary>
-    public static List<string> CompareViewWithTable(LakeDatabase lake, TableContract contract, int limit = 20, long sliceRows = SliceRows)
+    public static string CurrentView(TableContract contract)
     {
-        var columns = Compared(contract);
-        var key = contract.UniqueKey[0].Name;
-        var slices = Slices(lake, $"SELECT count(*) FROM {LakeSchema.ChangeLogTable(contract)}", sliceRows);
-        var differences = new Differences(limit);
-        for (var slice = 0; slice < slices && !differences.Full; slice++)
+        var timestamps = Compared(contract).Where(c => c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz).ToList();
+        var replace = timestamps.Count == 0 ? "" : " REPLACE (" + string.Join(", ", timestamps.Select(c => $"make_timestamp(\"{c.Name}\") AS \"{c.Name}\"")) + ")";
+        return $"(SELECT *{replace} FROM {LakeSchema.CurrentView(contract)})";
+    }
+
+    /// <summary>How many rows a relation has.</summary>
+    public static long Count(LakeDatabase lake, string relation)
+    {
+        using var reader = lake.Query($"SELECT count(*) FROM {relation} AS lake");
+        reader.Read();
+        return Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+    }
+
+    // Keys the relation holds more than once (the first ones), each reported.
+    private static HashSet<string> Duplicates(LakeDatabase lake, string relation, string lakeKey, int limit, Differences differences)
+    {
+        var duplicated = new HashSet<string>(StringComparer.Ordinal);
+        using var reader = lake.Query($"SELECT {lakeKey} FROM {relation} AS lake GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {limit + 1}");
+        while (reader.Read())
         {
-            var where = slices == 1 ? "" : $" WHERE {SliceSql($"CAST(\"{key}\" AS VARCHAR)")} % {slices} = {slice}";
-            var sql = $"""
-                WITH v AS (SELECT {Select(table: false)} FROM {LakeSchema.CurrentView(contract)}{where}),
-                     t AS (SELECT {Select(table: true)} FROM {contract.Table}{where})
-                SELECT 'in the view but not in the table' AS side, "{key}" FROM (SELECT * FROM v EXCEPT SELECT * FROM t)
-                UNION ALL
-                SELECT 'in the table but not in the view' AS side, "{key}" FROM (SELECT * FROM t EXCEPT SELECT * FROM v)
-                ORDER BY 2, 1
-                LIMIT {limit + 1}
-                """;
-            using var reader = lake.Query(sql);
-            while (reader.Read())
-            {
-                differences.Add($"{reader.GetValue(1)}: this row is {reader.GetString(0)}");
-            }
+            var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
+            duplicated.Add(key);
+            differences.Add($"{key}: more than one row in the lake");
         }
 
-        return differences.Listed();
-
-        string Select(bool table) => string.Join(", ", columns.Select(c =>
-            table && c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz ? $"epoch_us(\"{c.Name}\") AS \"{c.Name}\"" : $"\"{c.Name}\""));
+        return duplicated;
     }
 
     /// <summary>
@@ -131,15 +146,6 @@ internal static class Parity
 
     internal static string SliceSql(string key) =>
         $"((instr('0123456789abcdef', substr(md5({key}), 1, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), 2, 1)) - 1)";
-
-    // How many slices a comparison needs so that each holds at most about sliceRows rows.
-    private static int Slices(LakeDatabase lake, string countSql, long sliceRows)
-    {
-        using var reader = lake.Query(countSql);
-        reader.Read();
-        var rows = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
-        return (int)Math.Clamp((rows + sliceRows - 1) / sliceRows, 1, 256);
-    }
 
     private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences)
     {
@@ -161,7 +167,7 @@ internal static class Parity
             LIMIT {differences.Limit + duplicated.Count + 1}
             """;
         using var reader = lake.Query(sql);
-        while (reader.Read() && !differences.Full)
+        while (reader.Read())
         {
             var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
             if (reader.GetBoolean(1))
@@ -220,32 +226,20 @@ internal static class Parity
 
     private static string Text(System.Data.Common.DbDataReader reader, int column) => reader.IsDBNull(column) ? Null : reader.GetString(column);
 
-    // The first differences, up to a limit, in key order; "…" after them when there were more.
+    // The first differences in key order, up to a limit, with "…" after them when there were more. Each
+    // slice's query returns at most the limit's worth of rows, so that what is gathered stays small.
     private sealed class Differences(int limit)
     {
-        private readonly List<string> _listed = [];
-        private bool _more;
+        private readonly List<string> _found = [];
 
         public int Limit => limit;
 
-        public bool Full => _more;
-
-        public void Add(string difference)
-        {
-            if (_listed.Count < limit)
-            {
-                _listed.Add(difference);
-            }
-            else
-            {
-                _more = true;
-            }
-        }
+        public void Add(string difference) => _found.Add(difference);
 
         public List<string> Listed()
         {
-            var listed = _listed.Order(StringComparer.Ordinal).ToList();
-            if (_more)
+            var listed = _found.Order(StringComparer.Ordinal).Take(limit).ToList();
+            if (_found.Count > limit)
             {
                 listed.Add("…");
             }
@@ -253,6 +247,9 @@ internal static class Parity
             return listed;
         }
     }
+
+    /// <summary>A lake relation to compare with the source; duplicates are looked for in the whole relation first.</summary>
+    public sealed record Relation(string Sql, bool CheckDuplicates);
 
     private sealed record Leaf(Column[] Columns, ColumnType Type)
     {

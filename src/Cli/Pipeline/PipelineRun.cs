@@ -37,17 +37,23 @@ internal sealed class PipelineRun
         var files = await loader.WriteAsync(cancellationToken);
         timings.Add(("Parquet files", watch.Elapsed));
 
-        // The Iceberg table against the source (read once, as a stream), then the view over the change log
-        // against the table, in one DuckDB held to the memory bound (what does not fit goes to disk).
+        // The Iceberg table and the current-state view over the change log, each against the source (read
+        // once, as a stream), in one DuckDB held to the memory bound, a slice of keys at a time.
         var work = Path.Combine(paths.Work, "parity-" + Guid.NewGuid().ToString("N"));
-        (long SourceRows, List<string> Differences) table;
-        List<string> viewDifferences;
+        List<string>[] differences;
+        long sourceRows;
         try
         {
             using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
             lake.Bound(work, ParityMemoryMegabytes);
-            table = await Parity.CompareAsync(_contract, source.FinalState(cancellationToken), lake, _contract.Table, cancellationToken);
-            viewDifferences = Parity.CompareViewWithTable(lake, _contract);
+            var view = Parity.CurrentView(_contract);
+            (sourceRows, differences) = await Parity.CompareAsync(
+                _contract,
+                source.FinalState(cancellationToken),
+                lake,
+                [new Parity.Relation(_contract.Table, CheckDuplicates: true), new Parity.Relation(view, CheckDuplicates: false)],
+                Math.Max(loader.Iceberg.Count, loader.PartitionKeys.Ok),
+                cancellationToken);
         }
         finally
         {
@@ -67,9 +73,9 @@ internal sealed class PipelineRun
             ChangeLogFiles = files.ChangeLog,
             ErrorFiles = files.Errors,
             LakeRows = loader.Iceberg.Count,
-            SourceRows = table.SourceRows,
-            Differences = table.Differences,
-            ViewDifferences = viewDifferences,
+            SourceRows = sourceRows,
+            Differences = differences[0],
+            ViewDifferences = differences[1],
             Elapsed = watch.Elapsed,
             Timings = timings,
         };
