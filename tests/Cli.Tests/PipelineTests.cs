@@ -118,7 +118,7 @@ public sealed partial class PipelineTests : IDisposable
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
         var source = new ChangeCapture(new WorkloadOptions { Count = 500, Seed = 6 }, "transactions", DateTimeOffset.MaxValue);
-        Parity.Relation[] relations = [new("transactions", CheckDuplicates: true), new(Parity.CurrentView(contract), CheckDuplicates: false)];
+        Parity.Relation[] relations = [Parity.Relation.Table("transactions"), Parity.CurrentView(contract)];
         using (var before = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection))
         {
             var (_, none) = await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), before, relations, 1_000, CancellationToken.None);

@@ -12,6 +12,7 @@ internal sealed class FunctionLog : TextWriter
     private readonly StreamWriter _file;
     private readonly StringBuilder _line = new();
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, string> _reasonByRecordId = new(StringComparer.Ordinal);
 
     public FunctionLog(string path)
     {
@@ -21,8 +22,17 @@ internal sealed class FunctionLog : TextWriter
 
     public override Encoding Encoding => Encoding.UTF8;
 
-    /// <summary>Reason codes of failed records, by recordId (the log names up to 50 per invocation).</summary>
-    public Dictionary<string, string> ReasonByRecordId { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The reason code the Transform logged for a failed record (the log names up to 50 per invocation),
+    /// read safely while the functions write.
+    /// </summary>
+    public string? ReasonFor(string recordId)
+    {
+        lock (_gate)
+        {
+            return _reasonByRecordId.GetValueOrDefault(recordId);
+        }
+    }
 
     /// <summary>Failed records by reason and function.</summary>
     public Dictionary<(string Function, string Reason), long> FailedByReason { get; } = [];
@@ -106,7 +116,7 @@ internal sealed class FunctionLog : TextWriter
         {
             foreach (var failure in failures.EnumerateArray())
             {
-                ReasonByRecordId[failure.GetProperty("recordId").GetString()!] = failure.GetProperty("reason").GetString()!;
+                _reasonByRecordId[failure.GetProperty("recordId").GetString()!] = failure.GetProperty("reason").GetString()!;
             }
         }
     }

@@ -96,6 +96,8 @@ internal sealed class LakeLoader : IDisposable
                 },
                 cancellationToken);
 
+            // The sinks take each request's results in order, while the functions already work on the next request.
+            var applying = Task.CompletedTask;
             await foreach (var batch in queue.Reader.ReadAllAsync(cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -105,32 +107,14 @@ internal sealed class LakeLoader : IDisposable
                 // Each response is checked on the same worker that got it.
                 var transformCall = Task.Run(async () => ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true), cancellationToken);
                 var partitionCall = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
-                foreach (var record in await transformCall)
-                {
-                    Count(Transform, record.Result);
-                    switch (record.Result)
-                    {
-                        case "Ok":
-                            Iceberg.Apply(record.Operation!, record.Data);
-                            break;
-                        case "ProcessingFailed":
-                            Errors.Add(batch.Data[record.Index], batch.ArrivalMs, _log.ReasonByRecordId.GetValueOrDefault(batch.RecordIds[record.Index], "unknown"));
-                            break;
-                    }
-                }
-
-                foreach (var record in await partitionCall)
-                {
-                    Count(PartitionKeys, record.Result);
-                    if (record.Result == "Ok")
-                    {
-                        ChangeLog.Add(record.Data, record.PartitionKeys!);
-                    }
-                }
-
+                var transformed = await transformCall;
+                var partitioned = await partitionCall;
+                await applying;
+                applying = Task.Run(() => Apply(batch, transformed, partitioned), cancellationToken);
                 progress?.Invoke(Changes);
             }
 
+            await applying;
             await producer;
         }
         finally
@@ -146,6 +130,33 @@ internal sealed class LakeLoader : IDisposable
         var changeLogWrite = Task.Run(() => ChangeLog.WriteAsync(Paths, cancellationToken), cancellationToken);
         var errorFiles = await Errors.WriteAsync(Paths, cancellationToken);
         return (await icebergWrite, await changeLogWrite, errorFiles);
+    }
+
+    // One request's results into the sinks: Ok rows to the Iceberg table and the change log, failures to the error output.
+    private void Apply(DeliveryBatch batch, List<ResponseRecord> transformed, List<ResponseRecord> partitioned)
+    {
+        foreach (var record in transformed)
+        {
+            Count(Transform, record.Result);
+            switch (record.Result)
+            {
+                case "Ok":
+                    Iceberg.Apply(record.Operation!, record.Data);
+                    break;
+                case "ProcessingFailed":
+                    Errors.Add(batch.Data[record.Index], batch.ArrivalMs, _log.ReasonFor(batch.RecordIds[record.Index]) ?? "unknown");
+                    break;
+            }
+        }
+
+        foreach (var record in partitioned)
+        {
+            Count(PartitionKeys, record.Result);
+            if (record.Result == "Ok")
+            {
+                ChangeLog.Add(record.Data, record.PartitionKeys!);
+            }
+        }
     }
 
     public void Dispose()

@@ -17,7 +17,7 @@ internal static class Parity
     private const string Null = "∅";
 
     /// <summary>Rows per slice of a comparison: what one join or one EXCEPT holds, whatever the lake's size.</summary>
-    public const long SliceRows = 500_000;
+    public const long SliceRows = 1_000_000;
 
     /// <summary>
     /// Differences between the source's items and a lake relation (a table, a view or a parenthesised
@@ -27,7 +27,7 @@ internal static class Parity
     public static async Task<(long SourceRows, List<string> Differences)> CompareAsync(
         TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, string relation, CancellationToken cancellationToken, int limit = 20, long sliceRows = SliceRows)
     {
-        var (sourceRows, differences) = await CompareAsync(contract, source, lake, [new Relation(relation, CheckDuplicates: true)], Count(lake, relation), cancellationToken, limit, sliceRows);
+        var (sourceRows, differences) = await CompareAsync(contract, source, lake, [Relation.Table(relation)], Count(lake, relation), cancellationToken, limit, sliceRows);
         return (sourceRows, differences[0]);
     }
 
@@ -46,7 +46,7 @@ internal static class Parity
         var duplicated = new HashSet<string>[relations.Count];
         for (var r = 0; r < relations.Count; r++)
         {
-            duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Sql, lakeKey, limit, differences[r]) : [];
+            duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Over(relations[r].Stored), lakeKey, limit, differences[r]) : [];
         }
 
         // The source's items go to files of JSON lines, a file per slice of keys, that DuckDB reads as it joins
@@ -75,21 +75,29 @@ internal static class Parity
                 }
             }
 
+            // Each stored relation is cut into its slices once (one pass, written under the work folder), so
+            // that a slice's comparison reads only its own rows.
+            var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, contract.UniqueKey[0].Name, slices), StringComparer.Ordinal);
             for (var slice = 0; slice < slices; slice++)
             {
                 for (var r = 0; r < relations.Count; r++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var lakeSlice = slices == 1 ? relations[r].Sql : $"(SELECT * FROM {relations[r].Sql} AS lake WHERE {SliceSql(lakeKey)} % {slices} = {slice})";
+                    var part = stored[relations[r].Stored] is { } folder ? SliceOfStored(folder, relations[r].Stored, slice) : relations[r].Stored;
                     try
                     {
-                        CompareSlice(lake, leaves, keyLeaf, files[slice], lakeSlice, duplicated[r], differences[r]);
+                        CompareSlice(lake, leaves, keyLeaf, files[slice], relations[r].Over(part), duplicated[r], differences[r]);
                     }
                     catch (DuckDB.NET.Data.DuckDBException e)
                     {
-                        throw new PipelineException($"parity of {relations[r].Sql}, slice {slice + 1} of {slices}: {e.Message}");
+                        throw new PipelineException($"parity with {relations[r].Stored}, slice {slice + 1} of {slices}: {e.Message}");
                     }
                 }
+            }
+
+            foreach (var folder in stored.Values.OfType<string>())
+            {
+                Directory.Delete(folder, recursive: true);
             }
         }
         finally
@@ -104,14 +112,31 @@ internal static class Parity
     }
 
     /// <summary>
-    /// The current-state view over the S3 change log as a relation with the Iceberg table's types (its
-    /// timestamps are epoch µs on the S3 path, ADR 0003), so that it is compared with the source like the table.
+    /// The current-state view over the S3 change log, compared like the table: the view's query (generated,
+    /// as deployed) over the change log or a slice of it, its timestamps (epoch µs on the S3 path, ADR 0003)
+    /// made timestamps.
     /// </summary>
-    public static string CurrentView(TableContract contract)
+    public static Relation CurrentView(TableContract contract)
     {
         var timestamps = Compared(contract).Where(c => c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz).ToList();
         var replace = timestamps.Count == 0 ? "" : " REPLACE (" + string.Join(", ", timestamps.Select(c => $"make_timestamp(\"{c.Name}\") AS \"{c.Name}\"")) + ")";
-        return $"(SELECT *{replace} FROM {LakeSchema.CurrentView(contract)})";
+        return new Relation(LakeSchema.ChangeLogTable(contract), changes => $"(SELECT *{replace} FROM ({LakeSchema.CurrentStateQuery(contract, changes)}))", CheckDuplicates: false);
+    }
+
+    // Writes a stored relation's rows as Parquet by slice of key (one pass); returns the folder.
+    private static string Cut(LakeDatabase lake, string relation, string key, int slices)
+    {
+        var folder = lake.ScratchFile("slices");
+        lake.Execute($"COPY (SELECT *, {SliceSql($"CAST(\"{key}\" AS VARCHAR)")} % {slices} AS parity_slice FROM {relation}) TO '{folder.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, PARTITION_BY (parity_slice))");
+        return folder;
+    }
+
+    private static string SliceOfStored(string folder, string relation, int slice)
+    {
+        var part = Path.Combine(folder, $"parity_slice={slice}");
+        return Directory.Exists(part)
+            ? $"read_parquet('{Path.Combine(part, "*.parquet").Replace("'", "''", StringComparison.Ordinal)}', hive_partitioning = false)"
+            : $"(SELECT * FROM {relation} LIMIT 0)";
     }
 
     /// <summary>How many rows a relation has.</summary>
@@ -248,8 +273,15 @@ internal static class Parity
         }
     }
 
-    /// <summary>A lake relation to compare with the source; duplicates are looked for in the whole relation first.</summary>
-    public sealed record Relation(string Sql, bool CheckDuplicates);
+    /// <summary>
+    /// A lake relation to compare with the source: a query <see cref="Over"/> a stored relation (a table or
+    /// view over files), which is what gets cut into slices. Duplicates are looked for in the whole relation first.
+    /// </summary>
+    public sealed record Relation(string Stored, Func<string, string> Over, bool CheckDuplicates)
+    {
+        /// <summary>A stored relation compared as it is (the Iceberg table, or a query over it).</summary>
+        public static Relation Table(string sql) => new(sql, stored => stored, CheckDuplicates: true);
+    }
 
     private sealed record Leaf(Column[] Columns, ColumnType Type)
     {

@@ -94,21 +94,32 @@ public static class LakeSchema
     public static string CurrentStateViewSql(TableContract contract)
     {
         ArgumentNullException.ThrowIfNull(contract);
+        var builder = new StringBuilder();
+        builder.Append("-- Generated from schema/").Append(contract.Table).Append(".json by `dotnet run --project src/Cli -- contract view`. Do not edit.\n");
+        builder.Append("-- Current state from the change log: the newest change per unique key (by ")
+            .Append(Derived(contract, DerivedField.EventTime)).Append(", then ").Append(Derived(contract, DerivedField.EventId)).Append("), keys deleted last left out.\n");
+        builder.Append("-- Runs unchanged on Athena and DuckDB.\n");
+        builder.Append("CREATE OR REPLACE VIEW ").Append(CurrentView(contract)).Append(" AS\n");
+        return builder.Append(CurrentStateQuery(contract, ChangeLogTable(contract))).ToString();
+    }
+
+    /// <summary>
+    /// The view's query over any relation with the change log's columns (the change log itself, or a part
+    /// of it): the newest change per unique key, keys whose newest change is a delete left out.
+    /// </summary>
+    public static string CurrentStateQuery(TableContract contract, string changes)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
         var eventTime = Derived(contract, DerivedField.EventTime);
         var eventId = Derived(contract, DerivedField.EventId);
         var operation = Derived(contract, DerivedField.Operation);
         var business = contract.Columns.Columns.Where(c => c.Derived == DerivedField.None || c.Derived == DerivedField.EventTime || c.Derived == DerivedField.EventId);
-        var builder = new StringBuilder();
-        builder.Append("-- Generated from schema/").Append(contract.Table).Append(".json by `dotnet run --project src/Cli -- contract view`. Do not edit.\n");
-        builder.Append("-- Current state from the change log: the newest change per unique key (by ")
-            .Append(eventTime).Append(", then ").Append(eventId).Append("), keys deleted last left out.\n");
-        builder.Append("-- Runs unchanged on Athena and DuckDB.\n");
-        builder.Append("CREATE OR REPLACE VIEW ").Append(CurrentView(contract)).Append(" AS\nSELECT\n");
+        var builder = new StringBuilder("SELECT\n");
         builder.Append(string.Join(",\n", business.Select(c => "  " + Identifier(c.Name)))).Append('\n');
         builder.Append("FROM (\n  SELECT\n    c.*,\n    row_number() OVER (\n      PARTITION BY ")
             .Append(string.Join(", ", contract.UniqueKey.Select(c => Identifier(c.Name))))
             .Append("\n      ORDER BY ").Append(Identifier(eventTime)).Append(" DESC, ").Append(Identifier(eventId)).Append(" DESC\n    ) AS change_rank\n");
-        builder.Append("  FROM ").Append(ChangeLogTable(contract)).Append(" AS c\n) AS ranked\n");
+        builder.Append("  FROM ").Append(changes).Append(" AS c\n) AS ranked\n");
         builder.Append("WHERE change_rank = 1 AND ").Append(Identifier(operation)).Append(" <> 'delete'\n");
         return builder.ToString();
     }
