@@ -23,7 +23,7 @@ internal sealed class IcebergTableSink : IDisposable
     /// <summary>How much may wait in memory before it is appended to the spill files.</summary>
     public const long DefaultSpillBudgetBytes = 32L << 20;
 
-    private const int Buckets = 16;
+    private const int Buckets = 128;
     private const int SplitInto = 8;
     private const int ChunkBytes = 8 << 20;
     private const byte Put = 0;

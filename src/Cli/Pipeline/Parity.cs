@@ -127,7 +127,7 @@ internal static class Parity
     private static string Cut(LakeDatabase lake, string relation, string key, int slices)
     {
         var folder = lake.ScratchFile("slices");
-        lake.Execute($"COPY (SELECT *, {SliceSql($"CAST(\"{key}\" AS VARCHAR)")} % {slices} AS parity_slice FROM {relation}) TO '{folder.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, PARTITION_BY (parity_slice))");
+        lake.Execute($"COPY (SELECT *, {SliceSql($"CAST(\"{key}\" AS VARCHAR)")} % {slices} AS parity_slice FROM {relation}) TO '{folder.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, PARTITION_BY (parity_slice), ROW_GROUP_SIZE 16384)");
         return folder;
     }
 
