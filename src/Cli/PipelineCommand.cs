@@ -163,6 +163,12 @@ internal static class PipelineCommand
             await stderr.WriteLineAsync($"error: cannot write the lake at '{Path.GetFullPath(options.Out)}': {e.Message} Choose a writable --lake.");
             return ExitCodes.Failed;
         }
+        catch (IOException e) when (e.HResult == DiskFull || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+        {
+            await stderr.WriteAsync(notes.ToString());
+            await stderr.WriteLineAsync($"error: the disk under the lake at '{Path.GetFullPath(options.Out)}' is full ({e.Message}). A run needs about the lake's size again while it lasts, in '{Path.Combine(Path.GetFullPath(options.Out), ".work")}' (removed when it ends): free space there or choose another --lake.");
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (options.Endpoint is { } endpoint && e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             await stderr.WriteAsync(notes.ToString());
@@ -202,6 +208,9 @@ internal static class PipelineCommand
     }
 
     private const string LakeViewName = "transactions_current";
+
+    // ENOSPC: what an IOException's HResult carries on Linux when a write finds the disk full.
+    private const int DiskFull = 28;
 
     /// <summary>Why the lake folder cannot be written (created when missing), or null when it can.</summary>
     private static string? CannotWrite(string folder)

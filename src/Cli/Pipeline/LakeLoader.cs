@@ -161,10 +161,17 @@ internal sealed class LakeLoader : IDisposable
 
     public void Dispose()
     {
-        _log.Dispose();
-        Iceberg.Dispose();
-        ChangeLog.Dispose();
-        LakePaths.RemoveWork(Paths, _work);
+        // The spill goes first: closing the log can fail (a full disk), and must not leave the spill behind.
+        try
+        {
+            Iceberg.Dispose();
+            ChangeLog.Dispose();
+            LakePaths.RemoveWork(Paths, _work);
+        }
+        finally
+        {
+            _log.Dispose();
+        }
     }
 
     private static async Task<byte[]> InvokeAsync(Func<Stream, Task<Stream>> handler, byte[] request)
