@@ -84,6 +84,12 @@ public sealed partial class PipelineTests : IDisposable
         var strangers = (await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, $"(SELECT * FROM transactions UNION ALL SELECT * FROM {stranger})", CancellationToken.None)).Differences;
         Assert.Equal(["txn_not_in_the_source: in the lake but not in the source"], strangers);
 
+        // A number is compared as a number, whatever its spelling in the item: 12345E-2 is the lake's 123.45.
+        var respelled = items.Select(i => i.Key != key ? i : new KeyValuePair<string, byte[]>(i.Key, System.Text.Encoding.UTF8.GetBytes(
+            System.Text.Encoding.UTF8.GetString(i.Value).Replace($"\"amount\":{{\"N\":\"{Amount(i.Value).ToString(CultureInfo.InvariantCulture)}\"}}", $"\"amount\":{{\"N\":\"{(long)(Amount(i.Value) * 100)}E-2\"}}", StringComparison.Ordinal))));
+        Assert.Contains("E-2", System.Text.Encoding.UTF8.GetString(respelled.First(i => i.Key == key).Value), StringComparison.Ordinal);
+        Assert.Empty((await Parity.CompareAsync(contract, respelled.ToAsyncEnumerable(), lake, "transactions", CancellationToken.None)).Differences);
+
         // Cut into slices of keys, as a large lake is, the comparison finds the same.
         var (slicedRows, slicedNone) = await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, "transactions", CancellationToken.None, sliceRows: 50);
         Assert.Equal(items.Count, slicedRows);

@@ -7,7 +7,7 @@ using Seeder;
 namespace Cli.Pipeline;
 
 /// <summary>
-/// The embedded source: the Seeder's workload applied to an in-process table, emitting exactly the change
+/// The embedded source: the Seeder's workload played as a table would record it, emitting exactly the change
 /// records Kinesis Data Streams for DynamoDB would carry — INSERT with NewImage, MODIFY with OldImage and
 /// NewImage, REMOVE with OldImage, and TTL expiries as REMOVE by the DynamoDB service principal — with
 /// microsecond ApproximateCreationDateTime (the template's precision). Nothing of the table is kept: an

@@ -75,11 +75,11 @@ internal sealed class ChangeLogSink : IDisposable
     {
         var layout = ParquetLayout.ChangeLog(_contract);
 
-        // Partitions are independent files: written on every core, each a chunk at a time.
+        // Partitions are independent files: written a few at once (a bound on memory), each a chunk at a time.
         var partitions = _partitions.Partitions.ToList();
         await Parallel.ForEachAsync(
             partitions,
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = IcebergTableSink.WriterParallelism, CancellationToken = cancellationToken },
             async (partition, token) =>
             {
                 var folder = Path.Combine(paths.ChangeLog, partition.Replace('/', Path.DirectorySeparatorChar));

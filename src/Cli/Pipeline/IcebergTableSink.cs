@@ -23,6 +23,9 @@ internal sealed class IcebergTableSink : IDisposable
     /// <summary>How much may wait in memory before it is appended to the spill files.</summary>
     public const long DefaultSpillBudgetBytes = 32L << 20;
 
+    /// <summary>Parquet files written at once (each holds a chunk of rows): a bound, not the core count.</summary>
+    public const int WriterParallelism = 2;
+
     private const int Buckets = 128;
     private const int SplitInto = 8;
     private const int ChunkBytes = 8 << 20;
@@ -53,6 +56,9 @@ internal sealed class IcebergTableSink : IDisposable
     /// <summary>How many buckets were too large to apply at once and were split (for tests and figures).</summary>
     public int Splits { get; private set; }
 
+    /// <summary>The most operation bytes any one applied bucket held (for tests and figures).</summary>
+    public long LargestAppliedBytes { get; private set; }
+
     /// <summary>Rows in the table: those loaded until it is written, then those written.</summary>
     public long Count { get; private set; }
 
@@ -79,14 +85,12 @@ internal sealed class IcebergTableSink : IDisposable
         _operations.Add(BucketOf(key, 0, Buckets), head, op == Put ? row : default);
     }
 
-    /// <summary>Writes the table (replacing what was there); returns the files written.</summary>
+    /// <summary>
+    /// Writes the table, replacing what was there only once the new one is complete (a failure or Ctrl+C
+    /// meanwhile leaves the old table as it was); returns the files written.
+    /// </summary>
     public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(paths.Iceberg))
-        {
-            Directory.Delete(paths.Iceberg, recursive: true);
-        }
-
         var spec = _contract.PartitionSpec.Count > 0 ? _contract.PartitionSpec[0] : null;
         using var rows = new PartitionedSpill(Path.Combine(_spillFolder, "rows"), _spillBudgetBytes);
         foreach (var bucket in _operations.Partitions.ToList())
@@ -96,14 +100,15 @@ internal sealed class IcebergTableSink : IDisposable
 
         var layout = ParquetLayout.Iceberg(_contract);
         var partitions = rows.Partitions.Order(StringComparer.Ordinal).ToList();
+        var table = Path.Combine(_spillFolder, "table");
         var files = 0;
         long written = 0;
         await Parallel.ForEachAsync(
             partitions.Select((partition, index) => (partition, index)),
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = WriterParallelism, CancellationToken = cancellationToken },
             async (p, token) =>
             {
-                var folder = p.partition.Length == 0 ? paths.Iceberg : Path.Combine(paths.Iceberg, p.partition);
+                var folder = p.partition.Length == 0 ? table : Path.Combine(table, p.partition);
                 Directory.CreateDirectory(folder);
                 var count = await layout.WriteAsync(
                     rows.Read(p.partition, ChunkBytes),
@@ -112,6 +117,17 @@ internal sealed class IcebergTableSink : IDisposable
                 Interlocked.Add(ref written, count);
                 Interlocked.Increment(ref files);
             });
+
+        if (Directory.Exists(paths.Iceberg))
+        {
+            Directory.Delete(paths.Iceberg, recursive: true);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.Iceberg)!);
+        if (Directory.Exists(table))
+        {
+            Directory.Move(table, paths.Iceberg);
+        }
 
         Count = written;
         return files;
@@ -150,6 +166,7 @@ internal sealed class IcebergTableSink : IDisposable
             return;
         }
 
+        LargestAppliedBytes = Math.Max(LargestAppliedBytes, spill.BytesOf(bucket));
         var table = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var chunk in spill.Read(bucket, ChunkBytes))
         {
@@ -178,16 +195,14 @@ internal sealed class IcebergTableSink : IDisposable
         }
     }
 
-    // FNV-1a over the key's UTF-8 bytes, salted by level so that a split spreads a bucket's keys anew.
+    // A well-mixed hash of the key's UTF-8 bytes, seeded by level so that a split spreads a bucket's keys
+    // anew (HashCode: xxHash32 with a per-process seed; buckets live only as long as the run).
     private static string BucketOf(ReadOnlySpan<byte> key, int level, int buckets)
     {
-        var hash = 2166136261u ^ (uint)(level * 0x9E3779B9);
-        foreach (var b in key)
-        {
-            hash = unchecked((hash ^ b) * 16777619u);
-        }
-
-        return (hash % (uint)buckets).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var hash = new HashCode();
+        hash.Add(level);
+        hash.AddBytes(key);
+        return ((uint)hash.ToHashCode() % (uint)buckets).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     // The unique key's value as UTF-8 (unescaped), so that one key is one bucket whatever its JSON spelling.

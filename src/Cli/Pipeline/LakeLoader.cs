@@ -76,6 +76,7 @@ internal sealed class LakeLoader : IDisposable
             });
 
             // Making change records and requests overlaps with the functions: a producer keeps a few requests ready.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var queue = Channel.CreateBounded<DeliveryBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
             var producer = Task.Run(
                 async () =>
@@ -84,7 +85,7 @@ internal sealed class LakeLoader : IDisposable
                     {
                         foreach (var ready in delivery.Batches(counted))
                         {
-                            await queue.Writer.WriteAsync(ready, cancellationToken);
+                            await queue.Writer.WriteAsync(ready, stop.Token);
                         }
 
                         queue.Writer.Complete();
@@ -94,28 +95,48 @@ internal sealed class LakeLoader : IDisposable
                         queue.Writer.Complete(e);
                     }
                 },
-                cancellationToken);
+                stop.Token);
 
             // The sinks take each request's results in order, while the functions already work on the next request.
             var applying = Task.CompletedTask;
-            await foreach (var batch in queue.Reader.ReadAllAsync(cancellationToken))
+            Task? transformCall = null;
+            Task? partitionCall = null;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                Requests++;
+                await foreach (var batch in queue.Reader.ReadAllAsync(cancellationToken))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Requests++;
 
-                // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
-                // Each response is checked on the same worker that got it.
-                var transformCall = Task.Run(async () => ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true), cancellationToken);
-                var partitionCall = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
-                var transformed = await transformCall;
-                var partitioned = await partitionCall;
+                    // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
+                    // Each response is checked on the same worker that got it.
+                    var transforming = Task.Run(async () => ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true), cancellationToken);
+                    var partitioning = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
+                    (transformCall, partitionCall) = (transforming, partitioning);
+                    var transformed = await transforming;
+                    var partitioned = await partitioning;
+                    await applying;
+                    applying = Task.Run(() => Apply(batch, transformed, partitioned), cancellationToken);
+                    progress?.Invoke(Changes);
+                }
+
                 await applying;
-                applying = Task.Run(() => Apply(batch, transformed, partitioned), cancellationToken);
-                progress?.Invoke(Changes);
+                await producer;
             }
-
-            await applying;
-            await producer;
+            finally
+            {
+                // Whatever ended the loop, nothing may still write to the sinks or the log once this returns (the
+                // caller disposes them): the producer is stopped, and what is in flight is waited for. Their own
+                // failures are not rethrown here: the first one is already on its way.
+                await stop.CancelAsync();
+                foreach (var task in new[] { transformCall, partitionCall, applying, producer })
+                {
+                    if (task is not null)
+                    {
+                        await Task.WhenAny(task);
+                    }
+                }
+            }
         }
         finally
         {

@@ -42,6 +42,7 @@ internal static class Parity
         var leaves = Leaves(contract);
         var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
         var lakeKey = $"CAST({leaves[keyLeaf].LakeColumn} AS VARCHAR)";
+        var keyIsNumber = leaves[keyLeaf].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long;
         var differences = relations.Select(_ => new Differences(limit)).ToArray();
         var duplicated = new HashSet<string>[relations.Count];
         for (var r = 0; r < relations.Count; r++)
@@ -61,7 +62,7 @@ internal static class Parity
             {
                 await foreach (var (key, item) in source.WithCancellation(cancellationToken))
                 {
-                    var writer = writers[slices == 1 ? 0 : SliceOf(key) % slices];
+                    var writer = writers[slices == 1 ? 0 : SliceOf(keyIsNumber ? NormalNumber(key) : key) % slices];
                     writer.Write(item);
                     writer.WriteByte((byte)'\n');
                     sourceRows++;
@@ -77,7 +78,7 @@ internal static class Parity
 
             // Each stored relation is cut into its slices once (one pass, written under the work folder), so
             // that a slice's comparison reads only its own rows.
-            var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, contract.UniqueKey[0].Name, slices), StringComparer.Ordinal);
+            var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, keyIsNumber ? Leaf.Normal($"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)") : $"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)", slices), StringComparer.Ordinal);
             for (var slice = 0; slice < slices; slice++)
             {
                 for (var r = 0; r < relations.Count; r++)
@@ -123,11 +124,11 @@ internal static class Parity
         return new Relation(LakeSchema.ChangeLogTable(contract), changes => $"(SELECT *{replace} FROM ({LakeSchema.CurrentStateQuery(contract, changes)}))", CheckDuplicates: false);
     }
 
-    // Writes a stored relation's rows as Parquet by slice of key (one pass); returns the folder.
-    private static string Cut(LakeDatabase lake, string relation, string key, int slices)
+    // Writes a stored relation's rows as Parquet by slice of key text (one pass; a NULL key in slice 0); returns the folder.
+    private static string Cut(LakeDatabase lake, string relation, string keyText, int slices)
     {
         var folder = lake.ScratchFile("slices");
-        lake.Execute($"COPY (SELECT *, {SliceSql($"CAST(\"{key}\" AS VARCHAR)")} % {slices} AS parity_slice FROM {relation}) TO '{folder.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, PARTITION_BY (parity_slice), ROW_GROUP_SIZE 16384)");
+        lake.Execute($"COPY (SELECT *, coalesce({SliceSql(keyText)} % {slices}, 0) AS parity_slice FROM {relation}) TO '{folder.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, PARTITION_BY (parity_slice), ROW_GROUP_SIZE 16384)");
         return folder;
     }
 
@@ -168,6 +169,13 @@ internal static class Parity
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351:Do Not Use Broken Cryptographic Algorithms", Justification = "A hash DuckDB computes alike, to cut keys into slices; it secures nothing.")]
     internal static int SliceOf(string key) => System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(key))[0];
+
+    // A number key's text as Leaf.Normal makes it in SQL, so that both sides slice it alike.
+    private static string NormalNumber(string text)
+    {
+        var trimmed = text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
+        return trimmed == "-0" ? "0" : trimmed;
+    }
 
     internal static string SliceSql(string key) =>
         $"((instr('0123456789abcdef', substr(md5({key}), 1, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), 2, 1)) - 1)";
@@ -308,11 +316,12 @@ internal static class Parity
         };
 
         /// <summary>Where the value lies in the item's DynamoDB JSON (JSONPath): the attribute, through maps, and the type descriptor the column expects.</summary>
-        public string SourcePath => "$." + string.Join(".M.", Columns.Select(c => Quote(c.Source))) + "." + Type.Kind switch
+        public string SourcePath => "$." + string.Join(".M.", Columns.Select(c => PathQuote(c.Source))) + "." + Type.Kind switch
         {
             ColumnKind.Binary => "B",
             ColumnKind.Boolean => "BOOL",
             ColumnKind.String or ColumnKind.Date => "S",
+            ColumnKind.Timestamp or ColumnKind.TimestampTz when Columns[^1].SourceUnit == SourceTimeUnit.Iso8601 => "S",
             _ => "N",
         };
 
@@ -331,6 +340,7 @@ internal static class Parity
             {
                 SourceTimeUnit.Seconds => Micros(raw, 12, "1000000"),
                 SourceTimeUnit.Milliseconds => Micros(raw, 15, "1000"),
+                SourceTimeUnit.Iso8601 => $"epoch_us(TRY_CAST({raw} AS TIMESTAMPTZ))",
                 _ => Micros(raw, 18, "1"),
             },
             _ => Normal($"CASE WHEN regexp_full_match({raw}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?') THEN {raw} ELSE CAST(TRY_CAST({raw} AS DECIMAL(38,18)) AS VARCHAR) END"),
@@ -340,10 +350,18 @@ internal static class Parity
         public static string Text(string value) => $"CAST({value} AS VARCHAR)";
 
         private static string Micros(string raw, int digits, string factor) =>
-            $"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,{digits}}}') THEN CAST({raw} AS BIGINT) * {factor} ELSE CAST(trunc(TRY_CAST({raw} AS DECIMAL(38,6)) * {factor}) AS BIGINT) END";
+            $"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,{digits}}}') THEN CAST({raw} AS BIGINT) * {factor} ELSE TRY_CAST(trunc(TRY_CAST({raw} AS DECIMAL(38,6)) * {factor}) AS BIGINT) END";
 
-        private static string Normal(string text) => $"(CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END)";
+        /// <summary>A number's text without trailing fractional zeros, and -0 as 0 (the same number as the lake's).</summary>
+        public static string Normal(string text)
+        {
+            var trimmed = $"(CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END)";
+            return $"(CASE WHEN {trimmed} = '-0' THEN '0' ELSE {trimmed} END)";
+        }
 
         private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+        // A name in a JSONPath: quoted, with backslash escapes (not SQL's doubling).
+        private static string PathQuote(string name) => "\"" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
     }
 }

@@ -15,6 +15,7 @@ internal sealed class PartitionedSpill : IDisposable
     private readonly long _budgetBytes;
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private long _bufferedBytes;
+    private long _files;
 
     /// <param name="folder">Created if missing; deleted on dispose.</param>
     /// <param name="budgetBytes">How many bytes may wait in memory, all partitions together.</param>
@@ -39,7 +40,7 @@ internal sealed class PartitionedSpill : IDisposable
     {
         if (!_partitions.TryGetValue(partition, out var p))
         {
-            p = new Partition(Path.Combine(_folder, _partitions.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".spill"));
+            p = new Partition(Path.Combine(_folder, (++_files).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".spill"));
             _partitions[partition] = p;
         }
 
