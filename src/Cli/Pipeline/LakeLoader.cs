@@ -147,10 +147,10 @@ internal sealed class LakeLoader : IDisposable
     /// <summary>Writes the sinks: the Iceberg table anew, change-log and error files added. Returns the file counts.</summary>
     public async Task<(int Iceberg, int ChangeLog, int Errors)> WriteAsync(CancellationToken cancellationToken)
     {
-        var icebergWrite = Task.Run(() => Iceberg.WriteAsync(Paths, cancellationToken), cancellationToken);
-        var changeLogWrite = Task.Run(() => ChangeLog.WriteAsync(Paths, cancellationToken), cancellationToken);
-        var errorFiles = await Errors.WriteAsync(Paths, cancellationToken);
-        return (await icebergWrite, await changeLogWrite, errorFiles);
+        // One sink after the other: each already keeps the cores busy, and together they would hold twice the memory.
+        var iceberg = await Iceberg.WriteAsync(Paths, cancellationToken);
+        var changeLog = await ChangeLog.WriteAsync(Paths, cancellationToken);
+        return (iceberg, changeLog, await Errors.WriteAsync(Paths, cancellationToken));
     }
 
     // One request's results into the sinks: Ok rows to the Iceberg table and the change log, failures to the error output.
