@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end speed of the local pipeline on the embedded default: about 1,000,000 change records
 # (690,000 transactions, then updates, deletes and TTL expiries). Prints the summary, wall time and peak memory.
-# Usage: bash bench/pipeline.sh [COUNT]
+# Usage: bash bench/pipeline.sh [COUNT]   (6900000 makes about 10,000,000 change records; memory stays bounded, ADR 0009)
+# The lake goes to a temporary folder on the same disk as /tmp: a run needs about twice the lake's size while it lasts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-690000}
