@@ -37,10 +37,11 @@ internal sealed class PipelineRun
         var files = await loader.WriteAsync(cancellationToken);
         timings.Add(("Parquet files", watch.Elapsed));
 
-        // The Iceberg table and the current-state view over the change log, each against the source (read
-        // once, as a stream), in one DuckDB held to the memory bound, a slice of keys at a time.
         // What delivery and the files needed goes back to the system before DuckDB takes its share.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+        // The Iceberg table and the current-state view over the change log, each against the source (read
+        // once, as a stream), in one DuckDB held to the memory bound, a slice of keys at a time.
         var work = Path.Combine(paths.Work, "parity-" + Guid.NewGuid().ToString("N"));
         List<string>[] differences;
         long sourceRows;
