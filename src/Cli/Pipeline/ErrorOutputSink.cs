@@ -7,11 +7,20 @@ namespace Cli.Pipeline;
 /// <c>processing-failed/yyyy/MM/dd/HH/</c> with attemptsMade, arrivalTimestamp, errorCode, errorMessage
 /// (our reason code), attemptEndingTimestamp, rawData (the original record, base64) and lambdaArn.
 /// </summary>
-internal sealed class ErrorOutputSink
+internal sealed class ErrorOutputSink : IDisposable
 {
     public const string LambdaArn = "arn:aws:lambda:us-east-1:111122223333:function:dynamolake-transform";
 
-    private readonly Dictionary<string, List<byte[]>> _byHour = new(StringComparer.Ordinal);
+    // However many records fail, at most this much waits in memory; the rest waits on disk by hour.
+    private const long SpillBudgetBytes = 16L << 20;
+
+    private readonly PartitionedSpill _byHour;
+
+    /// <param name="spillFolder">Where error objects wait until they are written (deleted on dispose).</param>
+    public ErrorOutputSink(string spillFolder)
+    {
+        _byHour = new PartitionedSpill(spillFolder, SpillBudgetBytes);
+    }
 
     public long Count { get; private set; }
 
@@ -32,33 +41,32 @@ internal sealed class ErrorOutputSink
             writer.WriteEndObject();
         }
 
-        if (!_byHour.TryGetValue(hour, out var lines))
-        {
-            _byHour[hour] = lines = [];
-        }
-
-        lines.Add(buffer.ToArray());
+        _byHour.Add(hour, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         Count++;
     }
 
     public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
     {
-        var files = 0;
-        foreach (var (hour, lines) in _byHour)
+        var hours = _byHour.Partitions.ToList();
+        foreach (var hour in hours)
         {
             var folder = Path.Combine(paths.ProcessingFailed, hour.Replace('/', Path.DirectorySeparatorChar));
             Directory.CreateDirectory(folder);
             await using var file = File.Create(Path.Combine(folder, $"dynamolake-iceberg-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}"));
-            foreach (var line in lines)
+            foreach (var lines in _byHour.Read(hour, chunkBytes: 1 << 20))
             {
-                await file.WriteAsync(line, cancellationToken);
-                file.WriteByte((byte)'\n');
+                foreach (var line in lines)
+                {
+                    await file.WriteAsync(line, cancellationToken);
+                    file.WriteByte((byte)'\n');
+                }
             }
 
-            files++;
+            _byHour.Remove(hour);
         }
 
-        _byHour.Clear();
-        return files;
+        return hours.Count;
     }
+
+    public void Dispose() => _byHour.Dispose();
 }

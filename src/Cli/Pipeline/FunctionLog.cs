@@ -24,13 +24,14 @@ internal sealed class FunctionLog : TextWriter
 
     /// <summary>
     /// The reason code the Transform logged for a failed record (the log names up to 50 per invocation),
-    /// read safely while the functions write.
+    /// read safely while the functions write, and forgotten once read, so that the log does not grow with
+    /// the failures (a redelivered request logs its failures again). Read it before the function's next invocation.
     /// </summary>
     public string? ReasonFor(string recordId)
     {
         lock (_gate)
         {
-            return _reasonByRecordId.GetValueOrDefault(recordId);
+            return _reasonByRecordId.Remove(recordId, out var reason) ? reason : null;
         }
     }
 

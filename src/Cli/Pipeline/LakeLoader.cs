@@ -20,7 +20,7 @@ internal sealed class LakeLoader : IDisposable
         _work = Path.Combine(paths.Work, Guid.NewGuid().ToString("N"));
         Iceberg = new IcebergTableSink(contract, Path.Combine(_work, "iceberg"));
         ChangeLog = new ChangeLogSink(contract, template.S3Prefix, Path.Combine(_work, "changes"));
-        Errors = new ErrorOutputSink();
+        Errors = new ErrorOutputSink(Path.Combine(_work, "errors"));
         _log = new FunctionLog(paths.FunctionLog);
     }
 
@@ -110,13 +110,21 @@ internal sealed class LakeLoader : IDisposable
 
                     // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
                     // Each response is checked on the same worker that got it.
-                    var transforming = Task.Run(async () => ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true), cancellationToken);
+                    var transforming = Task.Run(
+                        async () =>
+                        {
+                            var records = ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true);
+
+                            // The reasons this invocation logged, taken before the next Transform invocation can log the same ids.
+                            return (Records: records, Reasons: records.Where(r => r.Result == "ProcessingFailed").ToDictionary(r => r.Index, r => _log.ReasonFor(batch.RecordIds[r.Index]) ?? "unknown"));
+                        },
+                        cancellationToken);
                     var partitioning = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
                     (transformCall, partitionCall) = (transforming, partitioning);
                     var transformed = await transforming;
                     var partitioned = await partitioning;
                     await applying;
-                    applying = Task.Run(() => Apply(batch, transformed, partitioned), cancellationToken);
+                    applying = Task.Run(() => Apply(batch, transformed.Records, transformed.Reasons, partitioned), cancellationToken);
                     progress?.Invoke(Changes);
                 }
 
@@ -154,7 +162,7 @@ internal sealed class LakeLoader : IDisposable
     }
 
     // One request's results into the sinks: Ok rows to the Iceberg table and the change log, failures to the error output.
-    private void Apply(DeliveryBatch batch, List<ResponseRecord> transformed, List<ResponseRecord> partitioned)
+    private void Apply(DeliveryBatch batch, List<ResponseRecord> transformed, Dictionary<int, string> reasons, List<ResponseRecord> partitioned)
     {
         foreach (var record in transformed)
         {
@@ -165,7 +173,7 @@ internal sealed class LakeLoader : IDisposable
                     Iceberg.Apply(record.Operation!, record.Data);
                     break;
                 case "ProcessingFailed":
-                    Errors.Add(batch.Data[record.Index], batch.ArrivalMs, _log.ReasonFor(batch.RecordIds[record.Index]) ?? "unknown");
+                    Errors.Add(batch.Data[record.Index], batch.ArrivalMs, reasons[record.Index]);
                     break;
             }
         }
@@ -187,6 +195,7 @@ internal sealed class LakeLoader : IDisposable
         {
             Iceberg.Dispose();
             ChangeLog.Dispose();
+            Errors.Dispose();
             LakePaths.RemoveWork(Paths, _work);
         }
         finally
