@@ -163,7 +163,8 @@ internal sealed class ChangeCapture : IChangeSource
         return changes;
     }
 
-    private static byte[] Json(Dictionary<string, AttributeValue> item)
+    /// <summary>An item as DynamoDB JSON.</summary>
+    internal static byte[] Json(Dictionary<string, AttributeValue> item)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))

@@ -180,5 +180,6 @@ internal sealed class LakeDatabase : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private static string Escape(string path) => path.Replace("'", "''", StringComparison.Ordinal);
+    /// <summary>Text made safe inside a SQL string literal (quotes doubled).</summary>
+    internal static string Escape(string text) => text.Replace("'", "''", StringComparison.Ordinal);
 }

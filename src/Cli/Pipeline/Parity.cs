@@ -128,7 +128,7 @@ internal static class Parity
     private static string Cut(LakeDatabase lake, string relation, string keyText, int slices)
     {
         var folder = lake.ScratchFile("slices");
-        lake.Execute($"COPY (SELECT *, coalesce({SliceSql(keyText)} % {slices}, 0) AS parity_slice FROM {relation}) TO '{folder.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, PARTITION_BY (parity_slice), ROW_GROUP_SIZE 16384)");
+        lake.Execute($"COPY (SELECT *, coalesce({SliceSql(keyText)} % {slices}, 0) AS parity_slice FROM {relation}) TO '{LakeDatabase.Escape(folder)}' (FORMAT parquet, PARTITION_BY (parity_slice), ROW_GROUP_SIZE 16384)");
         return folder;
     }
 
@@ -136,12 +136,12 @@ internal static class Parity
     {
         var part = Path.Combine(folder, $"parity_slice={slice}");
         return Directory.Exists(part)
-            ? $"read_parquet('{Path.Combine(part, "*.parquet").Replace("'", "''", StringComparison.Ordinal)}', hive_partitioning = false)"
+            ? $"read_parquet('{LakeDatabase.Escape(Path.Combine(part, "*.parquet"))}', hive_partitioning = false)"
             : $"(SELECT * FROM {relation} LIMIT 0)";
     }
 
-    /// <summary>How many rows a relation has.</summary>
-    public static long Count(LakeDatabase lake, string relation)
+    // How many rows a relation has.
+    private static long Count(LakeDatabase lake, string relation)
     {
         using var reader = lake.Query($"SELECT count(*) FROM {relation} AS lake");
         reader.Read();
@@ -184,11 +184,11 @@ internal static class Parity
     {
         // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
         // (every leaf's path in one extraction); texts for the report are made only for the rows that differ.
-        var paths = string.Join(", ", leaves.Select(l => $"'{l.SourcePath.Replace("'", "''", StringComparison.Ordinal)}'"));
+        var paths = string.Join(", ", leaves.Select(l => $"'{LakeDatabase.Escape(l.SourcePath)}'"));
         var sql = $"""
             WITH s AS (
                 SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.SourceValue($"raw[{i + 1}]")} AS s_{i}"))}
-                FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{items.Replace("'", "''", StringComparison.Ordinal)}'))),
+                FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{LakeDatabase.Escape(items)}'))),
             l AS (
                 SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.LakeValue} AS l_{i}"))}
                 FROM {relation} AS lake)

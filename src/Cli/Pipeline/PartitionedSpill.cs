@@ -29,9 +29,6 @@ internal sealed class PartitionedSpill : IDisposable
     /// <summary>The partitions that have records, in the order they were first added.</summary>
     public IEnumerable<string> Partitions => _partitions.Keys;
 
-    /// <summary>Every byte added so far (record framing included).</summary>
-    public long TotalBytes { get; private set; }
-
     /// <summary>Bytes added to one partition so far (record framing included).</summary>
     public long BytesOf(string partition) => _partitions.TryGetValue(partition, out var p) ? p.Bytes : 0;
 
@@ -51,7 +48,6 @@ internal sealed class PartitionedSpill : IDisposable
         second.CopyTo(span[(4 + first.Length)..]);
         p.Buffer.Advance(4 + length);
         p.Bytes += 4 + length;
-        TotalBytes += 4 + length;
         _bufferedBytes += 4 + length;
         if (_bufferedBytes > _budgetBytes)
         {

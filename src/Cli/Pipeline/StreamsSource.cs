@@ -87,13 +87,7 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
             var page = await _client.ScanAsync(new ScanRequest { TableName = _table, ExclusiveStartKey = start, ConsistentRead = true }, cancellationToken);
             foreach (var item in page.Items ?? [])
             {
-                var buffer = new ArrayBufferWriter<byte>(1024);
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    DynamoDbJson.WriteItem(writer, item);
-                }
-
-                yield return new(item[_keyName].S ?? item[_keyName].N, buffer.WrittenSpan.ToArray());
+                yield return new(item[_keyName].S ?? item[_keyName].N, ChangeCapture.Json(item));
             }
 
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
