@@ -166,7 +166,7 @@ internal static class PipelineCommand
         catch (IOException e) when (e.HResult == DiskFull || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
         {
             await stderr.WriteAsync(notes.ToString());
-            await stderr.WriteLineAsync($"error: the disk under the lake at '{Path.GetFullPath(options.Out)}' is full ({e.Message}). A run needs about the lake's size again while it lasts, in '{Path.Combine(Path.GetFullPath(options.Out), ".work")}' (removed when it ends): free space there or choose another --lake.");
+            await stderr.WriteLineAsync($"error: the disk under the lake at '{Path.GetFullPath(options.Out)}' is full ({e.Message}). A run needs several times the lake's size while it lasts (its rows wait there as JSON), in '{Path.Combine(Path.GetFullPath(options.Out), ".work")}' (removed when it ends): free space there or choose another --lake.");
             return ExitCodes.Failed;
         }
         catch (Exception e) when (options.Endpoint is { } endpoint && e is AmazonServiceException or AmazonClientException or HttpRequestException)
