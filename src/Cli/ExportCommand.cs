@@ -61,7 +61,7 @@ internal static class ExportCommand
                     Dictionary<string, AttributeValue>? start = null;
                     do
                     {
-                        var page = await ScanPageAsync(client, name, start, retry, cancellationToken);
+                        var page = await Aws.TableScan.PageAsync(client, new ScanRequest { TableName = name, ExclusiveStartKey = start, ConsistentRead = true }, retry, cancellationToken);
                         foreach (var item in page.Items ?? [])
                         {
                             line.Clear();
@@ -102,21 +102,5 @@ internal static class ExportCommand
             }
         });
         return command;
-    }
-
-    /// <summary>One Scan page; throttling, 5xx and network errors are tried again (the client's own retries are off).</summary>
-    private static async Task<ScanResponse> ScanPageAsync(Amazon.DynamoDBv2.IAmazonDynamoDB client, string table, Dictionary<string, AttributeValue>? start, Seeder.RetryPolicy retry, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await client.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true }, cancellationToken);
-            }
-            catch (Exception e) when (attempt + 1 < retry.MaxAttempts && Seeder.RetryPolicy.IsTransient(e, cancellationToken) && e is not HttpRequestException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } })
-            {
-                await retry.DelayAsync(attempt, cancellationToken);
-            }
-        }
     }
 }

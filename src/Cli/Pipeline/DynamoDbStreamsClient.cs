@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DynamoLake.Core.Aws;
@@ -12,17 +11,11 @@ namespace Cli.Pipeline;
 /// </summary>
 internal sealed class DynamoDbStreamsClient
 {
-    private readonly HttpClient _http;
-    private readonly Uri _endpoint;
-    private readonly string _region;
-    private readonly AwsCredentials _credentials;
+    private readonly Aws.AwsJsonClient _client;
 
     public DynamoDbStreamsClient(HttpClient http, Uri endpoint, string region, AwsCredentials credentials)
     {
-        _http = http;
-        _endpoint = endpoint;
-        _region = region;
-        _credentials = credentials;
+        _client = new Aws.AwsJsonClient(http, endpoint, region, credentials, "dynamodb", "DynamoDBStreams_20120810", "1.0");
     }
 
     /// <summary>Every shard id of the stream, parents before children (the order the API lists them).</summary>
@@ -77,18 +70,13 @@ internal sealed class DynamoDbStreamsClient
 
     private async Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
     {
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.ContentType = new("application/x-amz-json-1.0");
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDBStreams_20120810." + operation);
-        SigV4Signer.Sign(request, bytes, _credentials, _region, "dynamodb", DateTimeOffset.UtcNow);
-        using var response = await _http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        try
         {
-            throw new PipelineException($"DynamoDB Streams {operation} at {_endpoint} failed: HTTP {(int)response.StatusCode} {text}");
+            return await _client.CallAsync(operation, body, cancellationToken);
         }
-
-        return JsonDocument.Parse(text);
+        catch (Aws.AwsCallException e)
+        {
+            throw new PipelineException($"DynamoDB Streams {operation} at {_client.Endpoint} failed: {e.Message}");
+        }
     }
 }

@@ -79,21 +79,8 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
 
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken) => _changes;
 
-    public async IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await _client.ScanAsync(new ScanRequest { TableName = _table, ExclusiveStartKey = start, ConsistentRead = true }, cancellationToken);
-            foreach (var item in page.Items ?? [])
-            {
-                yield return new(item[_keyName].S ?? item[_keyName].N, ChangeCapture.Json(item));
-            }
-
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-    }
+    public IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(CancellationToken cancellationToken) =>
+        Aws.TableScan.ItemsAsync(_client, _table, _keyName, segments: 1, progress: null, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 }

@@ -1,0 +1,106 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DynamoLake.Core.Aws;
+
+namespace Cli.Aws;
+
+/// <summary>
+/// An AWS service that speaks the JSON protocol (POST with <c>X-Amz-Target: PREFIX.Operation</c>), signed with
+/// our SigV4 signer: Athena, Kinesis and DynamoDB Streams, whose SDK packages are not served here.
+/// </summary>
+/// <param name="http">The HTTP client (its timeout bounds each call).</param>
+/// <param name="endpoint">The service's endpoint.</param>
+/// <param name="region">The region requests are signed for.</param>
+/// <param name="credentials">The credentials requests are signed with.</param>
+/// <param name="service">The signing name and IAM prefix (<c>athena</c>, <c>kinesis</c>, <c>dynamodb</c>).</param>
+/// <param name="targetPrefix">The X-Amz-Target prefix (<c>AmazonAthena</c>, <c>Kinesis_20131202</c>).</param>
+/// <param name="jsonVersion">1.0 or 1.1, the content type's version.</param>
+internal sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, AwsCredentials credentials, string service, string targetPrefix, string jsonVersion)
+{
+    /// <summary>The endpoint called.</summary>
+    public Uri Endpoint => endpoint;
+
+    /// <summary>The request as sent (signed) for an operation: what the SigV4 tests check.</summary>
+    public HttpRequestMessage Request(string operation, JsonObject body, DateTimeOffset now)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new($"application/x-amz-json-{jsonVersion}");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", targetPrefix + "." + operation);
+        SigV4Signer.Sign(request, bytes, credentials, region, service, now);
+        return request;
+    }
+
+    /// <summary>Calls an operation; AWS's errors become <see cref="AwsCallException"/> naming the IAM action.</summary>
+    public async Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
+    {
+        var action = service + ":" + operation;
+        using var request = Request(operation, body, DateTimeOffset.UtcNow);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AwsCallException(action, 0, "Unreachable", $"{endpoint} did not answer: {e.Message}");
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AwsCallException(action, 0, "Timeout", $"{endpoint} did not answer within {http.Timeout.TotalSeconds:0} s ({e.Message})");
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+            }
+
+            throw Error(action, (int)response.StatusCode, text, response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.FirstOrDefault() : null);
+        }
+    }
+
+    /// <summary>
+    /// The error of a JSON-protocol answer: <c>__type</c> (or the x-amzn-ErrorType header), without the
+    /// namespace before '#' and the detail after ':', and <c>message</c> or <c>Message</c>.
+    /// </summary>
+    internal static AwsCallException Error(string action, int status, string body, string? typeHeader)
+    {
+        string? type = typeHeader;
+        string? message = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Name == "__type" && property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        type ??= property.Value.GetString();
+                    }
+                    else if (property.Name.Equals("message", StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        message = property.Value.GetString();
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            message = body.Length > 300 ? body[..300] + "…" : body;
+        }
+
+        type ??= "HTTP" + status;
+        type = type[(type.LastIndexOf('#') + 1)..];
+        if (type.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon)
+        {
+            type = type[..colon];
+        }
+
+        return new AwsCallException(action, status, type, string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message);
+    }
+}
