@@ -16,6 +16,9 @@ internal static class Parity
 {
     private const string Null = "∅";
 
+    /// <summary>What a report shows for a value it may not show.</summary>
+    public const string Hidden = "(hidden)";
+
     /// <summary>Rows per slice of a comparison: what one join or one EXCEPT holds, whatever the lake's size.</summary>
     public const long SliceRows = 1_000_000;
 
@@ -39,16 +42,25 @@ internal static class Parity
     public static async Task<(long SourceRows, List<string>[] Differences)> CompareAsync(
         TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, IReadOnlyList<Relation> relations, long expectedRows, CancellationToken cancellationToken, int limit = 20, long sliceRows = SliceRows)
     {
+        var report = await CompareAsync(contract, source, lake, relations, expectedRows, new Options { Limit = limit, SliceRows = sliceRows }, cancellationToken);
+        return (report.SourceRows, report.Differences);
+    }
+
+    /// <summary>
+    /// As the comparison above, with <see cref="Options"/>: keys known to be changing (in flight) are counted
+    /// apart from the differences, and values may be hidden from the report.
+    /// </summary>
+    public static async Task<Report> CompareAsync(
+        TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, IReadOnlyList<Relation> relations, long expectedRows, Options options, CancellationToken cancellationToken)
+    {
         var leaves = Leaves(contract);
         var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
         var lakeKey = $"CAST({leaves[keyLeaf].LakeColumn} AS VARCHAR)";
         var keyIsNumber = leaves[keyLeaf].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long;
-        var differences = relations.Select(_ => new Differences(limit)).ToArray();
-        var duplicated = new HashSet<string>[relations.Count];
-        for (var r = 0; r < relations.Count; r++)
-        {
-            duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Over(relations[r].Stored), lakeKey, limit, differences[r]) : [];
-        }
+        var limit = options.Limit;
+        var sliceRows = options.SliceRows;
+        var differences = relations.Select(_ => new Differences(limit, options.ShowValues)).ToArray();
+        var inFlight = new long[relations.Count];
 
         // The source's items go to files of JSON lines, a file per slice of keys, that DuckDB reads as it joins
         // them with the same slice of the lake: nothing of the source stays in memory, and no join is larger than a slice.
@@ -76,6 +88,20 @@ internal static class Parity
                 }
             }
 
+            // The relations are looked at only once the source has been read: a source may be the one that
+            // makes them (verify's scan waits for the lake's export), and may name the keys in flight as it ends.
+            var duplicated = new HashSet<string>[relations.Count];
+            for (var r = 0; r < relations.Count; r++)
+            {
+                duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Over(relations[r].Stored), lakeKey, limit, differences[r]) : [];
+            }
+
+            var hasInFlight = options.InFlight.Count > 0;
+            if (hasInFlight)
+            {
+                InFlightTable(lake, options.InFlight, keyIsNumber);
+            }
+
             // Each stored relation is cut into its slices once (one pass, written under the work folder), so
             // that a slice's comparison reads only its own rows.
             var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, keyIsNumber ? Leaf.Normal($"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)") : $"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)", slices), StringComparer.Ordinal);
@@ -87,7 +113,7 @@ internal static class Parity
                     var part = stored[relations[r].Stored] is { } folder ? SliceOfStored(folder, relations[r].Stored, slice) : relations[r].Stored;
                     try
                     {
-                        CompareSlice(lake, leaves, keyLeaf, files[slice], relations[r].Over(part), duplicated[r], differences[r]);
+                        inFlight[r] += CompareSlice(lake, leaves, keyLeaf, files[slice], relations[r].Over(part), duplicated[r], differences[r], hasInFlight);
                     }
                     catch (DuckDB.NET.Data.DuckDBException e)
                     {
@@ -109,7 +135,29 @@ internal static class Parity
             }
         }
 
-        return (sourceRows, differences.Select(d => d.Listed()).ToArray());
+        return new Report(sourceRows, differences.Select(d => d.Listed()).ToArray(), inFlight);
+    }
+
+    // The keys in flight as a table the comparison leaves out (number keys as Leaf.Normal makes them).
+    private static void InFlightTable(LakeDatabase lake, IReadOnlyCollection<string> keys, bool keyIsNumber)
+    {
+        var file = lake.ScratchFile("parity-in-flight.jsonl");
+        try
+        {
+            using (var writer = new StreamWriter(file))
+            {
+                foreach (var key in keys)
+                {
+                    writer.WriteLine(new System.Text.Json.Nodes.JsonObject { ["k"] = keyIsNumber ? NormalNumber(key) : key }.ToJsonString());
+                }
+            }
+
+            lake.Execute($"CREATE OR REPLACE TEMP TABLE parity_in_flight AS SELECT DISTINCT k FROM read_ndjson('{LakeDatabase.Escape(file)}', columns = {{k: 'VARCHAR'}})");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>
@@ -180,12 +228,13 @@ internal static class Parity
     internal static string SliceSql(string key) =>
         $"((instr('0123456789abcdef', substr(md5({key}), 1, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), 2, 1)) - 1)";
 
-    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences)
+    // Reports the slice's differences and returns how many of its differing keys are in flight.
+    private static long CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences, bool hasInFlight)
     {
         // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
         // (every leaf's path in one extraction); texts for the report are made only for the rows that differ.
         var paths = string.Join(", ", leaves.Select(l => $"'{LakeDatabase.Escape(l.SourcePath)}'"));
-        var sql = $"""
+        var differing = $"""
             WITH s AS (
                 SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.SourceValue($"raw[{i + 1}]")} AS s_{i}"))}
                 FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{LakeDatabase.Escape(items)}'))),
@@ -196,39 +245,50 @@ internal static class Parity
                    {string.Join(", ", leaves.Select((l, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}, {Leaf.Text($"s.s_{i}")}, {Leaf.Text($"l.l_{i}")}"))}
             FROM s FULL OUTER JOIN l ON s.s_{keyLeaf} = l.l_{keyLeaf}
             WHERE s.s_{keyLeaf} IS NULL OR l.l_{keyLeaf} IS NULL OR {string.Join(" OR ", leaves.Select((_, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}"))}
-            ORDER BY 1
-            LIMIT {differences.Limit + duplicated.Count + 1}
             """;
-        using var reader = lake.Query(sql);
-        while (reader.Read())
+        var notInFlight = hasInFlight ? " WHERE parity_key IS NULL OR parity_key NOT IN (SELECT k FROM parity_in_flight)" : "";
+        using (var reader = lake.Query($"SELECT * FROM ({differing}){notInFlight} ORDER BY 1 LIMIT {differences.Limit + duplicated.Count + 1}"))
         {
-            var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
-            if (reader.GetBoolean(1))
+            while (reader.Read())
             {
-                differences.Add($"{key}: in the lake but not in the source");
-            }
-            else if (reader.GetBoolean(2))
-            {
-                differences.Add($"{key}: in the source but not in the lake");
-            }
-            else if (!duplicated.Contains(key))
-            {
-                for (var i = 0; i < leaves.Count; i++)
+                var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
+                if (reader.GetBoolean(1))
                 {
-                    var at = 3 + (3 * i);
-                    if (reader.GetBoolean(at))
+                    differences.Add($"{key}: in the lake but not in the source");
+                }
+                else if (reader.GetBoolean(2))
+                {
+                    differences.Add($"{key}: in the source but not in the lake");
+                }
+                else if (!duplicated.Contains(key))
+                {
+                    for (var i = 0; i < leaves.Count; i++)
                     {
-                        differences.Add($"{key}.{leaves[i].Name}: source {Text(reader, at + 1)}, lake {Text(reader, at + 2)}");
+                        var at = 3 + (3 * i);
+                        if (reader.GetBoolean(at))
+                        {
+                            differences.Add($"{key}.{leaves[i].Name}: source {differences.Shown(Text(reader, at + 1))}, lake {differences.Shown(Text(reader, at + 2))}");
+                        }
                     }
                 }
             }
         }
+
+        if (!hasInFlight)
+        {
+            return 0;
+        }
+
+        using var count = lake.Query($"SELECT count(*) FROM ({differing}) WHERE parity_key IN (SELECT k FROM parity_in_flight)");
+        count.Read();
+        return Convert.ToInt64(count.GetValue(0), CultureInfo.InvariantCulture);
     }
 
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>
     public static string Summary(List<string> differences) => differences.Count == 0 ? "0 differences" : $"{(differences[^1] == "…" ? "more than " + (differences.Count - 1) : differences.Count.ToString(CultureInfo.InvariantCulture))} differences";
 
-    private static List<Column> Compared(TableContract contract) => contract.Columns.Columns.Where(c => c.Derived == DerivedField.None).ToList();
+    /// <summary>The columns parity compares: every column the item carries (not the change-data ones).</summary>
+    internal static List<Column> Compared(TableContract contract) => contract.Columns.Columns.Where(c => c.Derived == DerivedField.None).ToList();
 
     /// <summary>Every primitive leaf of the compared columns (struct fields one by one), with its SQL.</summary>
     private static List<Leaf> Leaves(TableContract contract)
@@ -261,11 +321,14 @@ internal static class Parity
 
     // The first differences in key order, up to a limit, with "…" after them when there were more. Each
     // slice's query returns at most the limit's worth of rows, so that what is gathered stays small.
-    private sealed class Differences(int limit)
+    private sealed class Differences(int limit, bool showValues)
     {
         private readonly List<string> _found = [];
 
         public int Limit => limit;
+
+        /// <summary>A value as the report shows it: itself, or hidden (a missing value stays ∅, which is no customer data).</summary>
+        public string Shown(string value) => showValues || value == Null ? value : Hidden;
 
         public void Add(string difference) => _found.Add(difference);
 
@@ -280,6 +343,28 @@ internal static class Parity
             return listed;
         }
     }
+
+    /// <summary>How a comparison reports.</summary>
+    public sealed record Options
+    {
+        /// <summary>How many differences are listed (the first ones, in key order).</summary>
+        public int Limit { get; init; } = 20;
+
+        /// <summary>Rows per slice of the comparison.</summary>
+        public long SliceRows { get; init; } = Parity.SliceRows;
+
+        /// <summary>Keys being changed while the comparison runs: they are counted, not reported as differences.</summary>
+        public IReadOnlyCollection<string> InFlight { get; init; } = [];
+
+        /// <summary>Whether the report shows values, or only keys and columns.</summary>
+        public bool ShowValues { get; init; } = true;
+    }
+
+    /// <summary>What a comparison found, per relation compared.</summary>
+    /// <param name="SourceRows">Items the source has.</param>
+    /// <param name="Differences">The first differences, in key order ("…" last when there are more).</param>
+    /// <param name="InFlight">How many keys differ but are in flight.</param>
+    public sealed record Report(long SourceRows, List<string>[] Differences, long[] InFlight);
 
     /// <summary>
     /// A lake relation to compare with the source: a query <see cref="Over"/> a stored relation (a table or

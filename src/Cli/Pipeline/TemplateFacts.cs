@@ -7,9 +7,11 @@ namespace Cli.Pipeline;
 internal sealed class TemplateFacts
 {
     private readonly Lazy<ChangeLogProjection> _projection;
+    private readonly JsonNode _parameters;
 
-    private TemplateFacts(int bufferSizeMBs, string s3Prefix, string ns, Func<ChangeLogProjection> projection)
+    private TemplateFacts(JsonNode parameters, int bufferSizeMBs, string s3Prefix, string ns, Func<ChangeLogProjection> projection)
     {
+        _parameters = parameters;
         ProcessorBufferSizeMBs = bufferSizeMBs;
         S3Prefix = s3Prefix;
         Namespace = ns;
@@ -31,6 +33,9 @@ internal sealed class TemplateFacts
     /// <summary>The S3 Tables namespace (the parameter's default).</summary>
     public string Namespace { get; }
 
+    /// <summary>A parameter's default as text.</summary>
+    public string ParameterDefault(string name) => _parameters[name]?["Default"]?.ToString() ?? throw new PipelineException($"the template has no default for the parameter {name}");
+
     public static TemplateFacts LoadEmbedded()
     {
         using var stream = typeof(TemplateFacts).Assembly.GetManifestResourceStream("serverless.template")
@@ -45,6 +50,7 @@ internal sealed class TemplateFacts
         var parameters = template["Parameters"]!;
         var prefix = template["Resources"]!["S3DeliveryStream"]!["Properties"]!["ExtendedS3DestinationConfiguration"]!["Prefix"]!.GetValue<string>();
         return new TemplateFacts(
+            parameters,
             int.Parse(parameters[nameof(ProcessorBufferSizeMBs)]!["Default"]!.ToString(), CultureInfo.InvariantCulture),
             prefix,
             parameters["NamespaceName"]!["Default"]!.GetValue<string>(),

@@ -1,0 +1,106 @@
+using Amazon.Runtime;
+using DynamoLake.Core.Aws;
+
+namespace Cli.Verify;
+
+/// <summary>
+/// Where verify's calls go and how they are signed: the region (flag, then the SDK's chain), credentials (the
+/// SDK's chain; fixed local ones for local stand-ins when the chain has none), and each service's endpoint:
+/// <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then <c>--endpoint</c>, then <c>AWS_ENDPOINT_URL</c>, then AWS's own.
+/// </summary>
+internal sealed class AwsSession
+{
+    private static readonly string[] s_services = ["DYNAMODB", "S3", "ATHENA", "KINESIS", "CLOUDFORMATION"];
+    private readonly Uri? _endpoint;
+    private readonly Func<string, string?> _environment;
+    private readonly Lazy<AwsCredentials> _credentials;
+
+    private AwsSession(string region, Uri? endpoint, Func<string, string?> environment)
+    {
+        Region = region;
+        _endpoint = endpoint;
+        _environment = environment;
+        _credentials = new Lazy<AwsCredentials>(ResolveCredentials);
+    }
+
+    public string Region { get; }
+
+    /// <summary>Whether any call goes to a local stand-in rather than AWS.</summary>
+    public bool IsLocal => _endpoint is not null || _environment("AWS_ENDPOINT_URL") is { Length: > 0 }
+        || s_services.Any(s => _environment("AWS_ENDPOINT_URL_" + s) is { Length: > 0 });
+
+    public AwsCredentials Credentials => _credentials.Value;
+
+    /// <summary>The session, or a message naming the flag to give.</summary>
+    public static (AwsSession? Session, string? Problem) Create(string? region, Uri? endpoint, Func<string, string?> environment, Func<string?> configuredRegion)
+    {
+        var local = endpoint is not null || environment("AWS_ENDPOINT_URL") is { Length: > 0 };
+        var resolved = region ?? configuredRegion() ?? (local ? Seeder.DynamoDbClients.LocalRegion : null);
+        return resolved is null
+            ? (null, "no AWS region is configured: pass --region (or set AWS_REGION / a profile's region).")
+            : (new AwsSession(resolved, endpoint, environment), null);
+    }
+
+    /// <summary>The endpoint of a service (by its AWS_ENDPOINT_URL_ suffix and its host prefix), or null for the SDK's own.</summary>
+    public Uri? Override(string service)
+    {
+        foreach (var text in new[] { _environment("AWS_ENDPOINT_URL_" + service.ToUpperInvariant()), _endpoint?.ToString(), _environment("AWS_ENDPOINT_URL") })
+        {
+            if (text is { Length: > 0 })
+            {
+                return LocalEndpoint.TryParse(text, out var uri)
+                    ? uri
+                    : throw new VerifyException($"the endpoint '{text}' for {service} is not an http(s) URL; fix --endpoint or AWS_ENDPOINT_URL_{service.ToUpperInvariant()}.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A service's endpoint: the override, or AWS's regional one.</summary>
+    public Uri Endpoint(string service, string host) => Override(service) ?? new Uri($"https://{host}.{Region}.amazonaws.com/");
+
+    public Amazon.DynamoDBv2.IAmazonDynamoDB DynamoDb() => Seeder.DynamoDbClients.Create(Override("DYNAMODB"), Region);
+
+    public Amazon.S3.IAmazonS3 S3()
+    {
+        var config = new Amazon.S3.AmazonS3Config { Timeout = TimeSpan.FromSeconds(60) };
+        if (Override("S3") is { } endpoint)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = Region;
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(Region);
+        }
+
+        var credentials = Credentials;
+        AWSCredentials signing = credentials.SessionToken is { } token
+            ? new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, token)
+            : new BasicAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey);
+        return new Amazon.S3.AmazonS3Client(signing, config);
+    }
+
+    private AwsCredentials ResolveCredentials()
+    {
+        try
+        {
+            var found = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials().GetCredentials();
+            return new AwsCredentials(found.AccessKey, found.SecretKey, string.IsNullOrEmpty(found.Token) ? null : found.Token);
+        }
+        catch (AmazonClientException) when (IsLocal)
+        {
+            // Local stand-ins accept any credentials.
+            return new AwsCredentials("local", "local");
+        }
+        catch (AmazonClientException e)
+        {
+            throw new VerifyException($"no AWS credentials found ({e.Message}): configure a profile (AWS_PROFILE), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO (aws sso login).");
+        }
+    }
+}
+
+/// <summary>A verify run that cannot go on, with what to change.</summary>
+internal sealed class VerifyException(string message) : Exception(message);
