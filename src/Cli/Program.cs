@@ -21,6 +21,7 @@ internal static class Program
         ["contract"] = ["contract glue-columns", "contract view"],
         ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite or moto)", "seed --region eu-west-1 --table transactions --days 1"],
         ["provision"] = ["provision --print-request"],
+        ["verify"] = ["verify --stack dynamolake   (after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/", "verify --stack dynamolake --dry-run   (the queries and the IAM actions)"],
         ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file export.json.gz", "backfill export.json.gz   (then load it into the lake)"],
     };
 
@@ -71,6 +72,7 @@ internal static class Program
             SeedCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout, stderr),
             ProvisionCommand.Create(stdout, stderr),
+            VerifyCommand.Create(stdout, stderr),
         };
 
         foreach (var command in root.Subcommands)

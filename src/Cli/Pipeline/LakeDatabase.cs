@@ -22,6 +22,16 @@ internal sealed class LakeDatabase : IDisposable
     /// <summary>Change-log files that lie outside every partition Athena projects: Athena would never read them.</summary>
     public IReadOnlyList<string> InvisibleChangeLogFiles { get; private set; } = [];
 
+    /// <summary>A DuckDB with no lake attached (UTC, like Athena), for relations a caller names itself.</summary>
+    public static LakeDatabase InMemory()
+    {
+        var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        var database = new LakeDatabase(connection);
+        database.Execute("SET TimeZone = 'UTC'");
+        return database;
+    }
+
     /// <summary>
     /// Opens the lake. The change log is read the way Athena reads it: only the files in partitions the
     /// template's projection names, with the partition columns taken from the folder names (strings, as the

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3.Model;
+using Cli.Aws;
+using Cli.Pipeline;
+using DynamoLake.Core.Contract;
+
+namespace Cli.Verify;
+
+/// <summary>How a verify run goes.</summary>
+internal sealed record VerifyOptions
+{
+    public required string WorkGroup { get; init; }
+
+    /// <summary>Where the UNLOAD goes (s3://…/); null for the workgroup's result location.</summary>
+    public string? Results { get; init; }
+
+    public int Segments { get; init; } = 4;
+
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public bool ShowValues { get; init; }
+
+    public int Limit { get; init; } = 20;
+}
+
+/// <summary>What one check found.</summary>
+internal sealed record VerifyResult(
+    long SourceRows,
+    IReadOnlyList<(string Name, List<string> Differences, long InFlight)> Relations,
+    int ChangedKeys,
+    DateTimeOffset? LatestChange,
+    long ScannedBytes,
+    IReadOnlyList<string> LeftBehind,
+    IReadOnlyList<(string Phase, TimeSpan Elapsed)> Timings)
+{
+    public long Differences => Relations.Sum(r => (long)r.Differences.Count(d => d != "…"));
+
+    public long InFlight => Relations.Max(r => r.InFlight);
+}
+
+/// <summary>
+/// One check of a deployed lake against its table: a parallel Scan of the table while Athena UNLOADs the
+/// lake (the Iceberg table, and the current-state view when the S3 path is on) as Parquet; the Parquet comes
+/// down and the same parity as the local pipeline's compares them; the keys the change stream carried within
+/// the settle window are in flight, not differences. What the run wrote to S3 is removed at the end.
+/// </summary>
+internal sealed class VerifyRun(TableContract contract, AwsSession session, VerifyOptions options, TextWriter log)
+{
+    // What parity's DuckDB may hold; what does not fit goes to disk, as in the local pipeline.
+    private const int ParityMemoryMegabytes = 256;
+
+    public async Task<VerifyResult> RunAsync(VerifyTarget target, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var timings = new List<(string, TimeSpan)>();
+        var runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+        var work = Path.Combine(Path.GetTempPath(), "dynamolake-verify-" + runId);
+        using var dynamo = session.DynamoDb();
+        long expected;
+        try
+        {
+            var description = await dynamo.DescribeTableAsync(target.Table, cancellationToken);
+            expected = description.Table.ItemCount ?? 0;
+        }
+        catch (ResourceNotFoundException)
+        {
+            throw new VerifyException($"the DynamoDB table '{target.Table}' does not exist in {session.Region}{(session.Override("DYNAMODB") is { } at ? " at " + at : "")}: check --table (or --stack) and --region.");
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var athena = new AthenaClient(new AwsJsonClient(http, session.Endpoint("ATHENA", "athena"), session.Region, session.Credentials, "athena", "AmazonAthena", "1.1"));
+        var group = await athena.GetWorkGroupAsync(options.WorkGroup, cancellationToken);
+        var results = options.Results ?? group.OutputLocation
+            ?? throw new VerifyException($"the Athena workgroup '{options.WorkGroup}' has no query result location{(group.ManagedResults ? " (it uses managed query results, where UNLOAD cannot write)" : "")}: give --results s3://BUCKET/PREFIX/ (verify writes its UNLOAD there and removes it afterwards), or another --workgroup.");
+        var (bucket, prefix) = S3Location.Parse(results);
+        var runPrefix = $"{prefix}dynamolake-verify/{runId}/";
+        using var s3 = session.S3();
+        var written = new List<(string Bucket, string Prefix)> { (bucket, runPrefix) };
+        Directory.CreateDirectory(work);
+        try
+        {
+            var relations = new List<(string Name, string Query, string Folder, bool Iceberg)> { (target.AthenaTable, target.AthenaTable, Path.Combine(work, "table"), true) };
+            if (target.AthenaView(contract) is { } view)
+            {
+                relations.Add((view, view, Path.Combine(work, "view"), false));
+            }
+
+            var started = DateTimeOffset.UtcNow;
+            var lake = Task.Run(() => UnloadAsync(athena, s3, relations, bucket, runPrefix, written, cancellationToken), cancellationToken);
+            var inFlight = new HashSet<string>(StringComparer.Ordinal);
+            DateTimeOffset? latest = null;
+            long scanned = 0;
+
+            // The source: the Scan's items; as it ends, the lake is awaited (it was exported meanwhile) and the
+            // change stream read, so that parity finds both sides and the keys in flight ready.
+            async IAsyncEnumerable<KeyValuePair<string, byte[]>> Source()
+            {
+                await foreach (var item in TableScan.ItemsAsync(dynamo, target.Table, contract.UniqueKey[0].Source, options.Segments, n => progress?.Invoke(n, expected), cancellationToken))
+                {
+                    yield return item;
+                }
+
+                timings.Add(("Scan of the table", watch.Elapsed));
+                scanned = await lake;
+                timings.Add(("UNLOAD of the lake and its download", watch.Elapsed));
+                if (target.Stream is { } stream)
+                {
+                    var since = started - target.Settle;
+                    var kinesis = new KinesisChanges(new AwsJsonClient(http, session.Endpoint("KINESIS", "kinesis"), session.Region, session.Credentials, "kinesis", "Kinesis_20131202", "1.1"));
+                    var (keys, _) = await kinesis.ChangedSinceAsync(stream, target.Table, contract.UniqueKey[0].Source, since, cancellationToken);
+                    inFlight.UnionWith(keys.Keys);
+                    latest = keys.Count == 0 ? null : keys.Values.Max();
+                    timings.Add(("change stream", watch.Elapsed));
+                }
+            }
+
+            using var database = LakeDatabase.InMemory();
+            database.Bound(Path.Combine(work, "parity"), ParityMemoryMegabytes);
+            var report = await Parity.CompareAsync(
+                contract,
+                Source(),
+                database,
+                relations.Select(r => VerifyPlan.Relation(contract, r.Folder, r.Iceberg)).ToList(),
+                Math.Max(expected, 1),
+                new Parity.Options { InFlight = inFlight, ShowValues = options.ShowValues, Limit = options.Limit },
+                cancellationToken);
+            timings.Add(("parity", watch.Elapsed));
+            return new VerifyResult(
+                report.SourceRows,
+                relations.Select((r, i) => (r.Name, report.Differences[i], report.InFlight[i])).ToList(),
+                inFlight.Count,
+                latest,
+                scanned,
+                await RemoveAsync(s3, written),
+                timings);
+        }
+        catch
+        {
+            await RemoveAsync(s3, written);
+            throw;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    // UNLOADs each relation under the run's prefix and downloads its files; returns the bytes Athena scanned.
+    private async Task<long> UnloadAsync(AthenaClient athena, Amazon.S3.IAmazonS3 s3, List<(string Name, string Query, string Folder, bool Iceberg)> relations, string bucket, string runPrefix, List<(string Bucket, string Prefix)> written, CancellationToken cancellationToken)
+    {
+        long scanned = 0;
+        foreach (var relation in relations)
+        {
+            var part = relation.Iceberg ? "table/" : "view/";
+            var sql = VerifyPlan.Unload(contract, relation.Query, $"s3://{bucket}/{runPrefix}{part}", relation.Iceberg);
+            var finished = await athena.RunAsync(sql, options.WorkGroup, $"s3://{bucket}/{runPrefix}athena/", options.QueryTimeout, cancellationToken);
+            scanned += finished.ScannedBytes;
+            if (finished.OutputLocation is { } location && !location.StartsWith($"s3://{bucket}/{runPrefix}", StringComparison.Ordinal))
+            {
+                // The workgroup put the query's own files (metadata, manifest) elsewhere: they are the run's too.
+                var (otherBucket, key) = S3Location.Parse(location[..(location.LastIndexOf('/') + 1)]);
+                written.Add((otherBucket, key + finished.Id));
+            }
+
+            Directory.CreateDirectory(relation.Folder);
+            var files = 0;
+            await foreach (var item in Objects(s3, bucket, runPrefix + part, cancellationToken))
+            {
+                using var response = await s3.GetObjectAsync(bucket, item.Key, cancellationToken);
+                await response.WriteResponseStreamToFileAsync(Path.Combine(relation.Folder, $"part-{files++:D5}"), append: false, cancellationToken);
+            }
+
+            if (files == 0)
+            {
+                // An empty lake: UNLOAD wrote nothing, and DuckDB needs a file to know the columns.
+                using var empty = LakeDatabase.InMemory();
+                empty.Execute($"COPY ({VerifyPlan.Empty(contract, relation.Iceberg)}) TO '{LakeDatabase.Escape(Path.Combine(relation.Folder, "empty"))}' (FORMAT parquet)");
+            }
+
+            await log.WriteLineAsync($"lake: {relation.Name} exported by Athena query {finished.Id} ({files:N0} files)");
+        }
+
+        return scanned;
+    }
+
+    // Removes what the run wrote to S3; returns the prefixes it could not remove (named to the user, never silently left).
+    private static async Task<IReadOnlyList<string>> RemoveAsync(Amazon.S3.IAmazonS3 s3, List<(string Bucket, string Prefix)> written)
+    {
+        var left = new List<string>();
+        foreach (var (bucket, prefix) in written)
+        {
+            try
+            {
+                var keys = new List<KeyVersion>();
+                await foreach (var item in Objects(s3, bucket, prefix, CancellationToken.None))
+                {
+                    keys.Add(new KeyVersion { Key = item.Key });
+                }
+
+                foreach (var chunk in keys.Chunk(1000))
+                {
+                    var response = await s3.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = bucket, Objects = [.. chunk] });
+                    if (response.DeleteErrors is { Count: > 0 } errors)
+                    {
+                        left.Add($"s3://{bucket}/{prefix} ({errors[0].Code}: {errors[0].Message})");
+                        break;
+                    }
+                }
+            }
+            catch (Amazon.S3.AmazonS3Exception e)
+            {
+                left.Add($"s3://{bucket}/{prefix} ({e.ErrorCode}: {e.Message})");
+            }
+        }
+
+        return left;
+    }
+
+    private static async IAsyncEnumerable<S3Object> Objects(Amazon.S3.IAmazonS3 s3, string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? token = null;
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = token }, cancellationToken);
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return item;
+            }
+
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+    }
+}
