@@ -1,0 +1,234 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Cli.Aws;
+using DynamoLake.Core.Aws;
+using DynamoLake.Testing;
+
+namespace Cli.Tests;
+
+/// <summary>
+/// verify against moto (DynamoDB, S3, Kinesis) and the Athena stand-in over the lake a pipeline run made from
+/// the same moto table: equal, then each kind of difference, changes in flight, and the expected failures.
+/// </summary>
+[Collection(UsesConsole.Name)]
+public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, IDisposable
+{
+    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-verify-" + Guid.NewGuid().ToString("N"));
+    private readonly string _table = $"verify-{Guid.NewGuid():N}";
+    private readonly string _bucket = $"verify-results-{Guid.NewGuid():N}"[..40];
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", null);
+        if (Directory.Exists(_lake))
+        {
+            Directory.Delete(_lake, recursive: true);
+        }
+    }
+
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task Verify_AfterThePipeline_IsEqual_ThenReportsExactlyWhatChanged_AndTellsChangesInFlight()
+    {
+        using var athena = await PipelineAndAthenaAsync();
+        using var dynamo = Seeder.DynamoDbClients.Create(moto.Server.Endpoint, "us-east-1");
+        var keys = (await dynamo.ScanAsync(new ScanRequest { TableName = _table })).Items.Select(i => i["transaction_id"].S).Order(StringComparer.Ordinal).ToList();
+
+        // Equal: table and view, nothing in flight, and nothing left in the results bucket.
+        var (exit, stdout, stderr) = await VerifyAsync(athena);
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Matches(@"\nparity: [\d,]+ rows, 0 differences \(changes in flight not checked: give --stream or --stack\)\n$", "\n" + stdout);
+        Assert.Contains("\"awsdatacatalog\".\"lake_changes\".\"transactions_current\": 0 differences\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(keys.Count, int.Parse(Regex.Match(stdout, @"parity: ([\d,]+) rows").Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, athena.Started.Count(q => q.StartsWith("UNLOAD (SELECT ", StringComparison.Ordinal)));
+        Assert.All(athena.SignedFor, service => Assert.Equal("athena", service));
+        Assert.Empty(await ObjectsAsync());
+
+        // The same amount respelled (12.5 → 12.50) is no difference; a third decimal place is, on both relations,
+        // and its values stay hidden unless asked for.
+        var (respelled, changed) = (keys[0], keys[1]);
+        var respelledAmount = await AmountAsync(dynamo, respelled);
+        var changedAmount = await AmountAsync(dynamo, changed);
+        await SetAmountAsync(dynamo, respelled, respelledAmount.Contains('.', StringComparison.Ordinal) ? respelledAmount + "0" : respelledAmount + ".000");
+        var changedTo = decimal.Parse(changedAmount, System.Globalization.CultureInfo.InvariantCulture) + 0.005m;
+        await SetAmountAsync(dynamo, changed, changedTo.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        (exit, stdout, stderr) = await VerifyAsync(athena);
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.Equal(2, Regex.Count(stdout, $"  {changed}\\.amount: source \\(hidden\\), lake \\(hidden\\)\n"));
+        Assert.DoesNotContain(respelled, stdout, StringComparison.Ordinal);
+        Assert.EndsWith("parity: " + keys.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " rows, 2 differences (changes in flight not checked: give --stream or --stack)\n", stdout, StringComparison.Ordinal);
+        (exit, stdout, _) = await VerifyAsync(athena, "--show-values");
+        Assert.Equal(1, exit);
+        Assert.Contains($"  {changed}.amount: source {Normal(changedTo)}, lake {Normal(decimal.Parse(changedAmount, System.Globalization.CultureInfo.InvariantCulture))}\n", stdout, StringComparison.Ordinal);
+
+        // The change reaches the Kinesis stream (as Kinesis Data Streams for DynamoDB carries it): in flight, not a difference.
+        var stream = $"changes-{Guid.NewGuid():N}";
+        await PutChangeAsync(stream, changed);
+        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "600");
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains($"in flight: 1 keys changed on '{stream}' within the settle window (600 s, --settle)", stdout, StringComparison.Ordinal);
+        Assert.EndsWith("rows, 0 differences (1 in flight)\n", stdout, StringComparison.Ordinal);
+
+        // --wait checks again once the change is older than the settle window: the lake never caught up, so it is a difference.
+        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "2", "--wait", "30");
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.Contains("keys in flight: checking again at", stderr, StringComparison.Ordinal);
+        Assert.EndsWith("rows, 2 differences (0 in flight)\n", stdout, StringComparison.Ordinal);
+        Assert.Empty(await ObjectsAsync());
+    }
+
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task Verify_ALakeRowDeleted_IsReportedOnTheTableOnly()
+    {
+        using var athena = await PipelineAndAthenaAsync();
+        using var dynamo = Seeder.DynamoDbClients.Create(moto.Server.Endpoint, "us-east-1");
+        var key = (await dynamo.ScanAsync(new ScanRequest { TableName = _table })).Items.Select(i => i["transaction_id"].S).Min(StringComparer.Ordinal)!;
+        var paths = Pipeline.LakePaths.For(_lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        var rewritten = Path.Combine(_lake, "rewritten.parquet");
+        using (var database = Pipeline.LakeDatabase.InMemory())
+        {
+            database.Execute($"COPY (SELECT * FROM read_parquet('{paths.IcebergGlob}', hive_partitioning = false) WHERE transaction_id <> '{key}') TO '{rewritten}' (FORMAT parquet)");
+        }
+
+        Directory.Delete(paths.Iceberg, recursive: true);
+        Directory.CreateDirectory(paths.Iceberg);
+        File.Move(rewritten, Path.Combine(paths.Iceberg, "data.parquet"));
+
+        var (exit, stdout, stderr) = await VerifyAsync(athena);
+
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.Contains($"\"s3tablescatalog/dynamolake-lake\".\"analytics\".\"transactions\": 1 differences\n  {key}: in the source but not in the lake\n", stdout.Replace(" (0 in flight)", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("\"transactions_current\": 0 differences", stdout, StringComparison.Ordinal);
+    }
+
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task Verify_ExpectedFailures_SayWhatToChange()
+    {
+        Directory.CreateDirectory(_lake);
+        using var athena = new AthenaStandIn(_lake, moto.Server.Endpoint);
+        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", athena.Endpoint.ToString());
+
+        // No table.
+        var (exit, _, stderr) = await VerifyAsync(athena);
+        Assert.Equal(1, exit);
+        Assert.Contains($"the DynamoDB table '{_table}' does not exist in us-east-1 at {moto.Server.Endpoint}: check --table (or --stack) and --region.", stderr, StringComparison.Ordinal);
+
+        using var dynamo = Seeder.DynamoDbClients.Create(moto.Server.Endpoint, "us-east-1");
+        await Seeder.TableSetup.CreateIfMissingAsync(dynamo, _table, DynamoLake.Core.Contract.TableContract.LoadEmbedded(), CancellationToken.None);
+
+        // A workgroup without a result location, and no --results.
+        (exit, _, stderr) = await CliRun.Run(Flags(athena, results: false));
+        Assert.Equal(1, exit);
+        Assert.Contains("the Athena workgroup 'primary' has no query result location: give --results s3://BUCKET/PREFIX/", stderr, StringComparison.Ordinal);
+
+        // Access denied names the action.
+        athena.Denied.Add("StartQueryExecution");
+        (exit, _, stderr) = await VerifyAsync(athena);
+        Assert.Equal(1, exit);
+        Assert.Contains("athena:StartQueryExecution was denied (AccessDeniedException)", stderr, StringComparison.Ordinal);
+        athena.Denied.Clear();
+
+        // A query that fails says Athena's reason (here: the stand-in has no lake to read).
+        (exit, _, stderr) = await VerifyAsync(athena);
+        Assert.Equal(1, exit);
+        Assert.Matches(@"error: the Athena query [0-9a-f-]+ ended FAILED: no lake at", stderr);
+
+        // A query that runs too long is stopped, and the flag named.
+        athena.NeverFinish = true;
+        (exit, _, stderr) = await VerifyAsync(athena, "--query-timeout", "1");
+        Assert.Equal(1, exit);
+        Assert.Contains("still running after 1 s; it was stopped. Give it longer with --query-timeout SECONDS", stderr, StringComparison.Ordinal);
+        Assert.Single(athena.Stopped);
+        Assert.Empty(await ObjectsAsync());
+
+        // Nothing names what to verify.
+        (exit, _, stderr) = await CliRun.Run("verify", "--endpoint", moto.Server.Endpoint.ToString());
+        Assert.Equal(2, exit);
+        Assert.Contains("give --stack NAME (a deployed DynamoLake stack), or --table and --catalog and --database", stderr, StringComparison.Ordinal);
+    }
+
+    // A pipeline run against moto (table, lake), a results bucket, and the stand-in over the lake.
+    private async Task<AthenaStandIn> PipelineAndAthenaAsync()
+    {
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--count", "150", "--seed", "5", "--out", _lake);
+        Assert.True(exit == 0, stderr + stdout);
+        var athena = new AthenaStandIn(_lake, moto.Server.Endpoint);
+        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", athena.Endpoint.ToString());
+        return athena;
+    }
+
+    private Task<(int Exit, string Stdout, string Stderr)> VerifyAsync(AthenaStandIn athena, params string[] more) => CliRun.Run([.. Flags(athena, results: true), .. more]);
+
+    private string[] Flags(AthenaStandIn athena, bool results)
+    {
+        _ = athena;
+        string[] flags = ["verify", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--catalog", "s3tablescatalog/dynamolake-lake", "--database", "analytics", "--change-log-database", "lake_changes"];
+        return results ? [.. flags, "--results", $"s3://{Bucket()}/verify/"] : flags;
+    }
+
+    private string Bucket()
+    {
+        using var s3 = S3();
+        s3.PutBucketAsync(_bucket).GetAwaiter().GetResult();
+        return _bucket;
+    }
+
+    private AmazonS3Client S3() => new(new Amazon.Runtime.BasicAWSCredentials("local", "local"), new AmazonS3Config { ServiceURL = moto.Server.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
+    private async Task<List<string>> ObjectsAsync()
+    {
+        using var s3 = S3();
+        try
+        {
+            return [.. ((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket })).S3Objects ?? []).Select(o => o.Key)];
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            return [];
+        }
+    }
+
+    private async Task<string> AmountAsync(Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string key) =>
+        (await dynamo.GetItemAsync(new GetItemRequest { TableName = _table, Key = new() { ["transaction_id"] = new AttributeValue { S = key } }, ConsistentRead = true })).Item["amount"].N;
+
+    private Task<UpdateItemResponse> SetAmountAsync(Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string key, string amount) =>
+        dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _table,
+            Key = new() { ["transaction_id"] = new AttributeValue { S = key } },
+            UpdateExpression = "SET amount = :a",
+            ExpressionAttributeValues = new() { [":a"] = new AttributeValue { N = amount } },
+        });
+
+    // A MODIFY record for the key on a new moto Kinesis stream, shaped as Kinesis Data Streams for DynamoDB writes it.
+    private async Task PutChangeAsync(string stream, string key)
+    {
+        using var http = new HttpClient();
+        var kinesis = new AwsJsonClient(http, moto.Server.Endpoint, "us-east-1", new AwsCredentials("local", "local"), "kinesis", "Kinesis_20131202", "1.1");
+        (await kinesis.CallAsync("CreateStream", new JsonObject { ["StreamName"] = stream, ["ShardCount"] = 1 }, CancellationToken.None)).Dispose();
+        var record = new JsonObject
+        {
+            ["awsRegion"] = "us-east-1",
+            ["eventID"] = Guid.NewGuid().ToString(),
+            ["eventName"] = "MODIFY",
+            ["recordFormat"] = "application/json",
+            ["tableName"] = _table,
+            ["dynamodb"] = new JsonObject { ["ApproximateCreationDateTime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ["Keys"] = new JsonObject { ["transaction_id"] = new JsonObject { ["S"] = key } } },
+            ["eventSource"] = "aws:dynamodb",
+        };
+        var other = record.DeepClone();
+        other["tableName"] = "some-other-table";
+        foreach (var data in new[] { record, other })
+        {
+            (await kinesis.CallAsync("PutRecord", new JsonObject { ["StreamName"] = stream, ["PartitionKey"] = key, ["Data"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(data.ToJsonString())) }, CancellationToken.None)).Dispose();
+        }
+    }
+
+    private static string Normal(decimal value)
+    {
+        var text = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
+    }
+}
