@@ -115,7 +115,15 @@ internal static class VerifyCommand
 
                 if (parse.GetValue(results) is { } location)
                 {
-                    S3Location.Parse(location);
+                    try
+                    {
+                        S3Location.Parse(location);
+                    }
+                    catch (VerifyException e)
+                    {
+                        await stderr.WriteLineAsync($"error: {e.Message}");
+                        return ExitCodes.Usage;
+                    }
                 }
 
                 if (parse.GetValue(dryRun))

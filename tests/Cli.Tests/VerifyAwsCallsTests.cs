@@ -91,6 +91,19 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
     }
 
     [Theory]
+    [InlineData("--results", "bucket/prefix", "'bucket/prefix' is not an S3 location: give --results as s3://BUCKET/PREFIX/.")]
+    [InlineData("--catalog", "my-lake", "--catalog must be s3tablescatalog/BUCKET (Athena's name of the table bucket), not 'my-lake'.")]
+    [InlineData("--segments", "0", "--segments must be at least 1, not 0.")]
+    public async Task BadFlags_ExitTwoNamingTheFlag(string flag, string value, string message)
+    {
+        var flags = new Dictionary<string, string> { ["--endpoint"] = "http://127.0.0.1:9", ["--table"] = "t", ["--catalog"] = "s3tablescatalog/b", ["--database"] = "d", [flag] = value };
+        var (exit, _, stderr) = await CliRun.Run(["verify", .. flags.SelectMany(f => new[] { f.Key, f.Value })]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: " + message, stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"__type":"com.amazonaws.athena#AccessDeniedException","Message":"no"}""", null, "AccessDeniedException", "no")]
     [InlineData("""{"__type":"InvalidRequestException:detail","message":"bad"}""", null, "InvalidRequestException", "bad")]
     [InlineData("<html>busy</html>", null, "HTTP503", "<html>busy</html>")]

@@ -87,7 +87,11 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             }
 
             var started = DateTimeOffset.UtcNow;
-            var lake = Task.Run(() => UnloadAsync(athena, s3, relations, bucket, runPrefix, written, cancellationToken), cancellationToken);
+
+            // A lake that cannot be exported stops the Scan at once: the user hears Athena's reason, not after a whole table.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var lake = Task.Run(() => UnloadAsync(athena, s3, relations, bucket, runPrefix, written, stop.Token), stop.Token);
+            _ = lake.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             var inFlight = new HashSet<string>(StringComparer.Ordinal);
             DateTimeOffset? latest = null;
             long scanned = 0;
@@ -96,9 +100,28 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             // change stream read, so that parity finds both sides and the keys in flight ready.
             async IAsyncEnumerable<KeyValuePair<string, byte[]>> Source()
             {
-                await foreach (var item in TableScan.ItemsAsync(dynamo, target.Table, contract.UniqueKey[0].Source, options.Segments, n => progress?.Invoke(n, expected), cancellationToken))
+                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, contract.UniqueKey[0].Source, options.Segments, n => progress?.Invoke(n, expected), stop.Token).GetAsyncEnumerator(stop.Token))
                 {
-                    yield return item;
+                    while (true)
+                    {
+                        bool more;
+                        try
+                        {
+                            more = await items.MoveNextAsync();
+                        }
+                        catch (OperationCanceledException) when (lake.IsFaulted)
+                        {
+                            await lake; // throws the export's own error
+                            throw;
+                        }
+
+                        if (!more)
+                        {
+                            break;
+                        }
+
+                        yield return items.Current;
+                    }
                 }
 
                 timings.Add(("Scan of the table", watch.Elapsed));
@@ -211,6 +234,10 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             catch (Amazon.S3.AmazonS3Exception e)
             {
                 left.Add($"s3://{bucket}/{prefix} ({e.ErrorCode}: {e.Message})");
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
+            {
+                left.Add($"s3://{bucket}/{prefix} ({e.Message})");
             }
         }
 
