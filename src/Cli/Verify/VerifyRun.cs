@@ -177,7 +177,17 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         {
             var part = relation.Iceberg ? "table/" : "view/";
             var sql = VerifyPlan.Unload(contract, relation.Query, $"s3://{bucket}/{runPrefix}{part}", relation.Iceberg);
-            var finished = await athena.RunAsync(sql, options.WorkGroup, $"s3://{bucket}/{runPrefix}athena/", options.QueryTimeout, cancellationToken);
+            AthenaClient.Finished finished;
+            try
+            {
+                finished = await athena.RunAsync(sql, options.WorkGroup, $"s3://{bucket}/{runPrefix}athena/", options.QueryTimeout, cancellationToken);
+            }
+            catch (AthenaQueryException e) when (!relation.Iceberg && e.State == "FAILED")
+            {
+                // The view exists only once the stack's saved query has been run.
+                throw new VerifyException($"{e.Message} — if the view {relation.Name} does not exist yet, run the stack's saved query 'transactions_current view' once (Athena → Saved queries).");
+            }
+
             scanned += finished.ScannedBytes;
             if (finished.OutputLocation is { } location && !location.StartsWith($"s3://{bucket}/{runPrefix}", StringComparison.Ordinal))
             {
