@@ -140,14 +140,26 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
 
             using var database = LakeDatabase.InMemory();
             database.Bound(Path.Combine(work, "parity"), ParityMemoryMegabytes);
-            var report = await Parity.CompareAsync(
-                contract,
-                Source(),
-                database,
-                relations.Select(r => VerifyPlan.Relation(contract, r.Folder, r.Iceberg)).ToList(),
-                Math.Max(expected, 1),
-                new Parity.Options { InFlight = inFlight, ShowValues = options.ShowValues, Limit = options.Limit },
-                cancellationToken);
+            Parity.Report report;
+            try
+            {
+                report = await Parity.CompareAsync(
+                    contract,
+                    Source(),
+                    database,
+                    relations.Select(r => VerifyPlan.Relation(contract, r.Folder, r.Iceberg)).ToList(),
+                    Math.Max(expected, 1),
+                    new Parity.Options { InFlight = inFlight, ShowValues = options.ShowValues, Limit = options.Limit },
+                    cancellationToken);
+            }
+            catch when (!lake.IsCompleted)
+            {
+                // The Scan or the comparison failed while Athena still exports: stop the query and let the export
+                // end before what it wrote is removed (its own error, if any, is not the one to report).
+                await stop.CancelAsync();
+                await ((Task)lake).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                throw;
+            }
             timings.Add(("parity", watch.Elapsed));
             return new VerifyResult(
                 report.SourceRows,
