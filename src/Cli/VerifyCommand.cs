@@ -143,7 +143,7 @@ internal static class VerifyCommand
                 };
                 return await RunAsync(contract, session, target, options, TimeSpan.FromSeconds(parse.GetValue(wait)), stdout, stderr, cancellationToken);
             }
-            catch (Exception e) when (e is VerifyException or AwsCallException or AthenaQueryException or Pipeline.PipelineException)
+            catch (Exception e) when (e is VerifyException or AwsCallException or AthenaQueryException or Pipeline.PipelineException or DuckDB.NET.Data.DuckDBException)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}");
                 return ExitCodes.Failed;
@@ -197,10 +197,10 @@ internal static class VerifyCommand
             var now = DateTimeOffset.UtcNow;
             if (result.Differences == 0 && result.InFlight > 0 && wait > TimeSpan.Zero)
             {
-                var settled = (result.LatestChange ?? now) + target.Settle;
+                var settled = result.SettlesAt ?? now;
                 if (settled <= deadline)
                 {
-                    await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.InFlight:N0} keys in flight: checking again at {settled:HH:mm:ss}Z, once the latest change is {target.Settle.TotalSeconds:0} s old (--wait)"));
+                    await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.InFlight:N0} keys in flight: checking again at {settled:HH:mm:ss}Z, once their latest change is {target.Settle.TotalSeconds:0} s old (--wait)"));
                     await Task.Delay(settled - now > TimeSpan.Zero ? settled - now : TimeSpan.Zero, cancellationToken);
                     continue;
                 }
@@ -231,7 +231,7 @@ internal static class VerifyCommand
             }
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Pipeline.Parity.Summary(result.Relations.SelectMany(r => r.Differences).ToList())} ({inFlight})\n");
+        text.Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Pipeline.Parity.Summary(result.Relations.Select(r => r.Differences))} ({inFlight})\n");
         return text.ToString();
     }
 

@@ -41,8 +41,11 @@ internal sealed partial class AthenaStandIn : IDisposable
     /// <summary>Operations answered with AccessDeniedException.</summary>
     public HashSet<string> Denied { get; } = [];
 
-    /// <summary>Queries never finish (for the timeout).</summary>
+    /// <summary>Queries never finish (for the timeout): each writes a first data file, then runs until stopped.</summary>
     public bool NeverFinish { get; set; }
+
+    /// <summary>The workgroup's settings override the client's: the query's own files go to its location.</summary>
+    public bool Enforce { get; set; }
 
     /// <summary>Every query started, in order.</summary>
     public ConcurrentQueue<string> Started { get; } = new();
@@ -81,7 +84,7 @@ internal sealed partial class AthenaStandIn : IDisposable
         switch (operation)
         {
             case "GetWorkGroup":
-                var configuration = new JsonObject { ["EnforceWorkGroupConfiguration"] = false };
+                var configuration = new JsonObject { ["EnforceWorkGroupConfiguration"] = Enforce };
                 if (WorkGroupOutputLocation is not null)
                 {
                     configuration["ResultConfiguration"] = new JsonObject { ["OutputLocation"] = WorkGroupOutputLocation };
@@ -96,7 +99,7 @@ internal sealed partial class AthenaStandIn : IDisposable
                     return;
                 }
 
-                var output = body["ResultConfiguration"]?["OutputLocation"]?.GetValue<string>() ?? WorkGroupOutputLocation;
+                var output = Enforce && WorkGroupOutputLocation is not null ? WorkGroupOutputLocation : body["ResultConfiguration"]?["OutputLocation"]?.GetValue<string>() ?? WorkGroupOutputLocation;
                 if (output is null)
                 {
                     await AnswerAsync(context, 400, new JsonObject { ["__type"] = "InvalidRequestException", ["Message"] = "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input." });
@@ -108,19 +111,28 @@ internal sealed partial class AthenaStandIn : IDisposable
                 Started.Enqueue(sql);
                 var query = new Query(output);
                 _queries[id] = query;
-                if (!NeverFinish)
+
+                // The query runs after the call returns, as Athena's does.
+                var neverFinish = NeverFinish;
+                query.Running = Task.Run(async () =>
                 {
                     try
                     {
+                        if (neverFinish)
+                        {
+                            await PartialAsync(id, sql);
+                            return;
+                        }
+
                         query.Scanned = await RunAsync(id, sql, output);
                         query.State = "SUCCEEDED";
                     }
-                    catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or InvalidOperationException or PipelineException)
+                    catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or InvalidOperationException or PipelineException or AmazonS3Exception)
                     {
                         query.State = "FAILED";
                         query.Error = e.Message;
                     }
-                }
+                });
 
                 await AnswerAsync(context, 200, new JsonObject { ["QueryExecutionId"] = id });
                 return;
@@ -132,8 +144,8 @@ internal sealed partial class AthenaStandIn : IDisposable
                     return;
                 }
 
-                // The first look finds a query running, as Athena's usually does.
-                var state = NeverFinish || found.Polls++ == 0 ? "RUNNING" : found.State;
+                // The first look finds a query running, as Athena's usually does; a stopped one is CANCELLED.
+                var state = found.Stopped ? "CANCELLED" : found.Polls++ == 0 || !found.Running.IsCompleted || found.State == "RUNNING" ? "RUNNING" : found.State;
                 var status = new JsonObject { ["State"] = state };
                 if (state == "FAILED")
                 {
@@ -154,6 +166,13 @@ internal sealed partial class AthenaStandIn : IDisposable
                 return;
             case "StopQueryExecution":
                 Stopped.Enqueue(body["QueryExecutionId"]!.GetValue<string>());
+                if (_queries.TryGetValue(body["QueryExecutionId"]!.GetValue<string>(), out var stopping))
+                {
+                    // Once stopped, a query writes nothing more.
+                    await stopping.Running;
+                    stopping.Stopped = true;
+                }
+
                 await AnswerAsync(context, 200, []);
                 return;
             default:
@@ -213,6 +232,13 @@ internal sealed partial class AthenaStandIn : IDisposable
         }
     }
 
+    // What a running UNLOAD has written so far: a first data file.
+    private async Task PartialAsync(string id, string sql)
+    {
+        var (bucket, prefix) = Verify.S3Location.Parse(UnloadStatement().Match(sql).Groups["to"].Value);
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"{prefix}{id}_00000", ContentBody = "partial" });
+    }
+
     private static async Task AnswerAsync(HttpListenerContext context, int status, JsonObject body)
     {
         context.Response.StatusCode = status;
@@ -243,5 +269,9 @@ internal sealed partial class AthenaStandIn : IDisposable
         public long Scanned { get; set; }
 
         public int Polls { get; set; }
+
+        public bool Stopped { get; set; }
+
+        public Task Running { get; set; } = Task.CompletedTask;
     }
 }

@@ -119,22 +119,47 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
     }
 
     [Fact]
-    public void ReadmePolicy_GrantsExactlyTheActionsVerifyDeclares()
+    public void ReadmePolicy_GrantsExactlyTheActionsVerifyDeclares_OnTheirResources()
     {
         var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
         var policy = PolicyBlock().Match(readme);
         Assert.True(policy.Success, "the README has no verify policy block (```json after 'minimal IAM policy for verify')");
-        var granted = JsonNode.Parse(policy.Groups["json"].Value)!["Statement"]!.AsArray()
-            .SelectMany(s => s!["Action"] is JsonArray actions ? actions.Select(a => a!.GetValue<string>()) : [s["Action"]!.GetValue<string>()])
-            .ToHashSet(StringComparer.Ordinal);
+        var statements = JsonNode.Parse(policy.Groups["json"].Value)!["Statement"]!.AsArray()
+            .Select(s => (Actions: Strings(s!["Action"]!), Resources: Strings(s["Resource"]!)))
+            .ToList();
+
+        // The plan with the README's placeholders for names: each action it declares, on each resource, is granted.
         var target = new Verify.VerifyTarget
         {
-            Table = "t", Catalog = "s3tablescatalog/b", Database = "d", LakeTable = "t", ChangeLogDatabase = "c", Stream = "s", Stack = "k",
-            Settle = TimeSpan.Zero, SettleSource = "",
+            Table = "SOURCE_TABLE", Catalog = "s3tablescatalog/TABLE_BUCKET", Database = "NAMESPACE", LakeTable = "transactions",
+            ChangeLogDatabase = "CHANGE_LOG_DATABASE", Stream = "CHANGE_STREAM", Stack = "STACK", Settle = TimeSpan.Zero, SettleSource = "",
         };
-        var declared = Verify.VerifyPlan.Permissions(target, "us-east-1", "primary", "s3://r/", DynamoLake.Core.Contract.TableContract.LoadEmbedded()).Select(p => p.Action).ToHashSet(StringComparer.Ordinal);
+        var declared = Verify.VerifyPlan.Permissions(target, "REGION", "primary", "s3://RESULTS_BUCKET/verify/", DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        foreach (var permission in declared)
+        {
+            foreach (var resource in permission.Resource.Split(", "))
+            {
+                Assert.True(
+                    statements.Any(s => s.Actions.Contains(permission.Action) && s.Resources.Any(granted => Covers(granted, resource))),
+                    $"the README's policy does not grant {permission.Action} on {resource}");
+            }
+        }
 
-        Assert.Equal(declared.Order(StringComparer.Ordinal), granted.Order(StringComparer.Ordinal));
+        Assert.Equal(declared.Select(p => p.Action).Distinct().Order(StringComparer.Ordinal), statements.SelectMany(s => s.Actions).Distinct().Order(StringComparer.Ordinal));
+
+        static string[] Strings(JsonNode node) => node is JsonArray array ? [.. array.Select(a => a!.GetValue<string>())] : [node.GetValue<string>()];
+
+        // IAM's wildcard: '*' matches any run of characters.
+        static bool Covers(string granted, string resource) =>
+            Regex.IsMatch(resource, "^" + string.Join(".*", granted.Split('*').Select(Regex.Escape)) + "$");
+    }
+
+    [Fact]
+    public void Summary_OfSeveralLists_AddsTheirCountsAndKeepsMoreThan()
+    {
+        Assert.Equal("more than 23 differences", Pipeline.Parity.Summary([[.. Enumerable.Range(0, 20).Select(i => $"k{i}"), "…"], ["a", "b", "c"]]));
+        Assert.Equal("3 differences", Pipeline.Parity.Summary([[], ["a", "b", "c"]]));
+        Assert.Equal("0 differences", Pipeline.Parity.Summary([[], []]));
     }
 
     private static async Task<(string Date, string Authorization)> BotocoreAsync(string url, string body, Dictionary<string, string> headers, string service)

@@ -65,17 +65,29 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
 
         // The change reaches the Kinesis stream (as Kinesis Data Streams for DynamoDB carries it): in flight, not a difference.
         var stream = $"changes-{Guid.NewGuid():N}";
-        await PutChangeAsync(stream, changed);
+        await PutChangeAsync(stream, changed, create: true);
         (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "600");
         Assert.True(exit == 0, stderr + stdout);
         Assert.Contains($"in flight: 1 keys changed on '{stream}' within the settle window (600 s, --settle)", stdout, StringComparison.Ordinal);
         Assert.EndsWith("rows, 0 differences (1 in flight)\n", stdout, StringComparison.Ordinal);
 
-        // --wait checks again once the change is older than the settle window: the lake never caught up, so it is a difference.
-        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "2", "--wait", "30");
+        // A difference whose key the stream did not carry is still one, beside the key in flight.
+        var other = keys[2];
+        await SetAmountAsync(dynamo, other, (decimal.Parse(await AmountAsync(dynamo, other), System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "600");
         Assert.True(exit == 1, stderr + stdout);
-        Assert.Contains("keys in flight: checking again at", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(stdout, $"  {other}\\.amount: source \\(hidden\\), lake \\(hidden\\)\n"));
+        Assert.DoesNotContain($"  {changed}.amount", stdout, StringComparison.Ordinal);
+        Assert.EndsWith("rows, 2 differences (1 in flight)\n", stdout, StringComparison.Ordinal);
+        await SetAmountAsync(dynamo, other, await LakeAmountAsync(other));
+
+        // --wait checks again once the change is older than the settle window: the lake never caught up, so it is a difference.
+        await PutChangeAsync(stream, changed, create: false);
+        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "5", "--wait", "60");
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.Contains("1 keys in flight: checking again at", stderr, StringComparison.Ordinal);
         Assert.EndsWith("rows, 2 differences (0 in flight)\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(stdout, $"  {changed}\\.amount: source \\(hidden\\), lake \\(hidden\\)\n"));
         Assert.Empty(await ObjectsAsync());
     }
 
@@ -96,9 +108,13 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
         Directory.CreateDirectory(paths.Iceberg);
         File.Move(rewritten, Path.Combine(paths.Iceberg, "data.parquet"));
 
+        // A workgroup that enforces its own location keeps the queries' metadata there: verify removes that too.
+        athena.Enforce = true;
+        athena.WorkGroupOutputLocation = $"s3://{Bucket()}/workgroup/";
         var (exit, stdout, stderr) = await VerifyAsync(athena);
 
         Assert.True(exit == 1, stderr + stdout);
+        Assert.Empty(await ObjectsAsync());
         Assert.Contains($"\"s3tablescatalog/dynamolake-lake\".\"analytics\".\"transactions\": 1 differences\n  {key}: in the source but not in the lake\n", stdout.Replace(" (0 in flight)", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("\"transactions_current\": 0 differences", stdout, StringComparison.Ordinal);
     }
@@ -141,7 +157,8 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
         Assert.Equal(1, exit);
         Assert.Contains("still running after 1 s; it was stopped. Give it longer with --query-timeout SECONDS", stderr, StringComparison.Ordinal);
         Assert.Single(athena.Stopped);
-        Assert.Empty(await ObjectsAsync());
+        Assert.False(athena.Started.IsEmpty);
+        Assert.Empty(await ObjectsAsync()); // the running UNLOAD's first file was written, then removed once the query was stopped
 
         // Nothing names what to verify.
         (exit, _, stderr) = await CliRun.Run("verify", "--endpoint", moto.Server.Endpoint.ToString());
@@ -193,6 +210,16 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
     private async Task<string> AmountAsync(Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string key) =>
         (await dynamo.GetItemAsync(new GetItemRequest { TableName = _table, Key = new() { ["transaction_id"] = new AttributeValue { S = key } }, ConsistentRead = true })).Item["amount"].N;
 
+    // The amount the lake holds for a key (as the pipeline wrote it).
+    private async Task<string> LakeAmountAsync(string key)
+    {
+        var paths = Pipeline.LakePaths.For(_lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        using var database = Pipeline.LakeDatabase.InMemory();
+        using var reader = database.Query($"SELECT CAST(amount AS VARCHAR) FROM read_parquet('{paths.IcebergGlob}', hive_partitioning = false) WHERE transaction_id = '{key}'");
+        Assert.True(reader.Read());
+        return reader.GetString(0);
+    }
+
     private Task<UpdateItemResponse> SetAmountAsync(Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string key, string amount) =>
         dynamo.UpdateItemAsync(new UpdateItemRequest
         {
@@ -203,11 +230,15 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
         });
 
     // A MODIFY record for the key on a new moto Kinesis stream, shaped as Kinesis Data Streams for DynamoDB writes it.
-    private async Task PutChangeAsync(string stream, string key)
+    private async Task PutChangeAsync(string stream, string key, bool create)
     {
         using var http = new HttpClient();
         var kinesis = new AwsJsonClient(http, moto.Server.Endpoint, "us-east-1", new AwsCredentials("local", "local"), "kinesis", "Kinesis_20131202", "1.1");
-        (await kinesis.CallAsync("CreateStream", new JsonObject { ["StreamName"] = stream, ["ShardCount"] = 1 }, CancellationToken.None)).Dispose();
+        if (create)
+        {
+            (await kinesis.CallAsync("CreateStream", new JsonObject { ["StreamName"] = stream, ["ShardCount"] = 1 }, CancellationToken.None)).Dispose();
+        }
+
         var record = new JsonObject
         {
             ["awsRegion"] = "us-east-1",

@@ -96,7 +96,6 @@ internal sealed class AthenaClient(AwsJsonClient client)
 
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
-                    await StopAsync(id);
                     throw new AthenaQueryException(id, "TIMEOUT", $"still running after {timeout.TotalSeconds:0} s; it was stopped. Give it longer with --query-timeout SECONDS");
                 }
 
@@ -104,23 +103,38 @@ internal sealed class AthenaClient(AwsJsonClient client)
                 pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 5000));
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is not AthenaQueryException { State: "FAILED" or "CANCELLED" })
         {
+            // Whatever ends the wait (the deadline, a cancellation, an error of the calls), the query must not go
+            // on writing after the caller has removed what it wrote.
             await StopAsync(id);
             throw;
         }
     }
 
-    // Stops a query that is no longer wanted (best effort: the query may have ended meanwhile).
+    // Stops a query that is no longer wanted, and waits (a minute at most) until Athena says it has ended.
     private async Task StopAsync(string id)
     {
         try
         {
-            using var stopped = await client.CallAsync("StopQueryExecution", new JsonObject { ["QueryExecutionId"] = id }, CancellationToken.None);
+            using (await client.CallAsync("StopQueryExecution", new JsonObject { ["QueryExecutionId"] = id }, CancellationToken.None))
+            {
+            }
+
+            for (var look = 0; look < 60; look++)
+            {
+                using var response = await client.CallAsync("GetQueryExecution", new JsonObject { ["QueryExecutionId"] = id }, CancellationToken.None);
+                if (response.RootElement.GetProperty("QueryExecution").GetProperty("Status").GetProperty("State").GetString() is "SUCCEEDED" or "FAILED" or "CANCELLED")
+                {
+                    return;
+                }
+
+                await Task.Delay(1000, CancellationToken.None);
+            }
         }
         catch (AwsCallException)
         {
-            // Nothing more to do: the timeout or cancellation is what the user hears about.
+            // Nothing more to do: the timeout, cancellation or error is what the user hears about.
         }
     }
 }

@@ -20,7 +20,7 @@ internal sealed class AwsCallException(string action, int status, string code, s
     public bool IsAccessDenied => Code is "AccessDeniedException" or "AccessDenied" or "UnauthorizedOperation" or "UnrecognizedClientException" or "InvalidClientTokenId" or "ExpiredTokenException";
 
     /// <summary>Whether trying again later may succeed (throttling, AWS's own failures).</summary>
-    public bool IsTransient => Status is 429 or >= 500 || Code is "ThrottlingException" or "Throttling" or "ProvisionedThroughputExceededException" or "LimitExceededException" or "TooManyRequestsException";
+    public bool IsTransient => Status is 429 or >= 500 || Code is "ThrottlingException" or "Throttling" or "ProvisionedThroughputExceededException" or "LimitExceededException" or "TooManyRequestsException" or "Timeout";
 
     private static string Describe(string action, string code, string message) => code switch
     {

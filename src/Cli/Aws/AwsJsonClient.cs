@@ -32,8 +32,31 @@ internal sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region
         return request;
     }
 
-    /// <summary>Calls an operation; AWS's errors become <see cref="AwsCallException"/> naming the IAM action.</summary>
+    /// <summary>How far the service's clock is ahead of ours, from the Date header of the last answer (whole seconds).</summary>
+    public TimeSpan ClockOffset { get; private set; }
+
+    /// <summary>
+    /// Calls an operation; throttling and AWS's own failures are tried again with backoff (every call made
+    /// here is idempotent: reads, and StartQueryExecution with its request token). AWS's errors become
+    /// <see cref="AwsCallException"/> naming the IAM action.
+    /// </summary>
     public async Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
+    {
+        var retry = new Seeder.RetryPolicy { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(200) };
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await CallOnceAsync(operation, body, cancellationToken);
+            }
+            catch (AwsCallException e) when (e.IsTransient && attempt + 1 < retry.MaxAttempts)
+            {
+                await retry.DelayAsync(attempt, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<JsonDocument> CallOnceAsync(string operation, JsonObject body, CancellationToken cancellationToken)
     {
         var action = service + ":" + operation;
         using var request = Request(operation, body, DateTimeOffset.UtcNow);
@@ -53,6 +76,11 @@ internal sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region
 
         using (response)
         {
+            if (response.Headers.Date is { } date)
+            {
+                ClockOffset = date - DateTimeOffset.UtcNow;
+            }
+
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {

@@ -36,6 +36,10 @@ internal sealed record CloudFormationStack(string Name, string Status, IReadOnly
         {
             throw new AwsCallException(action, 0, "Unreachable", $"{endpoint} did not answer: {e.Message}");
         }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AwsCallException(action, 0, "Timeout", $"{endpoint} did not answer within {http.Timeout.TotalSeconds:0} s ({e.Message})");
+        }
 
         using (response)
         {

@@ -10,7 +10,10 @@ namespace Cli.Aws;
 /// </summary>
 internal sealed class KinesisChanges(AwsJsonClient client)
 {
-    /// <summary>Keys changed at or after <paramref name="since"/> (by the stream's arrival time), and the latest arrival seen.</summary>
+    /// <summary>
+    /// Keys changed at or after <paramref name="since"/> (the stream's clock), each with its latest arrival (the
+    /// stream's clock), read until each shard is caught up or past the moment reading began.
+    /// </summary>
     /// <param name="stream">The stream's name.</param>
     /// <param name="table">The DynamoDB table whose records count.</param>
     /// <param name="keyAttribute">The item key's attribute.</param>
@@ -20,6 +23,7 @@ internal sealed class KinesisChanges(AwsJsonClient client)
     {
         var keys = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         long records = 0;
+        var reading = DateTimeOffset.UtcNow;
         foreach (var shard in await ShardsAsync(stream, cancellationToken))
         {
             string? iterator;
@@ -39,23 +43,27 @@ internal sealed class KinesisChanges(AwsJsonClient client)
                 using var page = await client.CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 10000 }, cancellationToken);
                 var root = page.RootElement;
                 var batch = root.GetProperty("Records");
+                var newest = DateTimeOffset.MinValue;
                 foreach (var record in batch.EnumerateArray())
                 {
                     records++;
                     var arrived = record.TryGetProperty("ApproximateArrivalTimestamp", out var at) && at.ValueKind == JsonValueKind.Number
                         ? DateTimeOffset.FromUnixTimeMilliseconds((long)(at.GetDouble() * 1000))
-                        : DateTimeOffset.UtcNow;
+                        : reading + client.ClockOffset;
+                    newest = arrived > newest ? arrived : newest;
                     if (KeyOf(record.GetProperty("Data").GetBytesFromBase64(), table, keyAttribute) is { } key)
                     {
                         keys[key] = keys.TryGetValue(key, out var seen) && seen > arrived ? seen : arrived;
                     }
                 }
 
-                var caughtUp = root.TryGetProperty("MillisBehindLatest", out var behind) && behind.GetInt64() == 0 && batch.GetArrayLength() == 0;
-                iterator = !caughtUp && root.TryGetProperty("NextShardIterator", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-                if (iterator is not null && batch.GetArrayLength() == 0)
+                // Done once caught up, or once the records are newer than the moment reading began (a busy table
+                // never lets a shard be caught up; what arrives after that moment belongs to the next check).
+                var caughtUp = root.TryGetProperty("MillisBehindLatest", out var behind) && behind.GetInt64() == 0;
+                iterator = !caughtUp && newest < reading + client.ClockOffset && root.TryGetProperty("NextShardIterator", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+                if (iterator is not null)
                 {
-                    // GetRecords allows five calls a second per shard.
+                    // GetRecords allows five calls a second per shard, shared with the stack's delivery streams.
                     await Task.Delay(200, cancellationToken);
                 }
             }

@@ -7,10 +7,13 @@ namespace Cli.Aws;
 /// <summary>
 /// A table's items by Scan: consistent reads, pages tried again on throttling and AWS's own failures, and
 /// optionally in parallel segments (Scan's TotalSegments), whose items meet in a bounded queue so that
-/// memory holds a few pages whatever the table's size.
+/// memory holds a page per segment and the queue whatever the table's size.
 /// </summary>
 internal static class TableScan
 {
+    /// <summary>Items waiting between the segments and the reader: at most 1,000 (400 MB were every item at DynamoDB's 400 KB limit; about 1 MB for this contract's).</summary>
+    private const int QueuedItems = 1_000;
+
     /// <summary>Each item as its key's text and its DynamoDB JSON (the form parity reads).</summary>
     /// <param name="client">The DynamoDB client.</param>
     /// <param name="table">The table.</param>
@@ -21,7 +24,7 @@ internal static class TableScan
     public static async IAsyncEnumerable<KeyValuePair<string, byte[]>> ItemsAsync(
         IAmazonDynamoDB client, string table, string keyAttribute, int segments, Action<long>? progress, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var queue = Channel.CreateBounded<KeyValuePair<string, byte[]>>(new BoundedChannelOptions(10_000) { SingleReader = true });
+        var queue = Channel.CreateBounded<KeyValuePair<string, byte[]>>(new BoundedChannelOptions(QueuedItems) { SingleReader = true });
         long read = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var scans = Enumerable.Range(0, segments).Select(segment => Task.Run(
@@ -50,8 +53,20 @@ internal static class TableScan
                 }
                 while (start is not null);
             },
-            stop.Token)).ToArray();
-        var all = Task.WhenAll(scans).ContinueWith(t => queue.Writer.Complete(t.Exception?.InnerException), TaskScheduler.Default);
+            stop.Token).ContinueWith(
+                t =>
+                {
+                    // The first segment that fails ends the Scan with its error, without waiting for the others.
+                    if (t.Exception?.InnerException is { } error)
+                    {
+                        queue.Writer.TryComplete(error);
+                        stop.Cancel();
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default)).ToArray();
+        var all = Task.WhenAll(scans).ContinueWith(_ => queue.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         try
         {
             await foreach (var item in queue.Reader.ReadAllAsync(cancellationToken))

@@ -60,7 +60,7 @@ internal static class Parity
         var limit = options.Limit;
         var sliceRows = options.SliceRows;
         var differences = relations.Select(_ => new Differences(limit, options.ShowValues)).ToArray();
-        var inFlight = new long[relations.Count];
+        var inFlight = relations.Select(_ => new HashSet<string>(StringComparer.Ordinal)).ToArray();
 
         // The source's items go to files of JSON lines, a file per slice of keys, that DuckDB reads as it joins
         // them with the same slice of the lake: nothing of the source stays in memory, and no join is larger than a slice.
@@ -91,15 +91,22 @@ internal static class Parity
             // The relations are looked at only once the source has been read: a source may be the one that
             // makes them (verify's scan waits for the lake's export), and may name the keys in flight as it ends.
             var duplicated = new HashSet<string>[relations.Count];
-            for (var r = 0; r < relations.Count; r++)
-            {
-                duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Over(relations[r].Stored), lakeKey, limit, differences[r]) : [];
-            }
-
             var hasInFlight = options.InFlight.Count > 0;
-            if (hasInFlight)
+            try
             {
-                InFlightTable(lake, options.InFlight, keyIsNumber);
+                for (var r = 0; r < relations.Count; r++)
+                {
+                    duplicated[r] = relations[r].CheckDuplicates ? Duplicates(lake, relations[r].Over(relations[r].Stored), lakeKey, limit, differences[r]) : [];
+                }
+
+                if (hasInFlight)
+                {
+                    InFlightTable(lake, options.InFlight, keyIsNumber);
+                }
+            }
+            catch (DuckDB.NET.Data.DuckDBException e)
+            {
+                throw new PipelineException($"parity could not read the lake: {e.Message}");
             }
 
             // Each stored relation is cut into its slices once (one pass, written under the work folder), so
@@ -113,7 +120,7 @@ internal static class Parity
                     var part = stored[relations[r].Stored] is { } folder ? SliceOfStored(folder, relations[r].Stored, slice) : relations[r].Stored;
                     try
                     {
-                        inFlight[r] += CompareSlice(lake, leaves, keyLeaf, files[slice], relations[r].Over(part), duplicated[r], differences[r], hasInFlight);
+                        CompareSlice(lake, leaves, keyLeaf, files[slice], relations[r].Over(part), duplicated[r], differences[r], hasInFlight ? inFlight[r] : null);
                     }
                     catch (DuckDB.NET.Data.DuckDBException e)
                     {
@@ -219,7 +226,7 @@ internal static class Parity
     internal static int SliceOf(string key) => System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(key))[0];
 
     // A number key's text as Leaf.Normal makes it in SQL, so that both sides slice it alike.
-    private static string NormalNumber(string text)
+    internal static string NormalNumber(string text)
     {
         var trimmed = text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
         return trimmed == "-0" ? "0" : trimmed;
@@ -228,9 +235,10 @@ internal static class Parity
     internal static string SliceSql(string key) =>
         $"((instr('0123456789abcdef', substr(md5({key}), 1, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), 2, 1)) - 1)";
 
-    // Reports the slice's differences and returns how many of its differing keys are in flight.
-    private static long CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences, bool hasInFlight)
+    // Reports the slice's differences, and adds its differing keys that are in flight to inFlight (when given).
+    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
     {
+        var hasInFlight = inFlight is not null;
         // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
         // (every leaf's path in one extraction); texts for the report are made only for the rows that differ.
         var paths = string.Join(", ", leaves.Select(l => $"'{LakeDatabase.Escape(l.SourcePath)}'"));
@@ -274,14 +282,31 @@ internal static class Parity
             }
         }
 
-        if (!hasInFlight)
+        if (inFlight is null)
         {
-            return 0;
+            return;
         }
 
-        using var count = lake.Query($"SELECT count(*) FROM ({differing}) WHERE parity_key IN (SELECT k FROM parity_in_flight)");
-        count.Read();
-        return Convert.ToInt64(count.GetValue(0), CultureInfo.InvariantCulture);
+        // The differing keys in flight: at most the keys the caller named, which it holds anyway.
+        using var keys = lake.Query($"SELECT DISTINCT parity_key FROM ({differing}) WHERE parity_key IN (SELECT k FROM parity_in_flight)");
+        while (keys.Read())
+        {
+            inFlight.Add(keys.GetString(0));
+        }
+    }
+
+    /// <summary>How many differences several lists hold in all, each list's first ones with "…" last when it had more.</summary>
+    public static string Summary(IEnumerable<List<string>> lists)
+    {
+        var listed = 0L;
+        var more = false;
+        foreach (var list in lists)
+        {
+            more |= list.Count > 0 && list[^1] == "…";
+            listed += list.Count(d => d != "…");
+        }
+
+        return listed == 0 ? "0 differences" : (more ? "more than " : "") + listed.ToString(CultureInfo.InvariantCulture) + " differences";
     }
 
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>
@@ -363,8 +388,8 @@ internal static class Parity
     /// <summary>What a comparison found, per relation compared.</summary>
     /// <param name="SourceRows">Items the source has.</param>
     /// <param name="Differences">The first differences, in key order ("…" last when there are more).</param>
-    /// <param name="InFlight">How many keys differ but are in flight.</param>
-    public sealed record Report(long SourceRows, List<string>[] Differences, long[] InFlight);
+    /// <param name="InFlight">The keys that differ but are in flight (number keys as compared: normalised).</param>
+    public sealed record Report(long SourceRows, List<string>[] Differences, HashSet<string>[] InFlight);
 
     /// <summary>
     /// A lake relation to compare with the source: a query <see cref="Over"/> a stored relation (a table or

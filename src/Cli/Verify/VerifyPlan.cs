@@ -23,11 +23,14 @@ internal static class VerifyPlan
         return $"UNLOAD (SELECT {string.Join(", ", columns)} FROM {from}) TO '{to.Replace("'", "''", StringComparison.Ordinal)}' WITH (format = 'PARQUET')";
     }
 
-    /// <summary>The Parquet an UNLOAD wrote, read as the lake relation parity compares (instants made instants again).</summary>
+    /// <summary>
+    /// The Parquet an UNLOAD wrote, read as the lake relation parity compares (instants made instants again;
+    /// text that is no instant becomes NULL, a difference, rather than an error quoting the value).
+    /// </summary>
     public static Pipeline.Parity.Relation Relation(TableContract contract, string folder, bool iceberg)
     {
         var instants = Pipeline.Parity.Compared(contract).Where(IsInstant).ToList();
-        var replace = instants.Count == 0 ? "" : " REPLACE (" + string.Join(", ", instants.Select(c => (iceberg ? $"CAST({Quote(c.Name)} AS TIMESTAMPTZ)" : $"make_timestamp({Quote(c.Name)})") + $" AS {Quote(c.Name)}")) + ")";
+        var replace = instants.Count == 0 ? "" : " REPLACE (" + string.Join(", ", instants.Select(c => (iceberg ? $"TRY_CAST({Quote(c.Name)} AS TIMESTAMPTZ)" : $"make_timestamp({Quote(c.Name)})") + $" AS {Quote(c.Name)}")) + ")";
         var stored = $"read_parquet('{Pipeline.LakeDatabase.Escape(Path.Combine(folder, "*"))}', hive_partitioning = false)";
         return new Pipeline.Parity.Relation(stored, part => $"(SELECT *{replace} FROM {part})", CheckDuplicates: true);
     }
@@ -86,7 +89,8 @@ internal static class VerifyPlan
 
         list.Add(new("s3:GetBucketLocation", $"arn:aws:s3:::{bucket}", "Athena writes the UNLOAD here"));
         list.Add(new("s3:ListBucket", $"arn:aws:s3:::{bucket}", "the UNLOAD's files are listed, then removed"));
-        foreach (var action in new[] { "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload" })
+        list.Add(new("s3:ListBucketMultipartUploads", $"arn:aws:s3:::{bucket}", "Athena writes the UNLOAD here"));
+        foreach (var action in new[] { "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts" })
         {
             list.Add(new(action, $"arn:aws:s3:::{bucket}/{prefix}*", "the UNLOAD's files: written by Athena, read, then removed"));
         }

@@ -25,11 +25,18 @@ internal sealed record VerifyOptions
 }
 
 /// <summary>What one check found.</summary>
+/// <param name="SourceRows">Items the Scan read.</param>
+/// <param name="Relations">Per lake relation: its first differences, and how many differing keys are in flight.</param>
+/// <param name="ChangedKeys">Keys the change stream carried within the settle window.</param>
+/// <param name="SettlesAt">When (this machine's clock) the newest change of a differing key in flight is older than the window.</param>
+/// <param name="ScannedBytes">What Athena scanned.</param>
+/// <param name="LeftBehind">S3 prefixes the run could not remove.</param>
+/// <param name="Timings">When each phase ended.</param>
 internal sealed record VerifyResult(
     long SourceRows,
     IReadOnlyList<(string Name, List<string> Differences, long InFlight)> Relations,
     int ChangedKeys,
-    DateTimeOffset? LatestChange,
+    DateTimeOffset? SettlesAt,
     long ScannedBytes,
     IReadOnlyList<string> LeftBehind,
     IReadOnlyList<(string Phase, TimeSpan Elapsed)> Timings)
@@ -60,8 +67,10 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         long expected;
         try
         {
+            // ItemCount is refreshed about every six hours (0 for a table seeded a moment ago): it only sizes the
+            // comparison's slices, with room to grow, and eight slices' worth when unknown.
             var description = await dynamo.DescribeTableAsync(target.Table, cancellationToken);
-            expected = description.Table.ItemCount ?? 0;
+            expected = description.Table.ItemCount is > 0 and var count ? count + (count / 2) : 8 * Parity.SliceRows;
         }
         catch (ResourceNotFoundException)
         {
@@ -69,7 +78,8 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var athena = new AthenaClient(new AwsJsonClient(http, session.Endpoint("ATHENA", "athena"), session.Region, session.Credentials, "athena", "AmazonAthena", "1.1"));
+        var athenaJson = new AwsJsonClient(http, session.Endpoint("ATHENA", "athena"), session.Region, session.Credentials, "athena", "AmazonAthena", "1.1");
+        var athena = new AthenaClient(athenaJson);
         var group = await athena.GetWorkGroupAsync(options.WorkGroup, cancellationToken);
         var results = options.Results ?? group.OutputLocation
             ?? throw new VerifyException($"the Athena workgroup '{options.WorkGroup}' has no query result location{(group.ManagedResults ? " (it uses managed query results, where UNLOAD cannot write)" : "")}: give --results s3://BUCKET/PREFIX/ (verify writes its UNLOAD there and removes it afterwards), or another --workgroup.");
@@ -86,15 +96,18 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 relations.Add((view, view, Path.Combine(work, "view"), false));
             }
 
+            using var database = LakeDatabase.InMemory();
+            database.Bound(Path.Combine(work, "parity"), ParityMemoryMegabytes);
             var started = DateTimeOffset.UtcNow;
 
             // A lake that cannot be exported stops the Scan at once: the user hears Athena's reason, not after a whole table.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var lake = Task.Run(() => UnloadAsync(athena, s3, relations, bucket, runPrefix, written, stop.Token), stop.Token);
+            var lake = Task.Run(() => UnloadAsync(athena, s3, relations, bucket, runPrefix, written, group.ManagedResults, stop.Token), stop.Token);
             _ = lake.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             var inFlight = new HashSet<string>(StringComparer.Ordinal);
-            DateTimeOffset? latest = null;
+            var arrivals = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
             long scanned = 0;
+            var keyIsNumber = contract.UniqueKey[0].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long;
 
             // The source: the Scan's items; as it ends, the lake is awaited (it was exported meanwhile) and the
             // change stream read, so that parity finds both sides and the keys in flight ready.
@@ -129,17 +142,20 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 timings.Add(("UNLOAD of the lake and its download", watch.Elapsed));
                 if (target.Stream is { } stream)
                 {
-                    var since = started - target.Settle;
+                    // The window on the stream's clock (AWS's, as the Date header gave it; whole seconds, so a second more).
+                    var since = started + athenaJson.ClockOffset - target.Settle - TimeSpan.FromSeconds(1);
                     var kinesis = new KinesisChanges(new AwsJsonClient(http, session.Endpoint("KINESIS", "kinesis"), session.Region, session.Credentials, "kinesis", "Kinesis_20131202", "1.1"));
                     var (keys, _) = await kinesis.ChangedSinceAsync(stream, target.Table, contract.UniqueKey[0].Source, since, cancellationToken);
+                    foreach (var (key, arrived) in keys)
+                    {
+                        arrivals[keyIsNumber ? Parity.NormalNumber(key) : key] = arrived;
+                    }
+
                     inFlight.UnionWith(keys.Keys);
-                    latest = keys.Count == 0 ? null : keys.Values.Max();
                     timings.Add(("change stream", watch.Elapsed));
                 }
             }
 
-            using var database = LakeDatabase.InMemory();
-            database.Bound(Path.Combine(work, "parity"), ParityMemoryMegabytes);
             Parity.Report report;
             try
             {
@@ -161,11 +177,15 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 throw;
             }
             timings.Add(("parity", watch.Elapsed));
+
+            // Differing keys in flight settle once their newest change is older than the window (on this machine's clock).
+            var differing = report.InFlight.SelectMany(k => k).Select(k => arrivals.TryGetValue(k, out var at) ? at : (DateTimeOffset?)null).Where(a => a is not null).ToList();
+            DateTimeOffset? settlesAt = differing.Count == 0 ? null : differing.Max()!.Value - athenaJson.ClockOffset + target.Settle + TimeSpan.FromSeconds(1);
             return new VerifyResult(
                 report.SourceRows,
-                relations.Select((r, i) => (r.Name, report.Differences[i], report.InFlight[i])).ToList(),
+                relations.Select((r, i) => (r.Name, report.Differences[i], (long)report.InFlight[i].Count)).ToList(),
                 inFlight.Count,
-                latest,
+                settlesAt,
                 scanned,
                 await RemoveAsync(s3, written),
                 timings);
@@ -182,7 +202,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
     }
 
     // UNLOADs each relation under the run's prefix and downloads its files; returns the bytes Athena scanned.
-    private async Task<long> UnloadAsync(AthenaClient athena, Amazon.S3.IAmazonS3 s3, List<(string Name, string Query, string Folder, bool Iceberg)> relations, string bucket, string runPrefix, List<(string Bucket, string Prefix)> written, CancellationToken cancellationToken)
+    private async Task<long> UnloadAsync(AthenaClient athena, Amazon.S3.IAmazonS3 s3, List<(string Name, string Query, string Folder, bool Iceberg)> relations, string bucket, string runPrefix, List<(string Bucket, string Prefix)> written, bool managedResults, CancellationToken cancellationToken)
     {
         long scanned = 0;
         foreach (var relation in relations)
@@ -192,7 +212,8 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             AthenaClient.Finished finished;
             try
             {
-                finished = await athena.RunAsync(sql, options.WorkGroup, $"s3://{bucket}/{runPrefix}athena/", options.QueryTimeout, cancellationToken);
+                // A workgroup with managed query results takes no client-side result location (the UNLOAD's TO is ours still).
+                finished = await athena.RunAsync(sql, options.WorkGroup, managedResults ? null : $"s3://{bucket}/{runPrefix}athena/", options.QueryTimeout, cancellationToken);
             }
             catch (AthenaQueryException e) when (!relation.Iceberg && e.State == "FAILED")
             {
@@ -201,7 +222,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             }
 
             scanned += finished.ScannedBytes;
-            if (finished.OutputLocation is { } location && !location.StartsWith($"s3://{bucket}/{runPrefix}", StringComparison.Ordinal))
+            if (!managedResults && finished.OutputLocation is { } location && !location.StartsWith($"s3://{bucket}/{runPrefix}", StringComparison.Ordinal))
             {
                 // The workgroup put the query's own files (metadata, manifest) elsewhere: they are the run's too.
                 var (otherBucket, key) = S3Location.Parse(location[..(location.LastIndexOf('/') + 1)]);
