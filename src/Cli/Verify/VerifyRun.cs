@@ -64,13 +64,14 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         var runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
         var work = Path.Combine(Path.GetTempPath(), "dynamolake-verify-" + runId);
         using var dynamo = session.DynamoDb();
-        long expected;
+        long expected, itemCount;
         try
         {
             // ItemCount is refreshed about every six hours (0 for a table seeded a moment ago): it only sizes the
             // comparison's slices, with room to grow, and eight slices' worth when unknown.
             var description = await dynamo.DescribeTableAsync(target.Table, cancellationToken);
-            expected = description.Table.ItemCount is > 0 and var count ? count + (count / 2) : 8 * Parity.SliceRows;
+            itemCount = description.Table.ItemCount ?? 0;
+            expected = itemCount > 0 ? itemCount + (itemCount / 2) : 8 * Parity.SliceRows;
         }
         catch (ResourceNotFoundException)
         {
@@ -113,7 +114,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             // change stream read, so that parity finds both sides and the keys in flight ready.
             async IAsyncEnumerable<KeyValuePair<string, byte[]>> Source()
             {
-                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, contract.UniqueKey[0].Source, options.Segments, n => progress?.Invoke(n, expected), stop.Token).GetAsyncEnumerator(stop.Token))
+                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, contract.UniqueKey[0].Source, options.Segments, n => progress?.Invoke(n, itemCount), stop.Token).GetAsyncEnumerator(stop.Token))
                 {
                     while (true)
                     {
