@@ -60,21 +60,7 @@ internal sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region
     {
         var action = service + ":" + operation;
         using var request = Request(operation, body, DateTimeOffset.UtcNow);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AwsCallException(action, 0, "Unreachable", $"{endpoint} did not answer: {e.Message}");
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new AwsCallException(action, 0, "Timeout", $"{endpoint} did not answer within {http.Timeout.TotalSeconds:0} s ({e.Message})");
-        }
-
-        using (response)
+        using (var response = await SendAsync(http, request, action, cancellationToken))
         {
             if (response.Headers.Date is { } date)
             {
@@ -88,6 +74,23 @@ internal sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region
             }
 
             throw Error(action, (int)response.StatusCode, text, response.Headers.TryGetValues("x-amzn-ErrorType", out var types) ? types.FirstOrDefault() : null);
+        }
+    }
+
+    /// <summary>Sends a signed request; no answer (refused, timed out) becomes an <see cref="AwsCallException"/> naming the action.</summary>
+    internal static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, string action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AwsCallException(action, 0, "Unreachable", $"{request.RequestUri} did not answer: {e.Message}");
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AwsCallException(action, 0, "Timeout", $"{request.RequestUri} did not answer within {http.Timeout.TotalSeconds:0} s ({e.Message})");
         }
     }
 

@@ -27,21 +27,7 @@ internal sealed record CloudFormationStack(string Name, string Status, IReadOnly
     {
         const string action = "cloudformation:DescribeStacks";
         using var request = Request(endpoint, stack, region, credentials, DateTimeOffset.UtcNow);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AwsCallException(action, 0, "Unreachable", $"{endpoint} did not answer: {e.Message}");
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new AwsCallException(action, 0, "Timeout", $"{endpoint} did not answer within {http.Timeout.TotalSeconds:0} s ({e.Message})");
-        }
-
-        using (response)
+        using (var response = await AwsJsonClient.SendAsync(http, request, action, cancellationToken))
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             XDocument document;
