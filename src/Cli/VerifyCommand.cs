@@ -132,6 +132,8 @@ internal static class VerifyCommand
                     return ExitCodes.Ok;
                 }
 
+                // Credentials first: without them nothing can be called, and the message says how to give them.
+                _ = session.Credentials;
                 var options = new VerifyOptions
                 {
                     WorkGroup = parse.GetValue(workGroup)!,
@@ -150,9 +152,9 @@ internal static class VerifyCommand
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
             {
-                var action = e is Amazon.S3.AmazonS3Exception ? "S3" : e is Amazon.DynamoDBv2.AmazonDynamoDBException ? "DynamoDB" : "AWS";
+                var service = e is Amazon.S3.AmazonS3Exception ? "an S3" : e is Amazon.DynamoDBv2.AmazonDynamoDBException ? "a DynamoDB" : "an AWS";
                 var denied = e is Amazon.Runtime.AmazonServiceException { ErrorCode: "AccessDenied" or "AccessDeniedException" } ? " The README's verify policy lists every action verify needs." : "";
-                await stderr.WriteLineAsync($"error: a {action} call failed: {ErrorText.Of(e)}{denied}");
+                await stderr.WriteLineAsync($"error: {service} call failed: {ErrorText.Of(e)}{denied}");
                 return ExitCodes.Failed;
             }
         });

@@ -97,7 +97,7 @@ internal sealed class AwsSession
         }
         catch (AmazonClientException e)
         {
-            throw new VerifyException($"no AWS credentials found ({e.Message}): configure a profile (AWS_PROFILE), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO (aws sso login).");
+            throw new VerifyException($"no AWS credentials found ({e.Message.Split('\n')[0].Trim().TrimEnd(':')}): configure a profile (AWS_PROFILE), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO (aws sso login).");
         }
     }
 }
