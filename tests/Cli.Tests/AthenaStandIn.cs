@@ -127,8 +127,9 @@ internal sealed partial class AthenaStandIn : IDisposable
                         query.Scanned = await RunAsync(id, sql, output);
                         query.State = "SUCCEEDED";
                     }
-                    catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or InvalidOperationException or PipelineException or AmazonS3Exception)
+                    catch (Exception e)
                     {
+                        // Whatever went wrong, the query ends FAILED with it, as Athena's would, rather than run for ever.
                         query.State = "FAILED";
                         query.Error = e.Message;
                     }

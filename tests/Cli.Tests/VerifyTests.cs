@@ -83,7 +83,7 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
 
         // --wait checks again once the change is older than the settle window: the lake never caught up, so it is a difference.
         await PutChangeAsync(stream, changed, create: false);
-        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "5", "--wait", "60");
+        (exit, stdout, stderr) = await VerifyAsync(athena, "--stream", stream, "--settle", "15", "--wait", "90");
         Assert.True(exit == 1, stderr + stdout);
         Assert.Contains("1 keys in flight: checking again at", stderr, StringComparison.Ordinal);
         Assert.EndsWith("rows, 2 differences (0 in flight)\n", stdout, StringComparison.Ordinal);

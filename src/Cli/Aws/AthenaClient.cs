@@ -66,8 +66,9 @@ internal sealed class AthenaClient(AwsJsonClient client)
             request["ResultConfiguration"] = new JsonObject { ["OutputLocation"] = outputLocation };
         }
 
+        // Not cancellable: once Athena may have accepted the query, its id is needed to stop it.
         string id;
-        using (var started = await client.CallAsync("StartQueryExecution", request, cancellationToken))
+        using (var started = await client.CallAsync("StartQueryExecution", request, CancellationToken.None))
         {
             id = started.RootElement.GetProperty("QueryExecutionId").GetString()!;
         }

@@ -40,7 +40,7 @@ internal sealed class KinesisChanges(AwsJsonClient client)
 
             while (iterator is not null)
             {
-                using var page = await client.CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 10000 }, cancellationToken);
+                using var page = await client.CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 1000 }, cancellationToken);
                 var root = page.RootElement;
                 var batch = root.GetProperty("Records");
                 var newest = DateTimeOffset.MinValue;
@@ -60,7 +60,7 @@ internal sealed class KinesisChanges(AwsJsonClient client)
                 // Done once caught up, or once the records are newer than the moment reading began (a busy table
                 // never lets a shard be caught up; what arrives after that moment belongs to the next check).
                 var caughtUp = root.TryGetProperty("MillisBehindLatest", out var behind) && behind.GetInt64() == 0;
-                iterator = !caughtUp && newest < reading + client.ClockOffset && root.TryGetProperty("NextShardIterator", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+                iterator = !caughtUp && newest < reading + client.ClockOffset + TimeSpan.FromSeconds(1) && root.TryGetProperty("NextShardIterator", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
                 if (iterator is not null)
                 {
                     // GetRecords allows five calls a second per shard, shared with the stack's delivery streams.

@@ -128,7 +128,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                             await lake; // throws the export's own error
                             throw;
                         }
-                        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not VerifyException && !lake.IsFaulted)
+                        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !lake.IsFaulted && Seeder.RetryPolicy.IsTransient(e, CancellationToken.None))
                         {
                             throw new VerifyException($"the Scan of '{target.Table}' failed, after retries: {ErrorText.Of(e)}. A slow or throttled table may need fewer --segments (now {options.Segments}).");
                         }
