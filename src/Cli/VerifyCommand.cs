@@ -197,7 +197,7 @@ internal static class VerifyCommand
             }
 
             var now = DateTimeOffset.UtcNow;
-            if (result.Differences == 0 && result.InFlight > 0 && wait > TimeSpan.Zero)
+            if (result.Equal && result.InFlight > 0 && wait > TimeSpan.Zero)
             {
                 var settled = result.SettlesAt ?? now;
                 if (settled <= deadline)
@@ -211,7 +211,7 @@ internal static class VerifyCommand
             }
 
             await Write(stdout, Report(target, result), cancellationToken);
-            return result.Differences == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            return result.Equal ? ExitCodes.Ok : ExitCodes.Failed;
         }
     }
 

@@ -18,8 +18,7 @@ internal sealed class AthenaClient(AwsJsonClient client)
     /// <summary>A finished query.</summary>
     /// <param name="Id">The query execution id.</param>
     /// <param name="OutputLocation">Where Athena wrote the query's own result files (metadata, manifest).</param>
-    /// <param name="ScannedBytes">Data scanned, what Athena charges for.</param>
-    public sealed record Finished(string Id, string? OutputLocation, long ScannedBytes);
+    public sealed record Finished(string Id, string? OutputLocation);
 
     public async Task<WorkGroup> GetWorkGroupAsync(string name, CancellationToken cancellationToken)
     {
@@ -86,8 +85,7 @@ internal sealed class AthenaClient(AwsJsonClient client)
                 {
                     case "SUCCEEDED":
                         var location = execution.TryGetProperty("ResultConfiguration", out var result) && result.TryGetProperty("OutputLocation", out var output) ? output.GetString() : null;
-                        var scanned = execution.TryGetProperty("Statistics", out var statistics) && statistics.TryGetProperty("DataScannedInBytes", out var bytes) ? bytes.GetInt64() : 0;
-                        return new Finished(id, location, scanned);
+                        return new Finished(id, location);
                     case "FAILED":
                     case "CANCELLED":
                         var reason = status.TryGetProperty("AthenaError", out var error) && error.TryGetProperty("ErrorMessage", out var message) ? message.GetString()

@@ -22,6 +22,27 @@ internal sealed class AwsCallException(string action, int status, string code, s
     /// <summary>Whether trying again later may succeed (throttling, AWS's own failures).</summary>
     public bool IsTransient => Status is 429 or >= 500 || Code is "ThrottlingException" or "Throttling" or "ProvisionedThroughputExceededException" or "LimitExceededException" or "TooManyRequestsException" or "Timeout";
 
+    /// <summary>
+    /// Runs a call, trying it again on throttling and AWS's own failures with backoff (six attempts in all):
+    /// for idempotent calls only.
+    /// </summary>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var retry = new Seeder.RetryPolicy { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(200) };
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (AwsCallException e) when (e.IsTransient && attempt + 1 < retry.MaxAttempts)
+            {
+                await retry.DelayAsync(attempt, cancellationToken);
+            }
+        }
+    }
+
     private static string Describe(string action, string code, string message) => code switch
     {
         "AccessDeniedException" or "AccessDenied" => $"{action} was denied ({code}): {message} Grant {action} to the caller (the README's verify policy lists every action verify needs).",

@@ -40,21 +40,8 @@ internal sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region
     /// here is idempotent: reads, and StartQueryExecution with its request token). AWS's errors become
     /// <see cref="AwsCallException"/> naming the IAM action.
     /// </summary>
-    public async Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
-    {
-        var retry = new Seeder.RetryPolicy { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(200) };
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await CallOnceAsync(operation, body, cancellationToken);
-            }
-            catch (AwsCallException e) when (e.IsTransient && attempt + 1 < retry.MaxAttempts)
-            {
-                await retry.DelayAsync(attempt, cancellationToken);
-            }
-        }
-    }
+    public Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken) =>
+        AwsCallException.RetryAsync(() => CallOnceAsync(operation, body, cancellationToken), cancellationToken);
 
     private async Task<JsonDocument> CallOnceAsync(string operation, JsonObject body, CancellationToken cancellationToken)
     {

@@ -23,21 +23,8 @@ internal sealed record CloudFormationStack(string Name, string Status, IReadOnly
     }
 
     /// <summary>Describes a stack (throttling and AWS's own failures tried again); a missing stack or a refused call throws <see cref="AwsCallException"/>.</summary>
-    public static async Task<CloudFormationStack> DescribeAsync(HttpClient http, Uri endpoint, string stack, string region, AwsCredentials credentials, CancellationToken cancellationToken)
-    {
-        var retry = new Seeder.RetryPolicy { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(200) };
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await DescribeOnceAsync(http, endpoint, stack, region, credentials, cancellationToken);
-            }
-            catch (AwsCallException e) when (e.IsTransient && attempt + 1 < retry.MaxAttempts)
-            {
-                await retry.DelayAsync(attempt, cancellationToken);
-            }
-        }
-    }
+    public static Task<CloudFormationStack> DescribeAsync(HttpClient http, Uri endpoint, string stack, string region, AwsCredentials credentials, CancellationToken cancellationToken) =>
+        AwsCallException.RetryAsync(() => DescribeOnceAsync(http, endpoint, stack, region, credentials, cancellationToken), cancellationToken);
 
     private static async Task<CloudFormationStack> DescribeOnceAsync(HttpClient http, Uri endpoint, string stack, string region, AwsCredentials credentials, CancellationToken cancellationToken)
     {

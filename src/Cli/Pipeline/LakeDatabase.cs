@@ -22,13 +22,23 @@ internal sealed class LakeDatabase : IDisposable
     /// <summary>Change-log files that lie outside every partition Athena projects: Athena would never read them.</summary>
     public IReadOnlyList<string> InvisibleChangeLogFiles { get; private set; } = [];
 
-    /// <summary>A DuckDB with no lake attached (UTC, like Athena), for relations a caller names itself.</summary>
+    /// <summary>A DuckDB with no lake attached, for relations a caller names itself.</summary>
     public static LakeDatabase InMemory()
     {
         var connection = new DuckDBConnection("Data Source=:memory:");
         connection.Open();
         var database = new LakeDatabase(connection);
-        database.Execute("SET TimeZone = 'UTC'");
+        try
+        {
+            // Athena's CURRENT_DATE and timestamps are UTC; so are the local lake's, whatever the machine's zone.
+            database.Execute("SET TimeZone = 'UTC'");
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+
         return database;
     }
 
@@ -51,13 +61,9 @@ internal sealed class LakeDatabase : IDisposable
             throw new PipelineException($"no lake at '{paths.Root}': run the pipeline first (dotnet run --project src/Cli -- pipeline --out {paths.Root})");
         }
 
-        var connection = new DuckDBConnection("Data Source=:memory:");
-        connection.Open();
-        var database = new LakeDatabase(connection);
+        var database = InMemory();
         try
         {
-            // Athena's CURRENT_DATE and timestamps are UTC; so are the local lake's, whatever the machine's zone.
-            database.Execute("SET TimeZone = 'UTC'");
             if (hasIceberg)
             {
                 database.Execute($"CREATE VIEW {contract.Table} AS SELECT * FROM read_parquet('{Escape(paths.IcebergGlob)}', hive_partitioning = false)");
@@ -189,6 +195,9 @@ internal sealed class LakeDatabase : IDisposable
     }
 
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>A name as a SQL identifier: in double quotes, its own doubled.</summary>
+    internal static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>Text made safe inside a SQL string literal (quotes doubled).</summary>
     internal static string Escape(string text) => text.Replace("'", "''", StringComparison.Ordinal);

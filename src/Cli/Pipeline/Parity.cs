@@ -310,7 +310,7 @@ internal static class Parity
     }
 
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>
-    public static string Summary(List<string> differences) => differences.Count == 0 ? "0 differences" : $"{(differences[^1] == "…" ? "more than " + (differences.Count - 1) : differences.Count.ToString(CultureInfo.InvariantCulture))} differences";
+    public static string Summary(List<string> differences) => Summary([differences]);
 
     /// <summary>The columns parity compares: every column the item carries (not the change-data ones).</summary>
     internal static List<Column> Compared(TableContract contract) => contract.Columns.Columns.Where(c => c.Derived == DerivedField.None).ToList();
@@ -408,7 +408,7 @@ internal static class Parity
         public string Name => string.Join('.', Path);
 
         /// <summary>The column in the lake relation (aliased <c>lake</c>).</summary>
-        public string LakeColumn => "lake." + string.Join('.', Path.Select(Quote));
+        public string LakeColumn => "lake." + string.Join('.', Path.Select(LakeDatabase.Quote));
 
         /// <summary>
         /// The lake's value in the form compared: numbers as exact text without trailing zeros (12.30 and 12.3
@@ -469,7 +469,6 @@ internal static class Parity
             return $"(CASE WHEN {trimmed} = '-0' THEN '0' ELSE {trimmed} END)";
         }
 
-        private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
         // A name in a JSONPath: quoted, with backslash escapes (not SQL's doubling).
         private static string PathQuote(string name) => "\"" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -60,6 +60,10 @@ internal sealed class AwsSession
     /// <summary>A service's endpoint: the override, or AWS's regional one.</summary>
     public Uri Endpoint(string service, string host) => Override(service) ?? new Uri($"https://{host}.{Region}.amazonaws.com/");
 
+    /// <summary>A JSON-protocol (1.1) client of a service: its endpoint, signing name and X-Amz-Target prefix.</summary>
+    public Aws.AwsJsonClient Json(HttpClient http, string service, string host, string targetPrefix) =>
+        new(http, Endpoint(service, host), Region, Credentials, host, targetPrefix, "1.1");
+
     public Amazon.DynamoDBv2.IAmazonDynamoDB DynamoDb() => Seeder.DynamoDbClients.Create(Override("DYNAMODB"), Region);
 
     public Amazon.S3.IAmazonS3 S3()

@@ -1,3 +1,4 @@
+using Cli.Pipeline;
 using DynamoLake.Core.Contract;
 
 namespace Cli.Verify;
@@ -19,7 +20,7 @@ internal static class VerifyPlan
     public static string Unload(TableContract contract, string from, string to, bool iceberg)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        var columns = Pipeline.Parity.Compared(contract).Select(c => iceberg && IsInstant(c) ? $"to_iso8601({Quote(c.Name)}) AS {Quote(c.Name)}" : Quote(c.Name));
+        var columns = Parity.Compared(contract).Select(c => iceberg && IsInstant(c) ? $"to_iso8601({LakeDatabase.Quote(c.Name)}) AS {LakeDatabase.Quote(c.Name)}" : LakeDatabase.Quote(c.Name));
         return $"UNLOAD (SELECT {string.Join(", ", columns)} FROM {from}) TO '{to.Replace("'", "''", StringComparison.Ordinal)}' WITH (format = 'PARQUET')";
     }
 
@@ -27,12 +28,12 @@ internal static class VerifyPlan
     /// The Parquet an UNLOAD wrote, read as the lake relation parity compares (instants made instants again;
     /// text that is no instant becomes NULL, a difference, rather than an error quoting the value).
     /// </summary>
-    public static Pipeline.Parity.Relation Relation(TableContract contract, string folder, bool iceberg)
+    public static Parity.Relation Relation(TableContract contract, string folder, bool iceberg)
     {
-        var instants = Pipeline.Parity.Compared(contract).Where(IsInstant).ToList();
-        var replace = instants.Count == 0 ? "" : " REPLACE (" + string.Join(", ", instants.Select(c => (iceberg ? $"TRY_CAST({Quote(c.Name)} AS TIMESTAMPTZ)" : $"make_timestamp({Quote(c.Name)})") + $" AS {Quote(c.Name)}")) + ")";
-        var stored = $"read_parquet('{Pipeline.LakeDatabase.Escape(Path.Combine(folder, "*"))}', hive_partitioning = false)";
-        return new Pipeline.Parity.Relation(stored, part => $"(SELECT *{replace} FROM {part})", CheckDuplicates: true);
+        var instants = Parity.Compared(contract).Where(IsInstant).ToList();
+        var replace = instants.Count == 0 ? "" : " REPLACE (" + string.Join(", ", instants.Select(c => (iceberg ? $"TRY_CAST({LakeDatabase.Quote(c.Name)} AS TIMESTAMPTZ)" : $"make_timestamp({LakeDatabase.Quote(c.Name)})") + $" AS {LakeDatabase.Quote(c.Name)}")) + ")";
+        var stored = $"read_parquet('{LakeDatabase.Escape(Path.Combine(folder, "*"))}', hive_partitioning = false)";
+        return new Parity.Relation(stored, part => $"(SELECT *{replace} FROM {part})", CheckDuplicates: true);
     }
 
     /// <summary>
@@ -40,7 +41,7 @@ internal static class VerifyPlan
     /// and DuckDB needs one to know the columns).
     /// </summary>
     public static string Empty(TableContract contract, bool iceberg) =>
-        "SELECT " + string.Join(", ", Pipeline.Parity.Compared(contract).Select(c => $"CAST(NULL AS {(IsInstant(c) ? (iceberg ? "VARCHAR" : "BIGINT") : DuckType(c.Type))}) AS {Quote(c.Name)}")) + " WHERE false";
+        "SELECT " + string.Join(", ", Parity.Compared(contract).Select(c => $"CAST(NULL AS {(IsInstant(c) ? (iceberg ? "VARCHAR" : "BIGINT") : DuckType(c.Type))}) AS {LakeDatabase.Quote(c.Name)}")) + " WHERE false";
 
     /// <summary>The IAM actions of a run, on the resources of a target (ACCOUNT stands for the account's id).</summary>
     public static IReadOnlyList<Permission> Permissions(VerifyTarget target, string region, string workGroup, string results, TableContract contract)
@@ -100,8 +101,6 @@ internal static class VerifyPlan
 
     private static bool IsInstant(Column column) => column.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz;
 
-    private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
     /// <summary>A contract type as DuckDB declares it.</summary>
     private static string DuckType(ColumnType type) => type.Kind switch
     {
@@ -116,7 +115,7 @@ internal static class VerifyPlan
         ColumnKind.Timestamp => "TIMESTAMP",
         ColumnKind.TimestampTz => "TIMESTAMPTZ",
         ColumnKind.Binary => "BLOB",
-        ColumnKind.Struct => "STRUCT(" + string.Join(", ", type.Fields!.Columns.Select(f => $"{Quote(f.Name)} {DuckType(f.Type)}")) + ")",
+        ColumnKind.Struct => "STRUCT(" + string.Join(", ", type.Fields!.Columns.Select(f => $"{LakeDatabase.Quote(f.Name)} {DuckType(f.Type)}")) + ")",
         ColumnKind.List => DuckType(type.Element!) + "[]",
         _ => "VARCHAR",
     };

@@ -29,7 +29,6 @@ internal sealed record VerifyOptions
 /// <param name="Relations">Per lake relation: its first differences, and how many differing keys are in flight.</param>
 /// <param name="ChangedKeys">Keys the change stream carried within the settle window.</param>
 /// <param name="SettlesAt">When (this machine's clock) the newest change of a differing key in flight is older than the window.</param>
-/// <param name="ScannedBytes">What Athena scanned.</param>
 /// <param name="LeftBehind">S3 prefixes the run could not remove.</param>
 /// <param name="Timings">When each phase ended.</param>
 internal sealed record VerifyResult(
@@ -37,11 +36,11 @@ internal sealed record VerifyResult(
     IReadOnlyList<(string Name, List<string> Differences, long InFlight)> Relations,
     int ChangedKeys,
     DateTimeOffset? SettlesAt,
-    long ScannedBytes,
     IReadOnlyList<string> LeftBehind,
     IReadOnlyList<(string Phase, TimeSpan Elapsed)> Timings)
 {
-    public long Differences => Relations.Sum(r => (long)r.Differences.Count(d => d != "…"));
+    /// <summary>Whether no relation differs from the source (keys in flight aside).</summary>
+    public bool Equal => Relations.All(r => r.Differences.Count == 0);
 
     public long InFlight => Relations.Max(r => r.InFlight);
 }
@@ -79,7 +78,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var athenaJson = new AwsJsonClient(http, session.Endpoint("ATHENA", "athena"), session.Region, session.Credentials, "athena", "AmazonAthena", "1.1");
+        var athenaJson = session.Json(http, "ATHENA", "athena", "AmazonAthena");
         var athena = new AthenaClient(athenaJson);
         var group = await athena.GetWorkGroupAsync(options.WorkGroup, cancellationToken);
         var results = options.Results ?? group.OutputLocation
@@ -107,7 +106,6 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             _ = lake.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             var inFlight = new HashSet<string>(StringComparer.Ordinal);
             var arrivals = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            long scanned = 0;
             var keyIsNumber = contract.UniqueKey[0].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long;
 
             // The source: the Scan's items; as it ends, the lake is awaited (it was exported meanwhile) and the
@@ -143,13 +141,13 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 }
 
                 timings.Add(("Scan of the table", watch.Elapsed));
-                scanned = await lake;
+                await lake;
                 timings.Add(("UNLOAD of the lake and its download", watch.Elapsed));
                 if (target.Stream is { } stream)
                 {
                     // The window on the stream's clock (AWS's, as the Date header gave it; whole seconds, so a second more).
                     var since = started + athenaJson.ClockOffset - target.Settle - TimeSpan.FromSeconds(1);
-                    var kinesis = new KinesisChanges(new AwsJsonClient(http, session.Endpoint("KINESIS", "kinesis"), session.Region, session.Credentials, "kinesis", "Kinesis_20131202", "1.1"));
+                    var kinesis = new KinesisChanges(session.Json(http, "KINESIS", "kinesis", "Kinesis_20131202"));
                     var (keys, _) = await kinesis.ChangedSinceAsync(stream, target.Table, contract.UniqueKey[0].Source, since, cancellationToken);
                     foreach (var (key, arrived) in keys)
                     {
@@ -178,7 +176,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 // The Scan or the comparison failed while Athena still exports: stop the query and let the export
                 // end before what it wrote is removed (its own error, if any, is not the one to report).
                 await stop.CancelAsync();
-                await ((Task)lake).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await lake.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
                 throw;
             }
             timings.Add(("parity", watch.Elapsed));
@@ -191,7 +189,6 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 relations.Select((r, i) => (r.Name, report.Differences[i], (long)report.InFlight[i].Count)).ToList(),
                 inFlight.Count,
                 settlesAt,
-                scanned,
                 await RemoveAsync(s3, written),
                 timings);
         }
@@ -206,10 +203,9 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         }
     }
 
-    // UNLOADs each relation under the run's prefix and downloads its files; returns the bytes Athena scanned.
-    private async Task<long> UnloadAsync(AthenaClient athena, Amazon.S3.IAmazonS3 s3, List<(string Name, string Query, string Folder, bool Iceberg)> relations, string bucket, string runPrefix, List<(string Bucket, string Prefix)> written, bool managedResults, CancellationToken cancellationToken)
+    // UNLOADs each relation under the run's prefix and downloads its files.
+    private async Task UnloadAsync(AthenaClient athena, Amazon.S3.IAmazonS3 s3, List<(string Name, string Query, string Folder, bool Iceberg)> relations, string bucket, string runPrefix, List<(string Bucket, string Prefix)> written, bool managedResults, CancellationToken cancellationToken)
     {
-        long scanned = 0;
         foreach (var relation in relations)
         {
             var part = relation.Iceberg ? "table/" : "view/";
@@ -226,7 +222,6 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                 throw new VerifyException($"{e.Message} — if the view {relation.Name} does not exist yet, run the stack's saved query 'transactions_current view' once (Athena → Saved queries).");
             }
 
-            scanned += finished.ScannedBytes;
             if (!managedResults && finished.OutputLocation is { } location && !location.StartsWith($"s3://{bucket}/{runPrefix}", StringComparison.Ordinal))
             {
                 // The workgroup put the query's own files (metadata, manifest) elsewhere: they are the run's too.
@@ -251,8 +246,6 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
 
             await log.WriteLineAsync($"lake: {relation.Name} exported by Athena query {finished.Id} ({files:N0} files)");
         }
-
-        return scanned;
     }
 
     // Removes what the run wrote to S3; returns the prefixes it could not remove (named to the user, never silently left).
