@@ -27,7 +27,7 @@ internal static class PipelineCommand
         var ttl = new Option<double>("--ttl-fraction") { DefaultValueFactory = _ => defaults.TtlFraction, Description = "Share of transactions with expires_at (expired by TTL in the run)." };
         var output = new Option<string>("--lake", "--out") { Description = "Folder of the local lake (--out is the same).", DefaultValueFactory = _ => "lake" };
         var force = new Option<bool>("--force") { Description = "Replace a lake that holds error records not redriven, or rows backfilled or redriven since the last pipeline run." };
-        var duplicates = new Option<double>("--duplicates") { Description = "Share of requests delivered twice (at-least-once), 0-1.", DefaultValueFactory = _ => 0 };
+        var duplicates = new Option<double>("--duplicates") { Description = "Share of requests after which the shard is read again from one of its last two requests (at-least-once), 0-1.", DefaultValueFactory = _ => 0 };
         var shuffle = new Option<bool>("--shuffle") { Description = "Interleave the shards' requests at random (each shard stays in order, as with Kinesis)." };
         var shards = new Option<int>("--shards") { Description = "Stream shards (1-64).", DefaultValueFactory = _ => 4 };
         var endpoint = new Option<string?>("--endpoint") { Description = "DynamoDB endpoint with Streams, e.g. moto at http://127.0.0.1:5000: the Seeder writes there and changes are read from the table's stream." };

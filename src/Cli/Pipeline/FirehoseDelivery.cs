@@ -9,14 +9,27 @@ namespace Cli.Pipeline;
 /// Delivers change records the way Firehose does from a Kinesis source: records go to shards by partition
 /// key (the item key, as DynamoDB's Kinesis destination does), each shard's records are cut into
 /// transformation requests of at most <c>BufferSizeInMBs</c> of data (base64, recordIds,
-/// kinesisRecordMetadata), and each shard's requests stay in order. <c>--shuffle</c> interleaves the
-/// shards' requests at random; <c>--duplicates RATE</c> redelivers a request right after itself (Firehose
-/// retrying an invocation whose answer it did not get: at-least-once).
+/// kinesisRecordMetadata), and each shard's requests go out in the shard's order.
 /// </summary>
+/// <remarks>
+/// The orderings produced are exactly those ADR 0011 settles from the AWS documentation, and no others:
+/// <list type="bullet">
+/// <item>one shard's requests in the shard's order, always (a shard is read in sequence-number order);</item>
+/// <item>across shards, any interleaving (<c>--shuffle</c> picks the next shard at random; without it, the
+/// oldest request goes first);</item>
+/// <item>redelivery (<c>--duplicates RATE</c>: at-least-once): after a request, the shard is read again from
+/// an earlier checkpoint, so its last one or two requests are sent again, in order, before anything newer
+/// of that shard. Other shards' requests may come between (with <c>--shuffle</c>).</item>
+/// </list>
+/// A shard's older request never follows a newer one of the same shard unless that newer one follows again.
+/// </remarks>
 internal sealed class FirehoseDelivery
 {
     public const string DeliveryStreamArn = "arn:aws:firehose:us-east-1:111122223333:deliverystream/dynamolake-iceberg";
     public const string SourceStreamArn = "arn:aws:kinesis:us-east-1:111122223333:stream/dynamolake-changes";
+
+    /// <summary>How far back a redelivery may reach in one shard: its last requests, at most this many.</summary>
+    public const int ReplayDepth = 2;
 
     private readonly int _bufferBytes;
     private readonly int _shards;
@@ -24,6 +37,7 @@ internal sealed class FirehoseDelivery
     private readonly Random? _shuffle;
     private readonly Random _redelivery;
     private readonly long[] _sequence;
+    private readonly Queue<DeliveryBatch>[] _sent;
     private long _arrivalMs;
 
     public FirehoseDelivery(int bufferBytes, int shards, double duplicates, int? shuffleSeed, int seed, long startArrivalMs)
@@ -34,6 +48,7 @@ internal sealed class FirehoseDelivery
         _shuffle = shuffleSeed is { } s ? new Random(s) : null;
         _redelivery = new Random(seed);
         _sequence = new long[shards];
+        _sent = new Queue<DeliveryBatch>[shards];
         _arrivalMs = startArrivalMs;
     }
 
@@ -43,10 +58,14 @@ internal sealed class FirehoseDelivery
     {
         var open = new List<CapturedChange>[_shards];
         var openBytes = new long[_shards];
-        var ready = new List<(int Shard, List<CapturedChange> Records)>();
+
+        // Requests cut and not yet sent, oldest first. While records arrive a shard has at most one here;
+        // at the end, its last open request joins it.
+        var waiting = new List<(int Shard, List<CapturedChange> Records)>();
         for (var i = 0; i < _shards; i++)
         {
             open[i] = [];
+            _sent[i] = new Queue<DeliveryBatch>(ReplayDepth);
         }
 
         foreach (var change in changes)
@@ -54,16 +73,26 @@ internal sealed class FirehoseDelivery
             var shard = ShardOf(change.Key);
             if (open[shard].Count > 0 && openBytes[shard] + change.Record.Length > _bufferBytes)
             {
-                // A shard may have one request waiting; a second one first lets a waiting request go.
-                if (ready.Exists(r => r.Shard == shard))
+                // A shard may have one request waiting; a second one first lets the waiting one go (with
+                // --shuffle, other shards' waiting requests may go before it, picked at random).
+                if (waiting.Exists(r => r.Shard == shard))
                 {
-                    foreach (var batch in Release(ready, shard))
+                    while (_shuffle is not null && _shuffle.Next(2) == 0 && waiting.Exists(r => r.Shard != shard))
+                    {
+                        var others = waiting.Where(r => r.Shard != shard).Select(r => r.Shard).ToList();
+                        foreach (var batch in SendOldestOf(waiting, others[_shuffle.Next(others.Count)]))
+                        {
+                            yield return batch;
+                        }
+                    }
+
+                    foreach (var batch in SendOldestOf(waiting, shard))
                     {
                         yield return batch;
                     }
                 }
 
-                ready.Add((shard, open[shard]));
+                waiting.Add((shard, open[shard]));
                 open[shard] = [];
                 openBytes[shard] = 0;
             }
@@ -76,63 +105,45 @@ internal sealed class FirehoseDelivery
         {
             if (open[i].Count > 0)
             {
-                ready.Add((i, open[i]));
+                waiting.Add((i, open[i]));
             }
         }
 
-        while (ready.Count > 0)
+        // The drain: a shard is picked (the oldest request's, or any with --shuffle), and its oldest request goes.
+        while (waiting.Count > 0)
         {
-            foreach (var batch in Release(ready, mustInclude: null))
+            var shard = waiting[_shuffle is null ? 0 : _shuffle.Next(waiting.Count)].Shard;
+            foreach (var batch in SendOldestOf(waiting, shard))
             {
                 yield return batch;
             }
         }
     }
 
-    // Sends one waiting request: the given shard's when its order requires it, else the oldest, or a random one with --shuffle.
-    private IEnumerable<DeliveryBatch> Release(List<(int Shard, List<CapturedChange> Records)> ready, int? mustInclude)
+    // Sends the shard's oldest waiting request, then, at the redelivery rate, the shard read again from an
+    // earlier checkpoint: its last one or two requests once more, in order.
+    private IEnumerable<DeliveryBatch> SendOldestOf(List<(int Shard, List<CapturedChange> Records)> waiting, int shard)
     {
-        int index;
-        if (mustInclude is { } shard)
-        {
-            // With --shuffle, other shards' waiting requests may go first, picked at random.
-            while (_shuffle is not null && ready.Count > 1 && _shuffle.Next(2) == 0)
-            {
-                var others = Enumerable.Range(0, ready.Count).Where(i => ready[i].Shard != shard).ToList();
-                if (others.Count == 0)
-                {
-                    break;
-                }
-
-                foreach (var batch in Send(ready, others[_shuffle.Next(others.Count)]))
-                {
-                    yield return batch;
-                }
-            }
-
-            index = ready.FindIndex(r => r.Shard == shard);
-        }
-        else
-        {
-            index = _shuffle is null ? 0 : _shuffle.Next(ready.Count);
-        }
-
-        foreach (var batch in Send(ready, index))
-        {
-            yield return batch;
-        }
-    }
-
-    private IEnumerable<DeliveryBatch> Send(List<(int Shard, List<CapturedChange> Records)> ready, int index)
-    {
-        var (shard, records) = ready[index];
-        ready.RemoveAt(index);
+        var index = waiting.FindIndex(r => r.Shard == shard);
+        var records = waiting[index].Records;
+        waiting.RemoveAt(index);
         var batch = Build(shard, records);
+        var sent = _sent[shard];
+        if (sent.Count == ReplayDepth)
+        {
+            sent.Dequeue();
+        }
+
+        sent.Enqueue(batch);
         yield return batch;
         if (_duplicates > 0 && _redelivery.NextDouble() < _duplicates)
         {
-            Redelivered++;
-            yield return batch with { Redelivery = true };
+            var from = sent.Count - _redelivery.Next(1, sent.Count + 1);
+            foreach (var again in sent.Skip(from))
+            {
+                Redelivered++;
+                yield return again with { Redelivery = true };
+            }
         }
     }
 

@@ -22,4 +22,10 @@ internal sealed record PipelineOptions
     public bool Shuffle { get; init; }
 
     public int Shards { get; init; } = 4;
+
+    /// <summary>
+    /// The most data in one transformation request; null for the template's <c>ProcessorBufferSizeMBs</c>.
+    /// Tests make it small, so that a short run has many requests per shard to reorder and redeliver.
+    /// </summary>
+    public int? RequestBytes { get; init; }
 }

@@ -24,7 +24,7 @@ internal sealed class PipelineRun
         LakeHistory.Append(paths, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
 
         var delivery = new FirehoseDelivery(
-            _template.ProcessorBufferBytes,
+            options.RequestBytes ?? _template.ProcessorBufferBytes,
             options.Shards,
             options.Duplicates,
             options.Shuffle ? (int)options.Workload.Seed : null,
