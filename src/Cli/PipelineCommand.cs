@@ -158,27 +158,36 @@ internal static class PipelineCommand
                     return run;
                 });
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync($"cancelled: {LakeStage.Untouched(options.Out)}");
+            return ExitCodes.Cancelled;
+        }
         catch (UnauthorizedAccessException e)
         {
             await stderr.WriteLineAsync($"error: cannot write the lake at '{Path.GetFullPath(options.Out)}': {e.Message} Choose a writable --lake.");
+            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
             return ExitCodes.Failed;
         }
         catch (IOException e) when (e.HResult == DiskFull || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
         {
             await stderr.WriteAsync(notes.ToString());
-            await stderr.WriteLineAsync($"error: the disk under the lake at '{Path.GetFullPath(options.Out)}' is full ({e.Message}). A run needs several times the lake's size while it lasts (its rows wait there as JSON), in '{Path.Combine(Path.GetFullPath(options.Out), ".work")}' (removed when it ends): free space there or choose another --lake.");
+            await stderr.WriteLineAsync($"error: the disk under the lake at '{Path.GetFullPath(options.Out)}' is full ({e.Message}). A run needs several times the lake's size while it lasts: it builds the new lake beside the one in place, in '{Path.GetFullPath(options.Out)}/.stage-…', and its rows wait there as JSON until it ends. Free space there or choose another --lake.");
+            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
             return ExitCodes.Failed;
         }
         catch (Exception e) when (options.Endpoint is { } endpoint && e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             await stderr.WriteAsync(notes.ToString());
             await stderr.WriteLineAsync($"error: DynamoDB at {endpoint} failed: {ErrorText.Of(e)}. Is the server running there (moto: python3 -m moto.server -H 127.0.0.1 -p {endpoint.Port}), and is --endpoint right?");
+            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
             return ExitCodes.Failed;
         }
         catch (Exception e) when (e is PipelineException or SeedException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
             await stderr.WriteAsync(notes.ToString());
             await stderr.WriteLineAsync($"error: {ErrorText.Of(e)}");
+            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
             return ExitCodes.Failed;
         }
 

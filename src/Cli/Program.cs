@@ -106,7 +106,9 @@ internal static class Program
         {
             // Help and version go to stdout, like any tool's.
             await using var output = new StreamWriter(stdout, leaveOpen: true) { AutoFlush = true };
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false });
+            // Ctrl+C cancels the run, which then removes what it wrote (a lake being built beside the one in
+            // place, its spill): it gets time for that before the process ends regardless.
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
         }
         catch (OperationCanceledException)
         {

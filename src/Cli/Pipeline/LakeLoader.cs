@@ -24,13 +24,14 @@ internal sealed class LakeLoader : IDisposable
         _log = new FunctionLog(paths.FunctionLog);
     }
 
-    /// <summary>A loader whose Iceberg table starts from the lake's current rows (redrive, backfill).</summary>
-    public static LakeLoader OnExistingLake(TableContract contract, TemplateFacts template, LakePaths paths)
+    /// <summary>A loader that writes into <paramref name="stage"/>, its Iceberg table starting from the rows of the lake in place (redrive, backfill).</summary>
+    public static LakeLoader OnExistingLake(TableContract contract, TemplateFacts template, LakeStage stage)
     {
-        var loader = new LakeLoader(contract, template, paths);
+        ArgumentNullException.ThrowIfNull(stage);
+        var loader = new LakeLoader(contract, template, stage.Paths);
         try
         {
-            loader.Iceberg.Load(LakeDatabase.IcebergRows(paths, contract));
+            loader.Iceberg.Load(LakeDatabase.IcebergRows(stage.Live, contract));
             return loader;
         }
         catch

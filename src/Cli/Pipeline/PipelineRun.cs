@@ -19,9 +19,10 @@ internal sealed class PipelineRun
     public async Task<PipelineResult> RunAsync(PipelineOptions options, IChangeSource source, Action<long>? progress, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var paths = LakePaths.For(options.Out, _template, _contract);
-        Reset(paths);
-        LakeHistory.Append(paths, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
+        // The new lake is built beside the one in place, which keeps answering queries until the new one is
+        // complete and checked; a failure or Ctrl+C before that removes the stage and leaves the lake as it was.
+        using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, _contract), out _);
+        var paths = stage.Paths;
 
         var delivery = new FirehoseDelivery(
             options.RequestBytes ?? _template.ProcessorBufferBytes,
@@ -31,11 +32,17 @@ internal sealed class PipelineRun
             (int)options.Workload.Seed,
             (options.Workload.From + options.Workload.Window).ToUnixTimeMilliseconds());
 
-        using var loader = new LakeLoader(_contract, _template, paths);
-        await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken);
-        var timings = new List<(string Phase, TimeSpan Elapsed)> { ("capture, delivery and functions", watch.Elapsed) };
-        var files = await loader.WriteAsync(cancellationToken);
-        timings.Add(("Parquet files", watch.Elapsed));
+        // The loader is closed (its spill removed, the function log flushed) before the checks and the swap.
+        var loader = new LakeLoader(_contract, _template, paths);
+        List<(string Phase, TimeSpan Elapsed)> timings;
+        (int Iceberg, int ChangeLog, int Errors) files;
+        using (loader)
+        {
+            await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken);
+            timings = [("capture, delivery and functions", watch.Elapsed)];
+            files = await loader.WriteAsync(cancellationToken);
+            timings.Add(("Parquet files", watch.Elapsed));
+        }
 
         // What delivery and the files needed goes back to the system before DuckDB takes its share.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -63,6 +70,9 @@ internal sealed class PipelineRun
         }
 
         timings.Add(("parity", watch.Elapsed));
+        cancellationToken.ThrowIfCancellationRequested();
+        stage.Commit(replace: true);
+        LakeHistory.Append(stage.Live, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
         return new PipelineResult
         {
             ChangeRecords = loader.Changes,
@@ -81,17 +91,5 @@ internal sealed class PipelineRun
             Elapsed = watch.Elapsed,
             Timings = timings,
         };
-    }
-
-    // A run rebuilds the lake it writes: the parts it owns are cleared first, nothing else under --out.
-    private static void Reset(LakePaths paths)
-    {
-        foreach (var folder in new[] { paths.Iceberg, paths.ChangeLog, paths.Errors, Path.GetDirectoryName(paths.FunctionLog)!, paths.Work })
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
     }
 }
