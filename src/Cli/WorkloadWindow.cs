@@ -5,9 +5,9 @@ namespace Cli;
 
 /// <summary>
 /// The transaction-time window of <c>seed</c> and <c>pipeline</c>, alike: <c>--from</c> and <c>--days</c>.
-/// By default the window is the last <c>--days</c> UTC calendar days, today included, so that queries over
-/// "the last 7 days" and "today" answer right after a run. It starts at a UTC midnight, so the same
-/// <c>--seed</c> on the same day (or with the same <c>--from</c>) gives the same data.
+/// By default the window is the last <c>--days</c> days ending at the moment the command starts, so queries
+/// over "the last 7 days" and "today" answer right after a run, and no transaction lies in the future. The
+/// same <c>--seed</c> and <c>--from</c> give the same data; a window that would end after now is refused.
 /// </summary>
 internal static class WorkloadWindow
 {
@@ -17,7 +17,7 @@ internal static class WorkloadWindow
     /// <summary><c>--from</c>: a date or time read as UTC unless it names its offset, whatever the machine's zone.</summary>
     public static Option<DateTimeOffset?> FromOption() => new("--from")
     {
-        Description = "Start of the UTC timestamp window, e.g. 2026-11-01 (default: 00:00 UTC --days-1 days ago, so the window ends with today).",
+        Description = "Start of the UTC timestamp window, e.g. 2026-11-01 (default: --days before now, so the window ends now). The window may not end after now.",
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
@@ -56,7 +56,15 @@ internal static class WorkloadWindow
             return (default, default, string.Create(CultureInfo.InvariantCulture, $"--days must be more than 0 and at most {MaxDays:0}, not {days}."));
         }
 
-        var start = from ?? new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-(Math.Ceiling(days) - 1));
-        return (start, TimeSpan.FromDays(days), null);
+        // Whole milliseconds: the generator's clock.
+        var end = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+        var window = TimeSpan.FromDays(days);
+        var start = from ?? end - window;
+        if (start + window > end)
+        {
+            return (default, default, string.Create(CultureInfo.InvariantCulture, $"--from {start:yyyy-MM-ddTHH:mm:ssZ} with --days {days} ends at {start + window:yyyy-MM-ddTHH:mm:ssZ}, after now ({end:yyyy-MM-ddTHH:mm:ssZ}): transactions may not lie in the future. Choose an earlier --from or fewer --days."));
+        }
+
+        return (start, window, null);
     }
 }

@@ -120,12 +120,12 @@ internal static class TransactionGenerator
         {
             status = s_pending;
             processedAt = null;
-            update = new StatusUpdate(FinalStatus(ref random, risk), timestamp + 1_000 + random.Next(120_000));
+            update = new StatusUpdate(FinalStatus(ref random, risk), NotAfterWindow(timestamp + 1_000 + random.Next(120_000), options));
         }
         else
         {
             status = random.Chance(0.02) ? s_pending : FinalStatus(ref random, risk);
-            processedAt = ReferenceEquals(status, s_pending) ? null : timestamp + 50 + random.Next(3_000);
+            processedAt = ReferenceEquals(status, s_pending) ? null : NotAfterWindow(timestamp + 50 + random.Next(3_000), options);
         }
 
         long? expiresAt = hasTtl ? (timestamp / 1000) + (long)options.TtlAfter.TotalSeconds : null;
@@ -183,21 +183,33 @@ internal static class TransactionGenerator
     internal static string Money(long cents) =>
         string.Create(CultureInfo.InvariantCulture, $"{cents / 100}.{cents % 100:D2}");
 
+    // A time in [From, From + Window): a day of the window and an hour of that UTC day by the hour weights, so
+    // that the hours are clock hours whatever time of day the window starts (days counted from the UTC
+    // midnight at or before From; a draw outside the window is drawn again, and after 8 tries clamped).
     private static long Timestamp(ref SeedRandom random, WorkloadOptions options)
     {
-        var days = Math.Max(1, (long)Math.Ceiling(options.Window.TotalDays));
-        var windowMs = (long)options.Window.TotalMilliseconds;
+        var from = options.From.ToUnixTimeMilliseconds();
+        var end = from + (long)options.Window.TotalMilliseconds;
+        var origin = from - Mod(from, 86_400_000L);
+        var days = Math.Max(1, (end - origin + 86_400_000L - 1) / 86_400_000L);
         for (var attempt = 0; ; attempt++)
         {
-            var offset = (random.Next((int)Math.Min(days, int.MaxValue)) * 86_400_000L)
+            var time = origin
+                + (random.Next((int)Math.Min(days, int.MaxValue)) * 86_400_000L)
                 + (random.Pick(s_hourWeights) * 3_600_000L)
                 + (long)(random.NextDouble() * 3_600_000);
-            if (offset < windowMs || attempt == 8)
+            if ((time >= from && time < end) || attempt == 8)
             {
-                return options.From.ToUnixTimeMilliseconds() + Math.Min(offset, windowMs - 1);
+                return Math.Clamp(time, from, end - 1);
             }
         }
     }
+
+    // A time after the transaction (processing, a later status) never lies after the window's end: the run's "now".
+    private static long NotAfterWindow(long time, WorkloadOptions options) =>
+        Math.Min(time, (options.From + options.Window).ToUnixTimeMilliseconds() - 1);
+
+    private static long Mod(long value, long modulus) => ((value % modulus) + modulus) % modulus;
 
     private static string FinalStatus(ref SeedRandom random, Risk risk) => risk switch
     {

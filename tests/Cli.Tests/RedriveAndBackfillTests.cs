@@ -68,7 +68,7 @@ public sealed class RedriveAndBackfillTests : IDisposable
         var (fixedExit, fixedOut, fixedErr) = await CliRun.Run("redrive", "--lake", Lake);
 
         Assert.True(fixedExit == 0, fixedErr + fixedOut);
-        Assert.StartsWith("redrive: 1 records: 1 Ok, 0 Dropped, 0 still failing", fixedOut, StringComparison.Ordinal);
+        Assert.StartsWith("redrive: 1 record: 1 Ok, 0 Dropped, 0 still failing", fixedOut, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(Lake, "errors", "processing-failed"), "*", SearchOption.AllDirectories));
         var (_, csv, _) = await CliRun.Run("query", $"SELECT amount FROM transactions WHERE transaction_id = '{key}'", "--lake", Lake, "--csv");
         Assert.Equal("amount\n12.34", csv.Trim());

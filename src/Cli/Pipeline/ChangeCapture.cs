@@ -29,7 +29,9 @@ internal sealed class ChangeCapture : IChangeSource
         _options = options;
         _tableName = tableName;
         _expirySeconds = expiryClock.ToUnixTimeSeconds();
-        _startMicros = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
+        // Change times are a microsecond apart and end by the window's end (the run's "now"), never after it: an
+        // item makes at most three changes (INSERT, MODIFY, then REMOVE or a TTL expiry).
+        _startMicros = ((options.From + options.Window).ToUnixTimeMilliseconds() * 1000) - (3L * options.Count) - 1;
     }
 
     private enum Pass
@@ -178,6 +180,6 @@ internal sealed class ChangeCapture : IChangeSource
     private byte[] Record(string eventName, long eventNumber, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{eventNumber:x12}-4000-8000-000000000000");
-        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + (eventNumber * 1_000), KeyName, "S", key, newImage, oldImage, ttl);
+        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, KeyName, "S", key, newImage, oldImage, ttl);
     }
 }
