@@ -20,7 +20,7 @@ internal static class Parity
     public const string Hidden = "(hidden)";
 
     /// <summary>Rows per slice of a comparison: what one join or one EXCEPT holds, whatever the lake's size.</summary>
-    public const long SliceRows = 1_000_000;
+    public const long SliceRows = 250_000;
 
     /// <summary>
     /// Differences between the source's items and a lake relation (a table, a view or a parenthesised
@@ -67,6 +67,7 @@ internal static class Parity
         var slices = (int)Math.Clamp((expectedRows + sliceRows - 1) / sliceRows, 1, 256);
         var files = Enumerable.Range(0, slices).Select(i => lake.ScratchFile($"parity-source-{i}.jsonl")).ToArray();
         long sourceRows = 0;
+        var splits = new System.Runtime.CompilerServices.StrongBox<int>(0);
         try
         {
             var writers = files.Select(f => new FileStream(f, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16)).ToArray();
@@ -111,16 +112,19 @@ internal static class Parity
 
             // Each stored relation is cut into its slices once (one pass, written under the work folder), so
             // that a slice's comparison reads only its own rows.
-            var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, keyIsNumber ? Leaf.Normal($"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)") : $"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)", slices), StringComparer.Ordinal);
+            var storedKey = keyIsNumber ? Leaf.Normal($"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)") : $"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)";
+            var sourceKey = keyIsNumber ? Leaf.Normal($"raw[{keyLeaf + 1}]") : $"raw[{keyLeaf + 1}]";
+            var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, storedKey, slices), StringComparer.Ordinal);
             for (var slice = 0; slice < slices; slice++)
             {
                 for (var r = 0; r < relations.Count; r++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var part = stored[relations[r].Stored] is { } folder ? SliceOfStored(folder, relations[r].Stored, slice) : relations[r].Stored;
+                    var slicing = new Slicing(files[slice], part, storedKey, sourceKey, []);
                     try
                     {
-                        CompareSlice(lake, leaves, keyLeaf, files[slice], relations[r].Over(part), duplicated[r], differences[r], hasInFlight ? inFlight[r] : null);
+                        CompareFitting(lake, leaves, keyLeaf, slicing, relations[r], duplicated[r], differences[r], hasInFlight ? inFlight[r] : null, splits);
                     }
                     catch (DuckDB.NET.Data.DuckDBException e)
                     {
@@ -142,7 +146,7 @@ internal static class Parity
             }
         }
 
-        return new Report(sourceRows, differences.Select(d => d.Listed()).ToArray(), inFlight);
+        return new Report(sourceRows, differences.Select(d => d.Listed()).ToArray(), inFlight, splits.Value);
     }
 
     // The keys in flight as a table the comparison leaves out (number keys as Leaf.Normal makes them).
@@ -232,11 +236,52 @@ internal static class Parity
         return trimmed == "-0" ? "0" : trimmed;
     }
 
-    internal static string SliceSql(string key) =>
-        $"((instr('0123456789abcdef', substr(md5({key}), 1, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), 2, 1)) - 1)";
+    /// <summary>Byte <paramref name="at"/> (0 first) of the MD5 of <paramref name="key"/>'s text, in SQL; byte 0 is <see cref="SliceOf"/>.</summary>
+    internal static string SliceSql(string key, int at = 0) =>
+        $"((instr('0123456789abcdef', substr(md5({key}), {(2 * at) + 1}, 1)) - 1) * 16 + instr('0123456789abcdef', substr(md5({key}), {(2 * at) + 2}, 1)) - 1)";
+
+    /// <summary>How many times a slice that does not fit in DuckDB's memory is cut again, each time into <see cref="SubSlices"/>.</summary>
+    internal const int MaxSplits = 3;
+
+    internal const int SubSlices = 4;
+
+    // The largest item as DynamoDB JSON: 400 KB of item, each character escaped at worst (\uXXXX, 6 bytes).
+    // DuckDB's JSON reader holds twice this per thread; its default (16 MB) would take 64 MB of the limit.
+    private const int MaximumItemJsonBytes = 4 << 20;
+
+    // Compares a slice; one that does not fit in DuckDB's memory is cut into sub-slices by a further byte of
+    // the key's MD5 — the stored relation before the relation's query runs over it (a view's window then sees
+    // only its sub-slice), the source's items alike — and each is compared on its own.
+    private static void CompareFitting(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, Slicing slicing, Relation relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight, System.Runtime.CompilerServices.StrongBox<int> splits)
+    {
+        var listed = differences.Count;
+        try
+        {
+            var stored = slicing.Path.Count == 0 ? slicing.Stored : $"(SELECT * FROM {slicing.Stored} WHERE {SubSliceFilter(slicing.StoredKey, slicing.Path)})";
+            CompareSlice(lake, leaves, keyLeaf, slicing.Items, SubSliceFilter(slicing.SourceKey, slicing.Path), relation.Over(stored), duplicated, differences, inFlight);
+        }
+        catch (DuckDB.NET.Data.DuckDBException e) when (slicing.Path.Count < MaxSplits && e.Message.Contains("Out of Memory", StringComparison.OrdinalIgnoreCase))
+        {
+            differences.Rewind(listed);
+            splits.Value++;
+            for (var part = 0; part < SubSlices; part++)
+            {
+                CompareFitting(lake, leaves, keyLeaf, slicing with { Path = [.. slicing.Path, part] }, relation, duplicated, differences, inFlight, splits);
+            }
+        }
+    }
+
+    // One slice to compare: the source's items file, the stored relation's part, how each side's key text is
+    // read, and which sub-slice of it (MD5 byte 1 + depth, in SubSlices parts; empty for the whole slice).
+    private sealed record Slicing(string Items, string Stored, string StoredKey, string SourceKey, IReadOnlyList<int> Path);
+
+    private static string SubSliceFilter(string keyText, IReadOnlyList<int> path) =>
+        path.Count == 0
+            ? "true"
+            : string.Join(" AND ", path.Select((part, depth) => $"coalesce({SliceSql(keyText, depth + 1)} % {SubSlices}, 0) = {part}"));
 
     // Reports the slice's differences, and adds its differing keys that are in flight to inFlight (when given).
-    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
+    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string itemFilter, string relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
     {
         var hasInFlight = inFlight is not null;
         // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
@@ -245,7 +290,8 @@ internal static class Parity
         var differing = $"""
             WITH s AS (
                 SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.SourceValue($"raw[{i + 1}]")} AS s_{i}"))}
-                FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{LakeDatabase.Escape(items)}'))),
+                FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{LakeDatabase.Escape(items)}', maximum_object_size = {MaximumItemJsonBytes}))
+                WHERE {itemFilter}),
             l AS (
                 SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.LakeValue} AS l_{i}"))}
                 FROM {relation} AS lake)
@@ -357,6 +403,11 @@ internal static class Parity
 
         public void Add(string difference) => _found.Add(difference);
 
+        public int Count => _found.Count;
+
+        /// <summary>Forgets what was added after <paramref name="count"/> (a comparison that is done again in parts).</summary>
+        public void Rewind(int count) => _found.RemoveRange(count, _found.Count - count);
+
         public List<string> Listed()
         {
             var listed = _found.Order(StringComparer.Ordinal).Take(limit).ToList();
@@ -389,7 +440,8 @@ internal static class Parity
     /// <param name="SourceRows">Items the source has.</param>
     /// <param name="Differences">The first differences, in key order ("…" last when there are more).</param>
     /// <param name="InFlight">The keys that differ but are in flight (number keys as compared: normalised).</param>
-    public sealed record Report(long SourceRows, List<string>[] Differences, HashSet<string>[] InFlight);
+    /// <param name="SplitSlices">How many slices did not fit in DuckDB's memory and were cut again.</param>
+    public sealed record Report(long SourceRows, List<string>[] Differences, HashSet<string>[] InFlight, int SplitSlices = 0);
 
     /// <summary>
     /// A lake relation to compare with the source: a query <see cref="Over"/> a stored relation (a table or
