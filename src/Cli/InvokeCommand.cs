@@ -108,10 +108,15 @@ internal static class InvokeCommand
             }
 
             await stdout.WriteAsync(response, cancellationToken);
-            await stdout.FlushAsync(cancellationToken);
-            if (functionName == "provisioner" && ProvisionerStatus(response) is "FAILED")
+            if (response.Length > 0 && response[^1] != (byte)'\n')
             {
-                await stderr.WriteLineAsync("error: the custom resource answered FAILED (the Reason is in the response above).");
+                stdout.WriteByte((byte)'\n');
+            }
+
+            await stdout.FlushAsync(cancellationToken);
+            if (functionName == "provisioner" && ProvisionerAnswer(response) is ("FAILED", var reason))
+            {
+                await stderr.WriteLineAsync($"error: the custom resource answered FAILED: {reason ?? "(no Reason given)"}");
                 return ExitCodes.Failed;
             }
 
@@ -128,16 +133,18 @@ internal static class InvokeCommand
         }
     }
 
-    private static string? ProvisionerStatus(byte[] response)
+    // The Status and Reason the custom resource sent (what CloudFormation would show).
+    private static (string? Status, string? Reason) ProvisionerAnswer(byte[] response)
     {
         try
         {
             using var document = System.Text.Json.JsonDocument.Parse(response);
-            return document.RootElement.TryGetProperty("Status", out var status) ? status.GetString() : null;
+            var root = document.RootElement;
+            return (root.TryGetProperty("Status", out var status) ? status.GetString() : null, root.TryGetProperty("Reason", out var reason) ? reason.GetString() : null);
         }
         catch (System.Text.Json.JsonException)
         {
-            return null;
+            return (null, null);
         }
     }
 

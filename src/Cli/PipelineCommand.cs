@@ -153,8 +153,20 @@ internal static class PipelineCommand
 
                     var expected = options.Endpoint is null ? ChangeCapture.CountChanges(options.Workload) : (long?)null;
                     var task = progress.AddTask("change records", maxValue: expected ?? 1);
-                    var run = await new PipelineRun().RunAsync(options, source, n => task.Value = Math.Min(n, task.MaxValue), cancellationToken);
-                    task.Value = task.MaxValue;
+                    // After delivery, each phase shows as its own line until it ends (writing files and parity take a while at size).
+                    var current = task;
+                    var run = await new PipelineRun().RunAsync(
+                        options,
+                        source,
+                        n => task.Value = Math.Min(n, task.MaxValue),
+                        cancellationToken,
+                        phase =>
+                        {
+                            current.Value = current.MaxValue;
+                            current.StopTask();
+                            current = progress.AddTask(phase, maxValue: 1).IsIndeterminate();
+                        });
+                    current.IsIndeterminate(false).Value = current.MaxValue;
                     return run;
                 });
         }

@@ -36,6 +36,21 @@ internal static class Program
             _ => "a value of the right kind",
         });
 
+    /// <summary>For an unknown option, the command's closest one (" Did you mean '--count'?"), or nothing.</summary>
+    private static string DidYouMean(ParseResult parsed, string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, "'(--?[^']+)'");
+        if (!match.Success || !message.StartsWith("Unrecognized", StringComparison.Ordinal))
+        {
+            return "";
+        }
+
+        var given = match.Groups[1].Value;
+        var closest = parsed.CommandResult.Command.Options.Where(o => o.Name.StartsWith('-'))
+            .Select(o => o.Name).MinBy(name => Distance(name, given));
+        return closest is not null && Distance(closest, given) <= Math.Max(2, given.Length / 3) ? $" Did you mean '{closest}'?" : "";
+    }
+
     /// <summary>Edit distance, for "did you mean".</summary>
     private static int Distance(string a, string b)
     {
@@ -68,7 +83,7 @@ internal static class Program
             RedriveCommand.Create(stdout, stderr),
             BackfillCommand.Create(stdout, stderr),
             InvokeCommand.Create(stdout, stderr),
-            ContractCommand.Create(stdout),
+            ContractCommand.Create(stdout, stderr),
             SeedCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout, stderr),
             ProvisionCommand.Create(stdout, stderr),
@@ -95,7 +110,7 @@ internal static class Program
         {
             foreach (var error in parsed.Errors)
             {
-                await stderr.WriteLineAsync($"error: {Plain(error.Message)}");
+                await stderr.WriteLineAsync($"error: {Plain(error.Message)}{DidYouMean(parsed, error.Message)}");
             }
 
             await stderr.WriteLineAsync("Run with --help for usage.");

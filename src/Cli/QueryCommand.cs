@@ -17,7 +17,7 @@ internal static class QueryCommand
 
     public static Command Create(Stream stdout, TextWriter stderr)
     {
-        var sql = new Argument<string?>("sql") { Description = "SQL to run (views: transactions, transactions_changes, transactions_current).", Arity = ArgumentArity.ZeroOrOne };
+        var sql = new Argument<string?>("sql") { Description = $"SQL to run (views: {LakeViews}).", Arity = ArgumentArity.ZeroOrOne };
         var name = new Option<string?>("--name") { Description = $"A named query instead of SQL: {string.Join(", ", Names)}." };
         var lake = new Option<string>("--lake") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
         var format = new Option<string>("--format") { Description = "Output: table, csv or json.", DefaultValueFactory = _ => "table" };
@@ -101,13 +101,21 @@ internal static class QueryCommand
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Interactive = InteractionSupport.No });
                 console.Profile.Width = Math.Max(console.Profile.Width, 160);
                 console.Write(table);
-                await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{rows:N0} rows"));
+                await writer.WriteLineAsync(Counted.Of(rows, "row"));
                 await writer.FlushAsync(cancellationToken);
                 return ExitCodes.Ok;
             }
             catch (PipelineException e)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (DuckDB.NET.Data.DuckDBException e) when (e.Message.Contains("Table with name", StringComparison.Ordinal))
+            {
+                // DuckDB suggests its own catalogue views ("duckdb_views"); the lake's are what the user can query.
+                var what = e.Message.Split('\n')[0];
+                var cut = what.IndexOf(" Did you mean", StringComparison.Ordinal);
+                await stderr.WriteLineAsync($"error: the query failed: {(cut > 0 ? what[..cut] : what)} The lake has: {LakeViews}.");
                 return ExitCodes.Failed;
             }
             catch (DuckDB.NET.Data.DuckDBException e)
@@ -118,6 +126,9 @@ internal static class QueryCommand
         });
         return command;
     }
+
+    // The relations a query may name: the Iceberg table, the change log as Athena reads it, and its current-state view.
+    private const string LakeViews = "transactions (the Iceberg table), transactions_changes (the S3 change log), transactions_current (its current-state view)";
 
     public static string NamedQuery(string name)
     {

@@ -52,13 +52,18 @@ internal sealed class LakeDatabase : IDisposable
     /// <param name="projection">The change log's projected partitions; null opens the Iceberg table only.</param>
     public static LakeDatabase Open(LakePaths paths, TableContract contract, ChangeLogProjection? projection)
     {
+        if (File.Exists(paths.Root))
+        {
+            throw new PipelineException($"--lake '{paths.Root}' is a file; give the folder the pipeline wrote (default: lake).");
+        }
+
         var hasIceberg = Directory.Exists(paths.Iceberg) && Directory.EnumerateFiles(paths.Iceberg, "*.parquet", SearchOption.AllDirectories).Any();
         var changeLogFiles = projection is not null && Directory.Exists(paths.ChangeLog)
             ? Directory.EnumerateFiles(paths.ChangeLog, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
             : [];
         if (!hasIceberg && changeLogFiles.Count == 0)
         {
-            throw new PipelineException($"no lake at '{paths.Root}': run the pipeline first (dotnet run --project src/Cli -- pipeline --out {paths.Root})");
+            throw new PipelineException($"no lake at '{paths.Root}': run the pipeline first ({Program.Name} pipeline --lake {paths.Root})");
         }
 
         var database = InMemory();

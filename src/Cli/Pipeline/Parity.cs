@@ -352,7 +352,7 @@ internal static class Parity
             listed += list.Count(d => d != "…");
         }
 
-        return listed == 0 ? "0 differences" : (more ? "more than " : "") + listed.ToString(CultureInfo.InvariantCulture) + " differences";
+        return (more ? "more than " : "") + Counted.Of(listed, "difference");
     }
 
     /// <summary>How many differences there are in all (Compare lists the first ones).</summary>

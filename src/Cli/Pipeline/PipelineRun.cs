@@ -16,7 +16,12 @@ internal sealed class PipelineRun
     private readonly TableContract _contract = TableContract.LoadEmbedded();
     private readonly TemplateFacts _template = TemplateFacts.LoadEmbedded();
 
-    public async Task<PipelineResult> RunAsync(PipelineOptions options, IChangeSource source, Action<long>? progress, CancellationToken cancellationToken)
+    /// <param name="options">The run.</param>
+    /// <param name="source">Where the changes come from.</param>
+    /// <param name="progress">Called with the change records delivered so far.</param>
+    /// <param name="cancellationToken">Cancels the run; the lake in place stays as it was.</param>
+    /// <param name="phase">Called as each phase after delivery begins (writing the files, parity), for a progress display.</param>
+    public async Task<PipelineResult> RunAsync(PipelineOptions options, IChangeSource source, Action<long>? progress, CancellationToken cancellationToken, Action<string>? phase = null)
     {
         var watch = Stopwatch.StartNew();
         // The new lake is built beside the one in place, which keeps answering queries until the new one is
@@ -40,12 +45,15 @@ internal sealed class PipelineRun
         {
             await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken);
             timings = [("capture, delivery and functions", watch.Elapsed)];
+            phase?.Invoke("Parquet files");
             files = await loader.WriteAsync(cancellationToken);
             timings.Add(("Parquet files", watch.Elapsed));
         }
 
         // What delivery and the files needed goes back to the system before DuckDB takes its share.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+        phase?.Invoke("parity (table and view)");
 
         // The Iceberg table and the current-state view over the change log, each against the source (read
         // once, as a stream), in one DuckDB held to the memory bound, a slice of keys at a time.
