@@ -13,16 +13,17 @@ internal static class Program
 
     private static readonly Dictionary<string, string[]> s_examples = new(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --endpoint http://127.0.0.1:5000   (moto: python3 -m moto.server -p 5000)"],
+        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --endpoint http://127.0.0.1:5000 --count 2000   (moto: python3 -m moto.server -H 127.0.0.1 -p 5000)"],
         ["query"] = ["query --name daily-risk", "query --name today-by-hour --format csv", "query \"SELECT status, count(*) FROM transactions GROUP BY status\" --format json"],
         ["redrive"] = ["redrive", "redrive lake/errors/processing-failed --lake lake"],
-        ["backfill"] = ["backfill export.json.gz", "backfill path/to/export/data/ --lake lake"],
-        ["invoke"] = ["invoke transform events/kinesis-insert.json", "invoke partition-keys events/kinesis-mixed-batch.json", "invoke transform big.json --repeat 50 > /dev/null", "invoke provisioner events/cloudformation-create.json"],
+        ["backfill"] = ["backfill /tmp/transactions-export.json.gz   (written by export)", "backfill /tmp/transactions-export.json.gz --lake /tmp/lake"],
+        ["invoke"] = ["invoke transform events/kinesis-insert.json", "invoke partition-keys events/kinesis-mixed-batch.json", "invoke transform /tmp/big.json --repeat 50 > /dev/null   (after: dynamolake make-request /tmp/big.json)"],
+        ["make-request"] = ["make-request /tmp/big.json", "make-request /tmp/small.json --bytes 100000 --seed 7"],
         ["contract"] = ["contract glue-columns", "contract view"],
-        ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite or moto)", "seed --region eu-west-1 --table transactions --days 1"],
+        ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite: node tests/tools/node_modules/dynalite/cli.js --port 8000)", "seed --endpoint http://127.0.0.1:5000 --table orders --create-table --count 500 --days 1   (moto)"],
         ["provision"] = ["provision --print-request"],
-        ["verify"] = ["verify --stack dynamolake   (after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/", "verify --stack dynamolake --dry-run   (the queries and the IAM actions)"],
-        ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file export.json.gz", "backfill export.json.gz   (then load it into the lake)"],
+        ["verify"] = ["verify --stack dynamolake --dry-run   (the queries and the IAM actions, nothing run)", "verify --stack dynamolake   (AWS: after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/   (AWS)"],
+        ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file /tmp/transactions-export.json.gz   (moto, after pipeline --endpoint)"],
     };
 
     /// <summary>A parser message in a person's words: "a whole number", not "System.Int32".</summary>
@@ -74,7 +75,7 @@ internal static class Program
     public static async Task<int> Run(string[] args, Stream stdout, TextWriter stderr)
     {
         // Named for what the user types in the README (dotnet run --project src/Cli -- …), not the assembly.
-        var root = new Command(Name, "DynamoLake: DynamoDB change data into an exact, queryable lake. Local workbench (run it as: dotnet run --project src/Cli -- COMMAND).")
+        var root = new Command(Name, "DynamoLake: DynamoDB change data into an exact, queryable lake. Local workbench (installed as a .NET tool, or: dotnet run --project src/Cli -- COMMAND).")
         {
             new HelpOption(),
             new VersionOption(),
@@ -83,6 +84,7 @@ internal static class Program
             RedriveCommand.Create(stdout, stderr),
             BackfillCommand.Create(stdout, stderr),
             InvokeCommand.Create(stdout, stderr),
+            MakeRequestCommand.Create(stdout, stderr),
             ContractCommand.Create(stdout, stderr),
             SeedCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout, stderr),

@@ -8,7 +8,7 @@ using DynamoLake.Testing;
 
 namespace Cli.Tests;
 
-/// <summary>verify's own AWS calls: signed as botocore signs them, a stack read from moto's CloudFormation, errors as AWS words them, and the README's policy equal to what the code declares.</summary>
+/// <summary>verify's own AWS calls: signed as botocore signs them, a stack read from moto's CloudFormation, errors as AWS words them, and the policy in docs/verify.md equal to what the code declares.</summary>
 [Collection(UsesConsole.Name)]
 public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixture<MotoFixture>
 {
@@ -49,30 +49,13 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
     public async Task DryRun_WithAStack_TakesNamesAndSettleWindowFromItsOutputsAndParameters()
     {
         var name = $"verify-stack-{Guid.NewGuid():N}"[..30];
-        var template = new JsonObject
+        await MotoStacks.CreateAsync(moto.Server.Endpoint, name, new Dictionary<string, string>
         {
-            ["Parameters"] = new JsonObject
-            {
-                ["ProcessorBufferIntervalSeconds"] = new JsonObject { ["Type"] = "Number", ["Default"] = "60" },
-                ["DestinationBufferIntervalSeconds"] = new JsonObject { ["Type"] = "Number", ["Default"] = "120" },
-            },
-            ["Resources"] = new JsonObject { ["Topic"] = new JsonObject { ["Type"] = "AWS::SNS::Topic" } },
-            ["Outputs"] = new JsonObject
-            {
-                ["SourceTableName"] = new JsonObject { ["Value"] = "orders-source" },
-                ["AthenaTable"] = new JsonObject { ["Value"] = "s3tablescatalog/my-lake.sales.orders" },
-                ["ChangeStreamName"] = new JsonObject { ["Value"] = "orders-changes" },
-                ["ChangeLogDatabase"] = new JsonObject { ["Value"] = "orders_log" },
-            },
-        };
-        using (var http = new HttpClient())
-        {
-            var form = $"Action=CreateStack&StackName={name}&TemplateBody={Uri.EscapeDataString(template.ToJsonString())}&Version=2010-05-15";
-            using var create = new HttpRequestMessage(HttpMethod.Post, moto.Server.Endpoint) { Content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded") };
-            SigV4Signer.Sign(create, Encoding.UTF8.GetBytes(form), new AwsCredentials("local", "local"), "us-east-1", "cloudformation", DateTimeOffset.UtcNow);
-            using var created = await http.SendAsync(create);
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+            ["SourceTableName"] = "orders-source",
+            ["AthenaTable"] = "s3tablescatalog/my-lake.sales.orders",
+            ["ChangeStreamName"] = "orders-changes",
+            ["ChangeLogDatabase"] = "orders_log",
+        });
 
         var (exit, stdout, stderr) = await CliRun.Run("verify", "--stack", name, "--endpoint", moto.Server.Endpoint.ToString(), "--dry-run", "--results", "s3://my-results/verify/");
 
@@ -121,14 +104,14 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
     [Fact]
     public void ReadmePolicy_GrantsExactlyTheActionsVerifyDeclares_OnTheirResources()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "verify.md"));
         var policy = PolicyBlock().Match(readme);
-        Assert.True(policy.Success, "the README has no verify policy block (```json after 'minimal IAM policy for verify')");
+        Assert.True(policy.Success, "docs/verify.md has no verify policy block (```json after 'minimal IAM policy for verify')");
         var statements = JsonNode.Parse(policy.Groups["json"].Value)!["Statement"]!.AsArray()
             .Select(s => (Actions: Strings(s!["Action"]!), Resources: Strings(s["Resource"]!)))
             .ToList();
 
-        // The plan with the README's placeholders for names: each action it declares, on each resource, is granted.
+        // The plan with the policy's placeholders for names: each action it declares, on each resource, is granted.
         var target = new Verify.VerifyTarget
         {
             Table = "SOURCE_TABLE", Catalog = "s3tablescatalog/TABLE_BUCKET", Database = "NAMESPACE", LakeTable = "transactions",
@@ -141,7 +124,7 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
             {
                 Assert.True(
                     statements.Any(s => s.Actions.Contains(permission.Action) && s.Resources.Any(granted => Covers(granted, resource))),
-                    $"the README's policy does not grant {permission.Action} on {resource}");
+                    $"docs/verify.md's policy does not grant {permission.Action} on {resource}");
             }
         }
 

@@ -45,7 +45,7 @@ internal sealed class AwsCallException(string action, int status, string code, s
 
     private static string Describe(string action, string code, string message) => code switch
     {
-        "AccessDeniedException" or "AccessDenied" => $"{action} was denied ({code}): {message} Grant {action} to the caller (the README's verify policy lists every action verify needs).",
+        "AccessDeniedException" or "AccessDenied" => $"{action} was denied ({code}): {message} Grant {action} to the caller (docs/verify.md's policy lists every action verify needs).",
         "UnrecognizedClientException" or "InvalidClientTokenId" or "ExpiredTokenException" => $"{action} was refused ({code}): {message} Check the AWS credentials (profile, AWS_ACCESS_KEY_ID, or an expired session).",
         _ => $"{action} failed ({code}): {message}",
     };

@@ -5,7 +5,7 @@ namespace Cli.Verify;
 
 /// <summary>
 /// What verify asks of AWS, written down once: the UNLOAD queries, how their Parquet is read back as a lake
-/// relation, and the IAM actions (for --dry-run and the README's policy, which a test holds equal).
+/// relation, and the IAM actions (for --dry-run and the policy in docs/verify.md, which a test holds equal).
 /// </summary>
 internal static class VerifyPlan
 {

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using DynamoLake.Testing;
+
+namespace Cli.Tests;
+
+/// <summary>
+/// Every example line of the README and of every verb's --help runs, as a user would run it: the CLI in its
+/// own process, in a fresh folder (with the repository's events/), against the local servers the line names
+/// (moto for 127.0.0.1:5000, dynalite for 127.0.0.1:8000, each at the port the test started it on).
+/// A line marked as needing AWS runs with --dry-run against a stack of that name in moto's CloudFormation.
+/// </summary>
+public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dynalite) : IClassFixture<MotoFixture>, IClassFixture<DynaliteFixture>, IDisposable
+{
+    // Verbs run in this order, so that what an example reads was made by an earlier one (a lake, an export, a request).
+    private static readonly string[] s_order = ["make-request", "pipeline", "query", "seed", "export", "backfill", "redrive", "invoke", "contract", "provision", "verify"];
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("dynamolake-examples-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task EveryExample_OfTheReadmeAndOfEveryHelp_Runs()
+    {
+        Assert.True(LocalServers.Missing(LocalServers.Dynalite) is null, LocalServers.Missing(LocalServers.Dynalite));
+        var examples = ReadmeExamples().Concat(await HelpExamples()).DistinctBy(e => e.Line).ToList();
+        Assert.Contains(examples, e => e.Source == "README.md" && e.Line == "pipeline"); // the main job is among them
+        Assert.True(examples.Count(e => e.Source != "README.md") >= 20, $"only {examples.Count} examples were found");
+        CopyFolder(Path.Combine(RepoPaths.Root, "events"), Path.Combine(_folder, "events"));
+        await MotoStacks.CreateAsync(moto.Server.Endpoint, "dynamolake", new Dictionary<string, string>
+        {
+            ["SourceTableName"] = "transactions",
+            ["AthenaTable"] = "s3tablescatalog/dynamolake-lake.analytics.transactions",
+            ["ChangeStreamName"] = "dynamolake-changes",
+        });
+
+        var failures = new List<string>();
+        foreach (var example in examples.OrderBy(e => Array.IndexOf(s_order, Verb(e.Line))))
+        {
+            var args = Arguments(example);
+            var (exit, output) = await RunAsync(args);
+            if (exit != 0)
+            {
+                failures.Add($"{example.Source}: dynamolake {example.Line}\n  ran as: {string.Join(' ', args)}\n  exit {exit}: {output.Trim()}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {examples.Count} examples failed:\n" + string.Join("\n", failures));
+    }
+
+    private sealed record Example(string Source, string Line, bool NeedsAws);
+
+    // README lines in bash blocks that run the CLI (as dynamolake or through dotnet run), comments removed.
+    private static IEnumerable<Example> ReadmeExamples()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        foreach (Match block in BashBlock().Matches(readme))
+        {
+            foreach (var raw in block.Groups[1].Value.Split('\n'))
+            {
+                var line = raw.Trim();
+                var cli = CliPrefix().Match(line);
+                if (!cli.Success)
+                {
+                    continue;
+                }
+
+                var comment = Comment().Match(line);
+                var command = (comment.Success ? line[..comment.Index] : line)[cli.Length..].Trim();
+                yield return new Example("README.md", command, comment.Success && comment.Value.Contains("AWS", StringComparison.Ordinal));
+            }
+        }
+    }
+
+    // The "Examples:" lines of every verb's --help, their notes "   (…)" removed.
+    private static async Task<List<Example>> HelpExamples()
+    {
+        var (_, rootHelp, _) = await CliRun.Run("--help");
+        var verbs = Regex.Matches(rootHelp, @"^\s{2}([a-z][a-z-]+)(?: <[^>]+>)*\s{2,}", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("pipeline", verbs);
+        var examples = new List<Example>();
+        foreach (var verb in verbs)
+        {
+            var (exit, help, _) = await CliRun.Run(verb, "--help");
+            Assert.Equal(0, exit);
+            var at = help.IndexOf("Examples:", StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{verb} --help has no examples");
+            foreach (var line in help[at..].Split('\n').Skip(1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)))
+            {
+                var text = line.Trim();
+                var note = Note().Match(text);
+                var command = (note.Success ? text[..note.Index] : text)["dynamolake ".Length..].Trim();
+                examples.Add(new Example($"{verb} --help", command, note.Success && note.Groups[1].Value.StartsWith("AWS", StringComparison.Ordinal)));
+            }
+        }
+
+        return examples;
+    }
+
+    // The line's words as a shell would pass them, with the named servers' ports, /tmp/ inside the test's folder,
+    // redirections dropped (output is captured), and --dry-run for a line that needs AWS.
+    private List<string> Arguments(Example example)
+    {
+        var words = new List<string>();
+        var tokens = Words().Matches(example.Line).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Success ? m.Groups[2].Value : m.Value).ToList();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token is ">" or "2>" or "<")
+            {
+                i++;
+                continue;
+            }
+
+            if (token is "2>&1")
+            {
+                continue;
+            }
+
+            token = token.Replace("http://127.0.0.1:5000", moto.Server.Endpoint.ToString().TrimEnd('/'), StringComparison.Ordinal)
+                .Replace("http://127.0.0.1:8000", dynalite.Server.Endpoint.ToString().TrimEnd('/'), StringComparison.Ordinal);
+            words.Add(token.StartsWith("/tmp/", StringComparison.Ordinal) ? Path.Combine(_folder, "tmp", token["/tmp/".Length..]) : token);
+        }
+
+        if (example.NeedsAws && !words.Contains("--dry-run"))
+        {
+            words.Add("--dry-run");
+        }
+
+        return words;
+    }
+
+    private async Task<(int Exit, string Output)> RunAsync(List<string> args)
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "tmp"));
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cli.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // A user's AWS configuration, pointed at moto: what names no endpoint goes there, never to AWS.
+        start.Environment["AWS_ACCESS_KEY_ID"] = "local";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "local";
+        start.Environment["AWS_REGION"] = "us-east-1";
+        start.Environment["AWS_ENDPOINT_URL"] = moto.Server.Endpoint.ToString();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = new StringBuilder().Append(await stderr).Append(await stdout).ToString();
+        return (process.ExitCode, output.Length > 2_000 ? output[^2_000..] : output);
+    }
+
+    private static string Verb(string line) => line.Split(' ', 2)[0];
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex BashBlock();
+
+    [GeneratedRegex(@"^(dynamolake|dotnet run( -c Release)? --project src/Cli --)\s")]
+    private static partial Regex CliPrefix();
+
+    // A comment: " #" outside quotes (the examples' SQL has no '#').
+    [GeneratedRegex(@"\s#.*$")]
+    private static partial Regex Comment();
+
+    [GeneratedRegex(@"\s{3,}\((.*)\)$")]
+    private static partial Regex Note();
+
+    [GeneratedRegex("\"([^\"]*)\"|'([^']*)'|\\S+")]
+    private static partial Regex Words();
+}
