@@ -22,53 +22,35 @@ internal static class BackfillCommand
             var contract = TableContract.LoadEmbedded();
             var template = TemplateFacts.LoadEmbedded();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
-            LakeStage? stage = null;
-            try
+            // Built beside the lake in place and put in place only once complete (ADR 0012).
+            return await StagedRun.RunAsync(paths, stderr, async stage =>
             {
-                // Built beside the lake in place and put in place only once complete (ADR 0012).
-                using (stage = LakeStage.Begin(paths, out _))
+                var now = DateTimeOffset.UtcNow;
+                var changes = ExportReader.Changes(parse.GetValue(path)!, contract.UniqueKey[0].Source, contract.Table, now.ToUnixTimeMilliseconds() * 1000);
+                var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 4, duplicates: 0, shuffleSeed: null, seed: 1, now.ToUnixTimeMilliseconds());
+                string line;
+                bool failed;
+                long items;
+                using (var loader = LakeLoader.OnExistingLake(contract, template, stage))
                 {
-                    var now = DateTimeOffset.UtcNow;
-                    var changes = ExportReader.Changes(parse.GetValue(path)!, contract.UniqueKey[0].Source, contract.Table, now.ToUnixTimeMilliseconds() * 1000);
-                    var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 4, duplicates: 0, shuffleSeed: null, seed: 1, now.ToUnixTimeMilliseconds());
-                    string line;
-                    bool failed;
-                    using (var loader = LakeLoader.OnExistingLake(contract, template, stage))
-                    {
-                        var before = loader.Iceberg.Count;
-                        await loader.DeliverAsync(changes, delivery, null, cancellationToken);
-                        var files = await loader.WriteAsync(cancellationToken);
-                        line = string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"backfill: {Counted.Of(loader.Changes, "item")}: {loader.Transform.Ok:N0} Ok, {loader.Transform.Failed:N0} failed; lake rows {before:N0} → {loader.Iceberg.Count:N0}; {Counted.Of(files.Iceberg + files.ChangeLog, "Parquet file")}, {Counted.Of(files.Errors, "error object")} written\n");
-                        failed = loader.Transform.Failed > 0;
-
-                        // Noted before the lake changes: a swap cut short is still something a rebuild would lose.
-                        cancellationToken.ThrowIfCancellationRequested();
-                        LakeHistory.Append(paths, "backfill", string.Create(CultureInfo.InvariantCulture, $"{loader.Changes:N0} items from {Path.GetFullPath(parse.GetValue(path)!)}"));
-                    }
-
-                    stage.Commit(replace: false);
-                    await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
-                    await stdout.FlushAsync(CancellationToken.None);
-                    return failed ? ExitCodes.Failed : ExitCodes.Ok;
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await stderr.WriteLineAsync($"cancelled: {LakeStage.Untouched(paths.Root)}");
-                return ExitCodes.Cancelled;
-            }
-            catch (Exception e) when (e is PipelineException or IOException or UnauthorizedAccessException or InvalidDataException)
-            {
-                await stderr.WriteLineAsync($"error: {e.Message}");
-                if (stage is { Committed: false })
-                {
-                    await stderr.WriteLineAsync(LakeStage.Untouched(paths.Root));
+                    var before = loader.Iceberg.Count;
+                    await loader.DeliverAsync(changes, delivery, null, cancellationToken);
+                    var files = await loader.WriteAsync(cancellationToken);
+                    line = string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"backfill: {Counted.Of(loader.Changes, "item")}: {loader.Transform.Ok:N0} Ok, {loader.Transform.Failed:N0} failed; lake rows {before:N0} → {loader.Iceberg.Count:N0}; {Counted.Of(files.Iceberg + files.ChangeLog, "Parquet file")}, {Counted.Of(files.Errors, "error object")} written\n");
+                    failed = loader.Transform.Failed > 0;
+                    items = loader.Changes;
                 }
 
-                return ExitCodes.Failed;
-            }
+                // Noted before the lake changes: a swap cut short is still something a rebuild must not drop.
+                cancellationToken.ThrowIfCancellationRequested();
+                LakeHistory.Append(paths, "backfill", string.Create(CultureInfo.InvariantCulture, $"{items:N0} items from {Path.GetFullPath(parse.GetValue(path)!)}"));
+                stage.Commit(replace: false);
+                await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
+                await stdout.FlushAsync(CancellationToken.None);
+                return failed ? ExitCodes.Failed : ExitCodes.Ok;
+            }, cancellationToken);
         });
         return command;
     }

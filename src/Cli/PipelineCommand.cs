@@ -128,6 +128,7 @@ internal static class PipelineCommand
         PipelineResult result;
         TimeSpan? seeding = null;
         var notes = new StringWriter(CultureInfo.InvariantCulture);
+        var runner = new PipelineRun();
         try
         {
             result = await console.Progress()
@@ -155,7 +156,7 @@ internal static class PipelineCommand
                     var task = progress.AddTask("change records", maxValue: expected ?? 1);
                     // After delivery, each phase shows as its own line until it ends (writing files and parity take a while at size).
                     var current = task;
-                    var run = await new PipelineRun().RunAsync(
+                    var run = await runner.RunAsync(
                         options,
                         source,
                         n => task.Value = Math.Min(n, task.MaxValue),
@@ -178,28 +179,28 @@ internal static class PipelineCommand
         catch (UnauthorizedAccessException e)
         {
             await stderr.WriteLineAsync($"error: cannot write the lake at '{Path.GetFullPath(options.Out)}': {e.Message} Choose a writable --lake.");
-            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
+            await Untouched(stderr, runner, options);
             return ExitCodes.Failed;
         }
         catch (IOException e) when (e.HResult == DiskFull || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
         {
             await stderr.WriteAsync(notes.ToString());
             await stderr.WriteLineAsync($"error: the disk under the lake at '{Path.GetFullPath(options.Out)}' is full ({e.Message}). A run needs several times the lake's size while it lasts: it builds the new lake beside the one in place, in '{Path.GetFullPath(options.Out)}/.stage-…', and its rows wait there as JSON until it ends. Free space there or choose another --lake.");
-            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
+            await Untouched(stderr, runner, options);
             return ExitCodes.Failed;
         }
         catch (Exception e) when (options.Endpoint is { } endpoint && e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             await stderr.WriteAsync(notes.ToString());
             await stderr.WriteLineAsync($"error: DynamoDB at {endpoint} failed: {ErrorText.Of(e)}. Is the server running there (moto: python3 -m moto.server -H 127.0.0.1 -p {endpoint.Port}), and is --endpoint right?");
-            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
+            await Untouched(stderr, runner, options);
             return ExitCodes.Failed;
         }
         catch (Exception e) when (e is PipelineException or SeedException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
             await stderr.WriteAsync(notes.ToString());
             await stderr.WriteLineAsync($"error: {ErrorText.Of(e)}");
-            await stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
+            await Untouched(stderr, runner, options);
             return ExitCodes.Failed;
         }
 
@@ -229,6 +230,10 @@ internal static class PipelineCommand
     }
 
     private const string LakeViewName = "transactions_current";
+
+    // After a failure: the lake is as it was, unless the run had already put its own in place.
+    private static Task Untouched(TextWriter stderr, PipelineRun runner, PipelineOptions options) =>
+        runner.Committed ? Task.CompletedTask : stderr.WriteLineAsync(LakeStage.Untouched(options.Out));
 
     // ENOSPC: what an IOException's HResult carries on Linux when a write finds the disk full.
     private const int DiskFull = 28;

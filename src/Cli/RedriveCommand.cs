@@ -24,68 +24,49 @@ internal static class RedriveCommand
             var template = TemplateFacts.LoadEmbedded();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             var dir = Path.GetFullPath(parse.GetValue(folder) ?? paths.ProcessingFailed);
-            LakeStage? stage = null;
-            try
+            // The lake's own error folder, given or not, may simply not exist yet: nothing to redrive.
+            if (parse.GetValue(folder) is { } given && !Directory.Exists(dir) && dir != Path.GetFullPath(paths.ProcessingFailed))
             {
-                // The lake's own error folder, given or not, may simply not exist yet: nothing to redrive.
-                if (parse.GetValue(folder) is { } given && !Directory.Exists(dir) && dir != Path.GetFullPath(paths.ProcessingFailed))
-                {
-                    await stderr.WriteLineAsync($"error: '{given}' is not a folder of Firehose error objects (e.g. lake/errors/processing-failed).");
-                    return ExitCodes.Usage;
-                }
+                await stderr.WriteLineAsync($"error: '{given}' is not a folder of Firehose error objects (e.g. lake/errors/processing-failed).");
+                return ExitCodes.Usage;
+            }
 
-                if (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any())
-                {
-                    await stdout.WriteAsync(Encoding.UTF8.GetBytes($"redrive: nothing to redrive: no error objects in {dir}\n"), cancellationToken);
-                    await stdout.FlushAsync(cancellationToken);
-                    return ExitCodes.Ok;
-                }
+            if (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any())
+            {
+                await stdout.WriteAsync(Encoding.UTF8.GetBytes($"redrive: nothing to redrive: no error objects in {dir}\n"), cancellationToken);
+                await stdout.FlushAsync(cancellationToken);
+                return ExitCodes.Ok;
+            }
 
+            // Built beside the lake in place and put in place only once complete (ADR 0012); the redriven error
+            // objects go only then.
+            return await StagedRun.RunAsync(paths, stderr, async stage =>
+            {
                 var records = ErrorObjects.Read(dir);
-
-                // Built beside the lake in place and put in place only once complete (ADR 0012); the redriven
-                // error objects go only then.
-                using (stage = LakeStage.Begin(paths, out _))
+                string line;
+                bool failed;
+                long ok;
+                using (var loader = LakeLoader.OnExistingLake(contract, template, stage))
                 {
-                    string line;
-                    bool failed;
-                    using (var loader = LakeLoader.OnExistingLake(contract, template, stage))
-                    {
-                        var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                        await loader.DeliverAsync(records.Select((r, i) => new CapturedChange(i.ToString(CultureInfo.InvariantCulture), r.RawData)), delivery, null, cancellationToken);
-                        var files = await loader.WriteAsync(cancellationToken);
-                        var reasons = string.Join(", ", loader.FailedByReason.Where(r => r.Key.Function == "Transform").Select(r => $"{r.Key.Reason} {r.Value:N0}"));
-                        line = string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"redrive: {Counted.Of(records.Count, "record")}: {loader.Transform.Ok:N0} Ok, {loader.Transform.Dropped:N0} Dropped, {loader.Transform.Failed:N0} still failing{(reasons.Length > 0 ? " (" + reasons + ")" : "")}; lake rows {loader.Iceberg.Count:N0}, {Counted.Of(files.Errors, "error object")} written\n");
-                        failed = loader.Transform.Failed > 0;
-
-                        // Noted before the lake changes: a swap cut short is still something a rebuild would lose.
-                        cancellationToken.ThrowIfCancellationRequested();
-                        LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {loader.Transform.Ok:N0} Ok"));
-                    }
-
-                    stage.Commit(replace: false, consumed: [.. records.Select(r => r.File).Distinct(StringComparer.Ordinal)]);
-                    await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
-                    await stdout.FlushAsync(CancellationToken.None);
-                    return failed ? ExitCodes.Failed : ExitCodes.Ok;
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await stderr.WriteLineAsync($"cancelled: {LakeStage.Untouched(paths.Root)}");
-                return ExitCodes.Cancelled;
-            }
-            catch (Exception e) when (e is PipelineException or IOException or UnauthorizedAccessException)
-            {
-                await stderr.WriteLineAsync($"error: {e.Message}");
-                if (stage is { Committed: false })
-                {
-                    await stderr.WriteLineAsync(LakeStage.Untouched(paths.Root));
+                    var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                    await loader.DeliverAsync(records.Select((r, i) => new CapturedChange(i.ToString(CultureInfo.InvariantCulture), r.RawData)), delivery, null, cancellationToken);
+                    var files = await loader.WriteAsync(cancellationToken);
+                    var reasons = string.Join(", ", loader.FailedByReason.Where(r => r.Key.Function == "Transform").Select(r => $"{r.Key.Reason} {r.Value:N0}"));
+                    line = string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"redrive: {Counted.Of(records.Count, "record")}: {loader.Transform.Ok:N0} Ok, {loader.Transform.Dropped:N0} Dropped, {loader.Transform.Failed:N0} still failing{(reasons.Length > 0 ? " (" + reasons + ")" : "")}; lake rows {loader.Iceberg.Count:N0}, {Counted.Of(files.Errors, "error object")} written\n");
+                    failed = loader.Transform.Failed > 0;
+                    ok = loader.Transform.Ok;
                 }
 
-                return ExitCodes.Failed;
-            }
+                // Noted before the lake changes: a swap cut short is still something a rebuild must not drop.
+                cancellationToken.ThrowIfCancellationRequested();
+                LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {ok:N0} Ok"));
+                stage.Commit(replace: false, consumed: [.. records.Select(r => r.File).Distinct(StringComparer.Ordinal)]);
+                await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
+                await stdout.FlushAsync(CancellationToken.None);
+                return failed ? ExitCodes.Failed : ExitCodes.Ok;
+            }, cancellationToken);
         });
         return command;
     }

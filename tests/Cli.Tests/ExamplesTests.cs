@@ -16,9 +16,11 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
     // Verbs run in this order, so that what an example reads was made by an earlier one (a lake, an export, a request).
     private static readonly string[] s_order = ["make-request", "pipeline", "query", "seed", "export", "backfill", "redrive", "invoke", "contract", "provision", "verify"];
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("dynamolake-examples-").FullName;
+    private readonly TempFolder _temp = new("dynamolake-examples-");
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    private string Folder => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [RequiresServerFact(LocalServers.Moto)]
     public async Task EveryExample_OfTheReadmeAndOfEveryHelp_Runs()
@@ -27,7 +29,7 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         var examples = ReadmeExamples().Concat(await HelpExamples()).DistinctBy(e => e.Line).ToList();
         Assert.Contains(examples, e => e.Source == "README.md" && e.Line == "pipeline"); // the main job is among them
         Assert.True(examples.Count(e => e.Source != "README.md") >= 20, $"only {examples.Count} examples were found");
-        CopyFolder(Path.Combine(RepoPaths.Root, "events"), Path.Combine(_folder, "events"));
+        CopyFolder(Path.Combine(RepoPaths.Root, "events"), Path.Combine(Folder, "events"));
         await MotoStacks.CreateAsync(moto.Server.Endpoint, "dynamolake", new Dictionary<string, string>
         {
             ["SourceTableName"] = "transactions",
@@ -120,7 +122,7 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
 
             token = token.Replace("http://127.0.0.1:5000", moto.Server.Endpoint.ToString().TrimEnd('/'), StringComparison.Ordinal)
                 .Replace("http://127.0.0.1:8000", dynalite.Server.Endpoint.ToString().TrimEnd('/'), StringComparison.Ordinal);
-            words.Add(token.StartsWith("/tmp/", StringComparison.Ordinal) ? Path.Combine(_folder, "tmp", token["/tmp/".Length..]) : token);
+            words.Add(token.StartsWith("/tmp/", StringComparison.Ordinal) ? Path.Combine(Folder, "tmp", token["/tmp/".Length..]) : token);
         }
 
         if (example.NeedsAws && !words.Contains("--dry-run"))
@@ -133,8 +135,8 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
 
     private async Task<(int Exit, string Output)> RunAsync(List<string> args)
     {
-        Directory.CreateDirectory(Path.Combine(_folder, "tmp"));
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        Directory.CreateDirectory(Path.Combine(Folder, "tmp"));
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cli.dll"));
         foreach (var arg in args)
         {
@@ -150,7 +152,17 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, "did not end within 3 minutes (killed)");
+        }
+
         var output = new StringBuilder().Append(await stderr).Append(await stdout).ToString();
         return (process.ExitCode, output.Length > 2_000 ? output[^2_000..] : output);
     }

@@ -5,6 +5,8 @@ using Cli.Pipeline;
 using CsCheck;
 using Seeder;
 
+using DynamoLake.Testing;
+
 namespace Cli.Tests;
 
 /// <summary>
@@ -14,17 +16,11 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class InterruptedRunTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamolake-interrupted-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-interrupted-");
 
-    private string Lake => Path.Combine(_root, "lake");
+    private string Lake => Path.Combine(_temp.Path, "lake");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Pipeline_CancelledAtAnyPoint_LeavesThePreviousLakeAsItWas()
@@ -58,7 +54,7 @@ public sealed class InterruptedRunTests : IDisposable
     {
         Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "300", "--seed", "3", "--lake", Lake)).Exit);
         var before = await Snapshot();
-        var export = Path.Combine(_root, "export");
+        var export = Path.Combine(_temp.Path, "export");
         Directory.CreateDirectory(export);
         await WriteGzipAsync(Path.Combine(export, "a.json.gz"), TransactionGenerator.Items(new WorkloadOptions { Count = 2_000, Seed = 5 }).Select(w => ExportLine(w.Item)));
         await WriteGzipAsync(Path.Combine(export, "b.json.gz"), ["{\"NotItem\":{}}"]);
@@ -67,6 +63,40 @@ public sealed class InterruptedRunTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Contains($"the lake at '{Lake}' is as it was before this run", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await Snapshot());
+    }
+
+    [Fact]
+    public async Task Commit_ThatFailsHalfWay_PutsTheOldLakeBack()
+    {
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "200", "--seed", "1", "--lake", Lake)).Exit);
+
+        // The function log's folder cannot be replaced (a file stands where it goes), after the table and the change log were.
+        Directory.Delete(Path.Combine(Lake, "logs"), recursive: true);
+        await File.WriteAllTextAsync(Path.Combine(Lake, "logs"), "not a folder");
+        var before = await Snapshot();
+        var workload = new WorkloadOptions { Count = 300, Seed = 9 };
+
+        var failed = await Assert.ThrowsAnyAsync<IOException>(() => new PipelineRun().RunAsync(
+            new PipelineOptions { Workload = workload, Out = Lake }, new ChangeCapture(workload, "transactions", DateTimeOffset.MaxValue), null, CancellationToken.None));
+
+        Assert.NotNull(failed);
+        Assert.Equal(before, await Snapshot());
+    }
+
+    [Fact]
+    public async Task SecondRun_OnALakeBeingChanged_IsRefusedNamingTheLock()
+    {
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--seed", "1", "--lake", Lake)).Exit);
+        var before = await Snapshot();
+        using var running = LakeStage.Begin(new LakePaths(Lake, "analytics", "transactions"), out _);
+
+        var (exit, _, stderr) = await CliRun.Run("backfill", Path.Combine(_temp.Path, "none.json.gz"), "--lake", Lake);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("another dynamolake run is changing the lake", stderr, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(running.Paths.Root), "the running stage was removed");
+        running.Dispose();
         Assert.Equal(before, await Snapshot());
     }
 
@@ -113,7 +143,18 @@ public sealed class InterruptedRunTests : IDisposable
             await kill.WaitForExitAsync();
         }
 
-        await process.WaitForExitAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            // Ctrl+C gives the run 30 s to clean up; a run still going after twice that is a failure.
+            var ended = process.WaitForExitAsync(timeout.Token);
+            await Task.WhenAny(ended);
+            if (!ended.IsCompletedSuccessfully)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail("the CLI did not end within 60 s of SIGINT");
+            }
+        }
+
         Assert.True(process.ExitCode == 130, await stderr + await stdout);
         Assert.Contains($"cancelled: the lake at '{Lake}' is as it was before this run", await stderr, StringComparison.Ordinal);
         Assert.Equal(before, await Snapshot());
@@ -122,13 +163,16 @@ public sealed class InterruptedRunTests : IDisposable
         Assert.StartsWith("n\n", rows, StringComparison.Ordinal);
     }
 
-    // Every file under the lake (hidden ones too) with its size, and the history.
+    // Every file under the lake (hidden ones too) with a hash of its bytes.
     private async Task<string> Snapshot()
     {
-        var files = Directory.GetFiles(Lake, "*", SearchOption.AllDirectories)
-            .Select(f => $"{Path.GetRelativePath(Lake, f)} {new FileInfo(f).Length}")
-            .Order(StringComparer.Ordinal);
-        return string.Join("\n", files) + "\n" + await File.ReadAllTextAsync(Path.Combine(Lake, "history.log"));
+        var files = new List<string>();
+        foreach (var file in Directory.GetFiles(Lake, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            files.Add($"{Path.GetRelativePath(Lake, file)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file)))}");
+        }
+
+        return string.Join("\n", files);
     }
 
     private static string ExportLine(Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> item)

@@ -21,7 +21,7 @@ public sealed class InvokeCommandTests
 
         Assert.Equal(0, exit);
         var expected = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", name + ".response.json"));
-        Assert.Equal(expected.TrimEnd('\n'), stdout);
+        Assert.Equal(expected.TrimEnd('\n') + "\n", stdout); // the response, then a newline for the terminal
         Assert.Contains("\"invocation complete\"", stderr, StringComparison.Ordinal); // the function's log line goes to stderr
     }
 
@@ -35,7 +35,7 @@ public sealed class InvokeCommandTests
             var (exit, stdout, stderr) = await Run("invoke", "transform", withBom);
 
             Assert.True(exit == 0, stderr);
-            Assert.Equal((await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", "kinesis-insert.response.json"))).TrimEnd('\n'), stdout);
+            Assert.Equal((await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", "kinesis-insert.response.json"))).TrimEnd('\n') + "\n", stdout);
         }
         finally
         {
@@ -50,7 +50,7 @@ public sealed class InvokeCommandTests
 
         Assert.Equal(0, exit);
         var expected = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "events", "expected", "partition-keys", "kinesis-mixed-batch.response.json"));
-        Assert.Equal(expected.TrimEnd('\n'), stdout);
+        Assert.Equal(expected.TrimEnd('\n') + "\n", stdout);
         Assert.Contains("\"month\":\"11\",\"day\":\"23\",\"hour\":\"09\"", stdout, StringComparison.Ordinal);
     }
 

@@ -2,6 +2,8 @@ using System.Text;
 using Cli.Pipeline;
 using Seeder;
 
+using DynamoLake.Testing;
+
 namespace Cli.Tests;
 
 /// <summary>
@@ -13,15 +15,11 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class OutOfOrderSourceTests : IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-test-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-test-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Pipeline_ItemsModifyBeforeItsInsertInALaterRequest_TableKeepsTheOlderImageAndTheViewTheNewest()
@@ -46,7 +44,7 @@ public sealed class OutOfOrderSourceTests : IDisposable
     {
         var workload = new WorkloadOptions { Count = 200, Seed = 21, DeleteFraction = 0, TtlFraction = 0 };
         var source = new SwappedSource(new ChangeCapture(workload, "transactions", DateTimeOffset.MaxValue));
-        var options = new PipelineOptions { Workload = workload, Out = _lake, Shards = 1, RequestBytes = requestBytes };
+        var options = new PipelineOptions { Workload = workload, Out = Lake, Shards = 1, RequestBytes = requestBytes };
 
         var result = await new PipelineRun().RunAsync(options, source, progress: null, CancellationToken.None);
 

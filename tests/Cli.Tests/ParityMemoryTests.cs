@@ -2,21 +2,19 @@ using Cli.Pipeline;
 using DynamoLake.Core.Contract;
 using Seeder;
 
+using DynamoLake.Testing;
+
 namespace Cli.Tests;
 
 /// <summary>A slice of parity that does not fit in DuckDB's memory is cut smaller and compared in parts, finding the same.</summary>
 [Collection(UsesConsole.Name)]
 public sealed class ParityMemoryTests : IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-parity-memory-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-parity-memory-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Parity_SliceTooLargeForMemory_IsCutSmallerAndFindsTheSame()
@@ -24,7 +22,7 @@ public sealed class ParityMemoryTests : IDisposable
         // About 255,000 items in one slice against DuckDB held to 160 MB on one thread: the whole slice does not
         // fit (1.5 million changes failed so before, issue 20), a quarter does (measured: 192 MB fits whole).
         var workload = new WorkloadOptions { Count = 300_000, Seed = 12, From = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero) };
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "300000", "--seed", "12", "--from", "2026-11-01", "--lake", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "300000", "--seed", "12", "--from", "2026-11-01", "--lake", Lake);
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
         var source = new ChangeCapture(workload, "transactions", DateTimeOffset.MaxValue);
@@ -44,8 +42,8 @@ public sealed class ParityMemoryTests : IDisposable
             Parity.Relation.Table($"(SELECT * REPLACE (CASE WHEN transaction_id = '{last}' THEN amount + 0.01 ELSE amount END AS amount) FROM transactions WHERE transaction_id <> '{first}')"),
             Parity.CurrentView(contract),
         ];
-        using var tight = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
-        tight.Bound(Path.Combine(_lake, ".work", "tight"), 160);
+        using var tight = LakeDatabase.Open(new LakePaths(Lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
+        tight.Bound(Path.Combine(Lake, ".work", "tight"), 160);
         tight.Execute("SET threads = 1"); // DuckDB's buffers are per thread: one, so the limit means the same on any machine
 
         var cut = await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), tight, relations, expectedRows: 1, new Parity.Options(), CancellationToken.None);

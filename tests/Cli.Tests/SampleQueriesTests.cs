@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CsCheck;
 
 namespace Cli.Tests;
@@ -31,12 +33,16 @@ public sealed class SampleQueriesTests : IDisposable
         var (exit, _, stderr) = await CliRun.Run("pipeline", "--out", _lake); // the README's main command, default window
         Assert.True(exit == 0, stderr);
 
-        // Nothing lies after the moment the run started: transactions, their processing, and every change.
+        // Nothing lies after the moment the run started (the window's end, as the run noted it in history.log):
+        // transactions, their processing, and every change; and the window is the 7 days before it.
+        var noted = Regex.Match(await File.ReadAllTextAsync(Path.Combine(_lake, "history.log")), @"--from (\S+) --days (\S+)");
+        var end = DateTimeOffset.Parse(noted.Groups[1].Value, CultureInfo.InvariantCulture) + TimeSpan.FromDays(double.Parse(noted.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.InRange(end, started.AddMilliseconds(-1), DateTimeOffset.UtcNow); // the run reads its clock to the millisecond
         var latest = Assert.Single(await Json("SELECT epoch_ms(max(timestamp)) AS t, epoch_ms(max(processing_timestamp)) AS p, epoch_ms(min(timestamp)) AS first, (SELECT max(_event_time) // 1000 FROM transactions_changes) AS e FROM transactions"));
-        Assert.InRange(latest.GetProperty("t").GetInt64(), started.AddHours(-1).ToUnixTimeMilliseconds(), started.ToUnixTimeMilliseconds());
-        Assert.True(latest.GetProperty("p").GetInt64() <= started.ToUnixTimeMilliseconds());
-        Assert.True(latest.GetProperty("e").GetInt64() <= started.ToUnixTimeMilliseconds());
-        Assert.True(latest.GetProperty("first").GetInt64() >= started.AddDays(-7).AddSeconds(-1).ToUnixTimeMilliseconds());
+        Assert.InRange(latest.GetProperty("t").GetInt64(), end.AddHours(-1).ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds() - 1);
+        Assert.True(latest.GetProperty("p").GetInt64() < end.ToUnixTimeMilliseconds());
+        Assert.True(latest.GetProperty("e").GetInt64() <= end.ToUnixTimeMilliseconds());
+        Assert.True(latest.GetProperty("first").GetInt64() >= end.AddDays(-7).ToUnixTimeMilliseconds());
 
         var daily = await Json("--name", "daily-risk");
         Assert.NotEmpty(daily);
@@ -45,13 +51,14 @@ public sealed class SampleQueriesTests : IDisposable
         Assert.All(daily, r => Assert.True(r.GetProperty("high_risk_count").GetInt64() > 0));
         Assert.All(daily, r => Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", r.GetProperty("date").GetString()!));
 
-        // Today so far (a few minutes after midnight UTC it may hold few transactions, or none), never a later hour.
+        // Today so far (a few minutes after midnight UTC it may hold few transactions, or none), never a later
+        // hour than the window's end (the query asks for CURRENT_DATE: a run across midnight asks for the new day).
         var today = await Json("--name", "today-by-hour");
-        var utcToday = started.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var utcToday = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var sinceMidnight = Assert.Single(await Json($"SELECT count(*) AS n FROM transactions WHERE date = '{utcToday}'")).GetProperty("n").GetInt64();
         Assert.Equal(sinceMidnight, today.Sum(r => r.GetProperty("transaction_count").GetInt64()));
         Assert.All(today, r => Assert.Equal(utcToday, r.GetProperty("date").GetString()));
-        Assert.All(today, r => Assert.InRange(r.GetProperty("hour").GetInt32(), 0, DateTime.UtcNow.Hour));
+        Assert.All(today, r => Assert.InRange(r.GetProperty("hour").GetInt32(), 0, end.Hour));
         Assert.All(today, r => Assert.Matches(@"^-?\d+\.\d{2}$", r.GetProperty("total_amount").GetRawText()));
     }
 
@@ -119,10 +126,10 @@ public sealed class SampleQueriesTests : IDisposable
             var (from, end) = (options.From.ToUnixTimeMilliseconds(), (options.From + options.Window).ToUnixTimeMilliseconds());
             foreach (var w in Seeder.TransactionGenerator.Items(options))
             {
-                Assert.InRange(long.Parse(w.Item["timestamp"].N, System.Globalization.CultureInfo.InvariantCulture), from, end - 1);
+                Assert.InRange(long.Parse(w.Item["timestamp"].N, CultureInfo.InvariantCulture), from, end - 1);
                 if (w.Item.TryGetValue("processing_timestamp", out var processed))
                 {
-                    Assert.True(long.Parse(processed.N, System.Globalization.CultureInfo.InvariantCulture) < end);
+                    Assert.True(long.Parse(processed.N, CultureInfo.InvariantCulture) < end);
                 }
 
                 Assert.True(w.Update is null || w.Update.ProcessingTimestamp < end);

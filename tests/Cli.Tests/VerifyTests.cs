@@ -115,7 +115,7 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
 
         Assert.True(exit == 1, stderr + stdout);
         Assert.Empty(await ObjectsAsync());
-        Assert.Contains($"\"s3tablescatalog/dynamolake-lake\".\"analytics\".\"transactions\": 1 differences\n  {key}: in the source but not in the lake\n", stdout.Replace(" (0 in flight)", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains($"\"s3tablescatalog/dynamolake-lake\".\"analytics\".\"transactions\": 1 difference\n  {key}: in the source but not in the lake\n", stdout.Replace(" (0 in flight)", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("\"transactions_current\": 0 differences", stdout, StringComparison.Ordinal);
     }
 

@@ -118,6 +118,11 @@ internal sealed class FirehoseDelivery
                 yield return batch;
             }
         }
+
+        foreach (var sent in _sent)
+        {
+            sent.Clear();
+        }
     }
 
     // Sends the shard's oldest waiting request, then, at the redelivery rate, the shard read again from an
@@ -128,6 +133,13 @@ internal sealed class FirehoseDelivery
         var records = waiting[index].Records;
         waiting.RemoveAt(index);
         var batch = Build(shard, records);
+        yield return batch;
+        if (_duplicates <= 0)
+        {
+            yield break;
+        }
+
+        // The shard's last requests are kept only for redelivery (each up to a request's size).
         var sent = _sent[shard];
         if (sent.Count == ReplayDepth)
         {
@@ -135,8 +147,7 @@ internal sealed class FirehoseDelivery
         }
 
         sent.Enqueue(batch);
-        yield return batch;
-        if (_duplicates > 0 && _redelivery.NextDouble() < _duplicates)
+        if (_redelivery.NextDouble() < _duplicates)
         {
             var from = sent.Count - _redelivery.Next(1, sent.Count + 1);
             foreach (var again in sent.Skip(from))

@@ -6,16 +6,23 @@ namespace Cli.Pipeline;
 /// A new version of a local lake, built beside the one in place (<c>&lt;lake&gt;/.stage-&lt;id&gt;/</c>, the same layout,
 /// its spill inside it) and put in place only once it is complete. Until <see cref="Commit"/>, queries keep
 /// answering from the lake as it was; a run that fails or is interrupted disposes the stage, which removes
-/// everything it wrote, spill included.
+/// everything it wrote, spill included. One run at a time changes a lake: the stage holds
+/// <c>&lt;lake&gt;/.lock</c> while it lasts (ADR 0012).
 /// </summary>
 internal sealed class LakeStage : IDisposable
 {
     private const string Prefix = ".stage-";
 
-    private LakeStage(LakePaths live, LakePaths staged)
+    private readonly FileStream _lock;
+    private readonly bool _madeTheLake;
+    private bool _keep;
+
+    private LakeStage(LakePaths live, LakePaths staged, FileStream held, bool madeTheLake)
     {
         Live = live;
         Paths = staged;
+        _lock = held;
+        _madeTheLake = madeTheLake;
     }
 
     /// <summary>The lake in place, which queries read until the stage is committed.</summary>
@@ -27,8 +34,9 @@ internal sealed class LakeStage : IDisposable
     public bool Committed { get; private set; }
 
     /// <summary>
-    /// Starts a stage beside <paramref name="live"/>. What an earlier run left behind when it was killed before
-    /// it could clean up (an interrupted stage) is removed first; <paramref name="removed"/> says how many.
+    /// Starts a stage beside <paramref name="live"/>, holding the lake's lock. What an earlier run left behind
+    /// when it was killed before it could clean up (an interrupted stage) is removed first; <paramref name="removed"/>
+    /// says how many.
     /// </summary>
     public static LakeStage Begin(LakePaths live, out int removed)
     {
@@ -38,17 +46,37 @@ internal sealed class LakeStage : IDisposable
             throw new PipelineException($"--lake '{live.Root}' is a file; give a folder for the lake (it is made when missing).");
         }
 
+        var madeTheLake = !Directory.Exists(live.Root) || !Directory.EnumerateFileSystemEntries(live.Root).Any();
         Directory.CreateDirectory(live.Root);
-        removed = 0;
-        foreach (var stale in Directory.EnumerateDirectories(live.Root, Prefix + "*").ToList())
+        FileStream held;
+        try
         {
-            Directory.Delete(stale, recursive: true);
-            removed++;
+            held = new FileStream(Path.Combine(live.Root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new PipelineException($"another dynamolake run is changing the lake at '{live.Root}' (it holds {Path.Combine(live.Root, ".lock")}); wait for it to end, or give another --lake.");
         }
 
-        var root = Path.Combine(live.Root, Prefix + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(root);
-        return new LakeStage(live, live with { Root = root });
+        try
+        {
+            // Holding the lock, no other run is using a stage: any left is a killed run's.
+            removed = 0;
+            foreach (var stale in Directory.EnumerateDirectories(live.Root, Prefix + "*").ToList())
+            {
+                Directory.Delete(stale, recursive: true);
+                removed++;
+            }
+
+            var root = Path.Combine(live.Root, Prefix + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(root);
+            return new LakeStage(live, live with { Root = root }, held, madeTheLake);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -56,48 +84,83 @@ internal sealed class LakeStage : IDisposable
     /// part replaces the one in place; otherwise (backfill, redrive) the Iceberg table is replaced — the stage
     /// holds it rewritten whole — and the change-log and error files are added beside the ones in place, the
     /// function log appended to. <paramref name="consumed"/> are files of the lake in place that this run used
-    /// up (redriven error objects); they go once the rest is in place. Not cancellable: each step is a rename.
+    /// up (redriven error objects); they go once the rest is in place. Each step is a rename, undone in reverse
+    /// order if a later one fails, so that a failed commit leaves the lake as it was. Not cancellable.
     /// </summary>
     public void Commit(bool replace, IReadOnlyCollection<string>? consumed = null)
     {
         ObjectDisposedException.ThrowIf(Committed, this);
         var old = Path.Combine(Paths.Root, ".replaced");
         Directory.CreateDirectory(old);
-        Swap(Paths.Iceberg, Live.Iceberg, old);
-        if (replace)
+        var done = new Stack<(string From, string To, bool Folder)>();
+        long? logLength = null;
+        try
         {
-            Swap(Paths.ChangeLog, Live.ChangeLog, old);
-            Swap(Paths.Errors, Live.Errors, old);
-            Swap(Path.GetDirectoryName(Paths.FunctionLog)!, Path.GetDirectoryName(Live.FunctionLog)!, old);
-        }
-        else
-        {
-            MoveFiles(Paths.ChangeLog, Live.ChangeLog);
-            MoveFiles(Paths.Errors, Live.Errors);
-            if (File.Exists(Paths.FunctionLog))
+            Swap(Paths.Iceberg, Live.Iceberg, old, done);
+            if (replace)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Live.FunctionLog)!);
-                using var target = new FileStream(Live.FunctionLog, FileMode.Append);
-                using var source = File.OpenRead(Paths.FunctionLog);
-                source.CopyTo(target);
+                Swap(Paths.ChangeLog, Live.ChangeLog, old, done);
+                Swap(Paths.Errors, Live.Errors, old, done);
+                Swap(Path.GetDirectoryName(Paths.FunctionLog)!, Path.GetDirectoryName(Live.FunctionLog)!, old, done);
+            }
+            else
+            {
+                MoveFiles(Paths.ChangeLog, Live.ChangeLog, done);
+                MoveFiles(Paths.Errors, Live.Errors, done);
+                if (File.Exists(Paths.FunctionLog))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(Live.FunctionLog)!);
+                    using var target = new FileStream(Live.FunctionLog, FileMode.Append);
+                    logLength = target.Length;
+                    using var source = File.OpenRead(Paths.FunctionLog);
+                    source.CopyTo(target);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                Undo(done, logLength);
+            }
+            catch (Exception undo) when (undo is IOException or UnauthorizedAccessException)
+            {
+                // Neither the new lake nor the old one is whole in place: keep both where the user can find them.
+                _keep = true;
+                throw new PipelineException($"putting the new lake in place failed ({e.Message}), and so did putting the old one back ({undo.Message}). The old lake's parts are in '{old}', the new one's in '{Paths.Root}'.");
             }
 
-            foreach (var file in consumed ?? [])
-            {
-                File.Delete(file);
-            }
+            throw;
         }
 
         Committed = true;
+
+        // What this run used up goes last; the lake is already the new one, so a file that cannot go is named.
+        foreach (var file in consumed ?? [])
+        {
+            File.Delete(file);
+        }
+
         Directory.Delete(Paths.Root, recursive: true);
     }
 
-    /// <summary>Removes the stage and all it holds; the lake in place is as it was unless the stage was committed.</summary>
+    /// <summary>Removes the stage and all it holds (and a lake folder the run made); the lake in place is as it was unless the stage was committed.</summary>
     public void Dispose()
     {
-        if (Directory.Exists(Paths.Root))
+        try
         {
-            Directory.Delete(Paths.Root, recursive: true);
+            if (!_keep && Directory.Exists(Paths.Root))
+            {
+                Directory.Delete(Paths.Root, recursive: true);
+            }
+        }
+        finally
+        {
+            _lock.Dispose();
+            if (_madeTheLake && !Committed && Directory.Exists(Live.Root) && !Directory.EnumerateFileSystemEntries(Live.Root).Any())
+            {
+                Directory.Delete(Live.Root);
+            }
         }
     }
 
@@ -105,21 +168,24 @@ internal sealed class LakeStage : IDisposable
     public static string Untouched(string lake) => $"the lake at '{Path.GetFullPath(lake)}' is as it was before this run; what the run wrote has been removed.";
 
     // The staged folder takes the place of the one in place; the one in place goes into the stage (removed with it).
-    private static void Swap(string staged, string live, string old)
+    private static void Swap(string staged, string live, string old, Stack<(string From, string To, bool Folder)> done)
     {
         if (Directory.Exists(live))
         {
-            Directory.Move(live, Path.Combine(old, Guid.NewGuid().ToString("N")));
+            var aside = Path.Combine(old, Guid.NewGuid().ToString("N"));
+            Directory.Move(live, aside);
+            done.Push((live, aside, true));
         }
 
         if (Directory.Exists(staged))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(live)!);
             Directory.Move(staged, live);
+            done.Push((staged, live, true));
         }
     }
 
-    private static void MoveFiles(string staged, string live)
+    private static void MoveFiles(string staged, string live, Stack<(string From, string To, bool Folder)> done)
     {
         if (!Directory.Exists(staged))
         {
@@ -131,6 +197,29 @@ internal sealed class LakeStage : IDisposable
             var target = Path.Combine(live, Path.GetRelativePath(staged, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(file, target);
+            done.Push((file, target, false));
+        }
+    }
+
+    // Moves back what a failed commit had moved, newest first, and cuts the function log back to its length.
+    private void Undo(Stack<(string From, string To, bool Folder)> done, long? logLength)
+    {
+        while (done.TryPop(out var step))
+        {
+            if (step.Folder)
+            {
+                Directory.Move(step.To, step.From);
+            }
+            else
+            {
+                File.Move(step.To, step.From);
+            }
+        }
+
+        if (logLength is { } length)
+        {
+            using var log = new FileStream(Live.FunctionLog, FileMode.Open);
+            log.SetLength(length);
         }
     }
 }

@@ -14,6 +14,9 @@ internal sealed class PipelineRun
     private const int ParityMemoryMegabytes = 256;
 
     private readonly TableContract _contract = TableContract.LoadEmbedded();
+
+    /// <summary>Whether the run's lake was put in place (after which a failure no longer leaves the old lake).</summary>
+    public bool Committed { get; private set; }
     private readonly TemplateFacts _template = TemplateFacts.LoadEmbedded();
 
     /// <param name="options">The run.</param>
@@ -80,6 +83,7 @@ internal sealed class PipelineRun
         timings.Add(("parity", watch.Elapsed));
         cancellationToken.ThrowIfCancellationRequested();
         stage.Commit(replace: true);
+        Committed = true;
         LakeHistory.Append(stage.Live, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
         return new PipelineResult
         {
