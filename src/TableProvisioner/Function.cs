@@ -145,7 +145,7 @@ public sealed class Function
         Log(sendProblem is null ? "custom resource answered" : "custom resource answer not delivered", outcome.Status, request, sendProblem, started);
         if (sendProblem is not null)
         {
-            throw new InvalidOperationException($"The {outcome.Status} response could not be delivered to CloudFormation: {sendProblem}");
+            throw new InvalidOperationException($"The {outcome.Status} response (Reason: {outcome.Reason}) could not be delivered to CloudFormation: {sendProblem}");
         }
 
         return new MemoryStream(body, writable: false);

@@ -564,6 +564,7 @@ public sealed class ProvisionerTests : IDisposable
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(request.ToJsonString()))));
 
         Assert.Contains("could not be delivered", error.Message, StringComparison.Ordinal);
+        Assert.Contains("response (Reason: ", error.Message, StringComparison.Ordinal); // what it would have told CloudFormation
         Assert.Equal(5, _log.ToString().Split('\n').Count(l => l.Contains("\"response attempt\"", StringComparison.Ordinal)));
         Assert.Contains("\"custom resource answer not delivered\"", _log.ToString(), StringComparison.Ordinal);
     }
