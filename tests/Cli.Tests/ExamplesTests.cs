@@ -6,7 +6,8 @@ using DynamoLake.Testing;
 namespace Cli.Tests;
 
 /// <summary>
-/// Every example line of the README and of every verb's --help runs, as a user would run it: the CLI in its
+/// Every example line of the README, of the guides that need no AWS account (docs/local-workbench.md,
+/// docs/functions.md) and of every verb's --help runs, as a user would run it: the CLI in its
 /// own process, in a fresh folder (with the repository's events/), against the local servers the line names
 /// (moto for 127.0.0.1:5000, dynalite for 127.0.0.1:8000, each at the port the test started it on).
 /// A line marked as needing AWS runs with --dry-run against a stack of that name in moto's CloudFormation.
@@ -23,12 +24,15 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
     public void Dispose() => _temp.Dispose();
 
     [RequiresServerFact(LocalServers.Moto)]
-    public async Task EveryExample_OfTheReadmeAndOfEveryHelp_Runs()
+    public async Task EveryExample_OfTheReadmeTheLocalGuidesAndEveryHelp_Runs()
     {
         Assert.True(LocalServers.Missing(LocalServers.Dynalite) is null, LocalServers.Missing(LocalServers.Dynalite));
-        var examples = ReadmeExamples().Concat(await HelpExamples()).DistinctBy(e => e.Line).ToList();
-        Assert.Contains(examples, e => e.Source == "README.md" && e.Line == "pipeline"); // the main job is among them
-        Assert.True(examples.Count(e => e.Source != "README.md") >= 20, $"only {examples.Count} examples were found");
+        var documented = new[] { "README.md", "docs/local-workbench.md", "docs/functions.md" }.SelectMany(MarkdownExamples).ToList();
+        var help = await HelpExamples();
+        Assert.Contains(documented, e => e.Source == "README.md" && e.Line == "pipeline"); // the main job is among them
+        Assert.True(documented.Count(e => e.Source == "docs/local-workbench.md") >= 8, "the workbench guide's examples were not found");
+        Assert.True(help.Count >= 20, $"only {help.Count} examples were found in --help");
+        var examples = documented.Concat(help).DistinctBy(e => e.Line).ToList();
         CopyFolder(Path.Combine(RepoPaths.Root, "events"), Path.Combine(Folder, "events"));
         await MotoStacks.CreateAsync(moto.Server.Endpoint, "dynamolake", new Dictionary<string, string>
         {
@@ -40,8 +44,8 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         var failures = new List<string>();
         foreach (var example in examples.OrderBy(e => Array.IndexOf(s_order, Verb(e.Line))))
         {
-            var args = Arguments(example);
-            var (exit, output) = await RunAsync(args);
+            var (args, input) = Arguments(example);
+            var (exit, output) = await RunAsync(args, input);
             if (exit != 0)
             {
                 failures.Add($"{example.Source}: dynamolake {example.Line}\n  ran as: {string.Join(' ', args)}\n  exit {exit}: {output.Trim()}");
@@ -53,11 +57,11 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
 
     private sealed record Example(string Source, string Line, bool NeedsAws);
 
-    // README lines in bash blocks that run the CLI (as dynamolake or through dotnet run), comments removed.
-    private static IEnumerable<Example> ReadmeExamples()
+    // Lines in a Markdown file's bash blocks that run the CLI (as dynamolake or through dotnet run), comments removed.
+    private static IEnumerable<Example> MarkdownExamples(string file)
     {
-        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
-        foreach (Match block in BashBlock().Matches(readme))
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, file));
+        foreach (Match block in BashBlock().Matches(text))
         {
             foreach (var raw in block.Groups[1].Value.Split('\n'))
             {
@@ -70,7 +74,7 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
 
                 var comment = Comment().Match(line);
                 var command = (comment.Success ? line[..comment.Index] : line)[cli.Length..].Trim();
-                yield return new Example("README.md", command, comment.Success && comment.Value.Contains("AWS", StringComparison.Ordinal));
+                yield return new Example(file, command, comment.Success && comment.Value.Contains("AWS", StringComparison.Ordinal));
             }
         }
     }
@@ -102,14 +106,21 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
 
     // The line's words as a shell would pass them, with the named servers' ports, /tmp/ inside the test's folder,
     // redirections dropped (output is captured), and --dry-run for a line that needs AWS.
-    private List<string> Arguments(Example example)
+    private (List<string> Words, string? Input) Arguments(Example example)
     {
         var words = new List<string>();
+        string? input = null;
         var tokens = Words().Matches(example.Line).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Success ? m.Groups[2].Value : m.Value).ToList();
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (token is ">" or "2>" or "<")
+            if (token is "<")
+            {
+                input = Path.Combine(Folder, tokens[++i]);
+                continue;
+            }
+
+            if (token is ">" or "2>")
             {
                 i++;
                 continue;
@@ -130,13 +141,13 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
             words.Add("--dry-run");
         }
 
-        return words;
+        return (words, input);
     }
 
-    private async Task<(int Exit, string Output)> RunAsync(List<string> args)
+    private async Task<(int Exit, string Output)> RunAsync(List<string> args, string? input)
     {
         Directory.CreateDirectory(Path.Combine(Folder, "tmp"));
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cli.dll"));
         foreach (var arg in args)
         {
@@ -149,6 +160,12 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         start.Environment["AWS_REGION"] = "us-east-1";
         start.Environment["AWS_ENDPOINT_URL"] = moto.Server.Endpoint.ToString();
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(await File.ReadAllTextAsync(input));
+        }
+
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
