@@ -43,10 +43,10 @@ internal static class BackfillCommand
                     items = loader.Changes;
                 }
 
-                // Noted before the lake changes: a swap cut short is still something a rebuild must not drop.
                 cancellationToken.ThrowIfCancellationRequested();
+                var left = stage.Commit(replace: false);
                 LakeHistory.Append(paths, "backfill", string.Create(CultureInfo.InvariantCulture, $"{items:N0} items from {Path.GetFullPath(parse.GetValue(path)!)}"));
-                stage.Commit(replace: false);
+                await StagedRun.WarnAsync(stderr, left);
                 await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
                 await stdout.FlushAsync(CancellationToken.None);
                 return failed ? ExitCodes.Failed : ExitCodes.Ok;

@@ -100,12 +100,6 @@ internal static class PipelineCommand
                 return Task.FromResult(ExitCodes.Failed);
             }
 
-            if (!parse.GetValue(force) && LakeHistory.WhatRebuildingWouldLose(paths) is { IsEmpty: false } loss)
-            {
-                stderr.WriteLine($"error: {loss.Describe(paths.Root)}");
-                return Task.FromResult(ExitCodes.Failed);
-            }
-
             var options = new PipelineOptions
             {
                 Workload = workload,
@@ -115,6 +109,7 @@ internal static class PipelineCommand
                 Table = parse.GetValue(table)!,
                 Duplicates = rate,
                 Shuffle = parse.GetValue(shuffle),
+                Force = parse.GetValue(force),
                 Shards = parse.GetValue(shards),
             };
             return RunAsync(options, stdout, stderr, cancellationToken);
@@ -205,6 +200,7 @@ internal static class PipelineCommand
         }
 
         await stderr.WriteAsync(notes.ToString());
+        await StagedRun.WarnAsync(stderr, result.LeftBehind);
         Summary(console, result, seeding);
         var lines = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Differences)}\n")

@@ -59,10 +59,10 @@ internal static class RedriveCommand
                     ok = loader.Transform.Ok;
                 }
 
-                // Noted before the lake changes: a swap cut short is still something a rebuild must not drop.
                 cancellationToken.ThrowIfCancellationRequested();
+                var left = stage.Commit(replace: false, consumed: [.. records.Select(r => r.File).Distinct(StringComparer.Ordinal)]);
                 LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {ok:N0} Ok"));
-                stage.Commit(replace: false, consumed: [.. records.Select(r => r.File).Distinct(StringComparer.Ordinal)]);
+                await StagedRun.WarnAsync(stderr, left);
                 await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
                 await stdout.FlushAsync(CancellationToken.None);
                 return failed ? ExitCodes.Failed : ExitCodes.Ok;

@@ -8,6 +8,15 @@ namespace Cli;
 /// </summary>
 internal static class StagedRun
 {
+    /// <summary>Names what a committed run could not remove (it holds nothing the lake needs).</summary>
+    public static async Task WarnAsync(TextWriter stderr, IReadOnlyList<string> left)
+    {
+        foreach (var path in left)
+        {
+            await stderr.WriteLineAsync($"warning: the lake is in place, but '{path}' could not be removed; remove it by hand.");
+        }
+    }
+
     /// <param name="paths">The lake in place.</param>
     /// <param name="stderr">Where the failure or cancellation is said.</param>
     /// <param name="run">The work: writes into the stage, commits it, and returns the exit code.</param>

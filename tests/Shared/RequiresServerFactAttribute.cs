@@ -4,14 +4,14 @@ namespace DynamoLake.Testing;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class RequiresServerFactAttribute : FactAttribute
 {
-    public RequiresServerFactAttribute(string server)
+    public RequiresServerFactAttribute(params string[] servers)
     {
-        Server = server;
-        if (!LocalServers.InCi && LocalServers.Missing(server) is { } why)
+        Servers = servers;
+        if (!LocalServers.InCi && servers.Select(LocalServers.Missing).FirstOrDefault(why => why is not null) is { } why)
         {
             Skip = $"SKIPPED LOCALLY, would FAIL under CI=true: {why}";
         }
     }
 
-    public string Server { get; }
+    public IReadOnlyList<string> Servers { get; }
 }

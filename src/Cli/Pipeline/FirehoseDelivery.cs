@@ -8,8 +8,9 @@ namespace Cli.Pipeline;
 /// <summary>
 /// Delivers change records the way Firehose does from a Kinesis source: records go to shards by partition
 /// key (the item key, as DynamoDB's Kinesis destination does), each shard's records are cut into
-/// transformation requests of at most <c>BufferSizeInMBs</c> of data (base64, recordIds,
-/// kinesisRecordMetadata), and each shard's requests go out in the shard's order.
+/// transformation requests of at most <c>BufferSizeInMBs</c> of record data (counted before base64; the
+/// request carries it base64 with recordIds and kinesisRecordMetadata), and each shard's requests go out in the
+/// shard's order.
 /// </summary>
 /// <remarks>
 /// The orderings produced are exactly those ADR 0011 settles from the AWS documentation, and no others:

@@ -12,6 +12,11 @@ namespace Cli.Pipeline;
 internal sealed class LakeStage : IDisposable
 {
     private const string Prefix = ".stage-";
+    private const string Recover = ".recover-";
+
+    // What an IOException carries when another process holds the lock: ERROR_SHARING_VIOLATION on Windows,
+    // EWOULDBLOCK from flock on Linux (the errno, as .NET reports it there).
+    private static readonly int[] s_lockHeld = [unchecked((int)0x80070020), 11];
 
     private readonly FileStream _lock;
     private readonly bool _madeTheLake;
@@ -53,13 +58,18 @@ internal sealed class LakeStage : IDisposable
         {
             held = new FileStream(Path.Combine(live.Root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (IOException e) when (s_lockHeld.Contains(e.HResult))
         {
             throw new PipelineException($"another dynamolake run is changing the lake at '{live.Root}' (it holds {Path.Combine(live.Root, ".lock")}); wait for it to end, or give another --lake.");
         }
 
         try
         {
+            if (Directory.EnumerateDirectories(live.Root, Recover + "*").FirstOrDefault() is { } recover)
+            {
+                throw new PipelineException($"the lake at '{live.Root}' holds '{recover}' from a run whose lake could neither be put in place nor put back: put the parts in its .replaced folder back into the lake by hand, then remove it.");
+            }
+
             // Holding the lock, no other run is using a stage: any left is a killed run's.
             removed = 0;
             foreach (var stale in Directory.EnumerateDirectories(live.Root, Prefix + "*").ToList())
@@ -87,7 +97,8 @@ internal sealed class LakeStage : IDisposable
     /// up (redriven error objects); they go once the rest is in place. Each step is a rename, undone in reverse
     /// order if a later one fails, so that a failed commit leaves the lake as it was. Not cancellable.
     /// </summary>
-    public void Commit(bool replace, IReadOnlyCollection<string>? consumed = null)
+    /// <returns>What could not be removed once the new lake was in place (used-up files, the stage), for a warning.</returns>
+    public IReadOnlyList<string> Commit(bool replace, IReadOnlyCollection<string>? consumed = null)
     {
         ObjectDisposedException.ThrowIf(Committed, this);
         var old = Path.Combine(Paths.Root, ".replaced");
@@ -125,9 +136,12 @@ internal sealed class LakeStage : IDisposable
             }
             catch (Exception undo) when (undo is IOException or UnauthorizedAccessException)
             {
-                // Neither the new lake nor the old one is whole in place: keep both where the user can find them.
+                // Neither the new lake nor the old one is whole in place: keep both where the user can find them,
+                // under a name no later run sweeps away (and which makes later runs stop until it is dealt with).
                 _keep = true;
-                throw new PipelineException($"putting the new lake in place failed ({e.Message}), and so did putting the old one back ({undo.Message}). The old lake's parts are in '{old}', the new one's in '{Paths.Root}'.");
+                var kept = Path.Combine(Live.Root, Recover + Path.GetFileName(Paths.Root)[Prefix.Length..]);
+                Directory.Move(Paths.Root, kept);
+                throw new PipelineException($"putting the new lake in place failed ({e.Message}), and so did putting the old one back ({undo.Message}). The old lake's parts are in '{Path.Combine(kept, ".replaced")}', the new one's in '{kept}'.");
             }
 
             throw;
@@ -135,13 +149,28 @@ internal sealed class LakeStage : IDisposable
 
         Committed = true;
 
-        // What this run used up goes last; the lake is already the new one, so a file that cannot go is named.
+        // What this run used up goes last. The lake is already the new one: what cannot go is named, not thrown
+        // (a stage left behind is removed by the next run).
+        var left = new List<string>();
         foreach (var file in consumed ?? [])
         {
-            File.Delete(file);
+            Remove(() => File.Delete(file), file, left);
         }
 
-        Directory.Delete(Paths.Root, recursive: true);
+        Remove(() => Directory.Delete(Paths.Root, recursive: true), Paths.Root, left);
+        return left;
+    }
+
+    private static void Remove(Action remove, string path, List<string> left)
+    {
+        try
+        {
+            remove();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            left.Add(path);
+        }
     }
 
     /// <summary>Removes the stage and all it holds (and a lake folder the run made); the lake in place is as it was unless the stage was committed.</summary>

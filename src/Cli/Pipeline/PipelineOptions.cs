@@ -21,6 +21,9 @@ internal sealed record PipelineOptions
 
     public bool Shuffle { get; init; }
 
+    /// <summary>Rebuild even a lake that holds what a rebuild would lose (error records not redriven, rows added since).</summary>
+    public bool Force { get; init; }
+
     public int Shards { get; init; } = 4;
 
     /// <summary>

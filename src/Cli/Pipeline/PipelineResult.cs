@@ -34,5 +34,8 @@ internal sealed record PipelineResult
     /// <summary>Elapsed time at the end of each phase.</summary>
     public required IReadOnlyList<(string Phase, TimeSpan Elapsed)> Timings { get; init; }
 
+    /// <summary>What could not be removed once the new lake was in place (for a warning).</summary>
+    public IReadOnlyList<string> LeftBehind { get; init; } = [];
+
     public bool Equal => Differences.Count == 0 && ViewDifferences.Count == 0;
 }

@@ -32,6 +32,12 @@ internal sealed class PipelineRun
         using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, _contract), out _);
         var paths = stage.Paths;
 
+        // Asked while holding the lake's lock, so that nothing is added between the question and the rebuild.
+        if (!options.Force && LakeHistory.WhatRebuildingWouldLose(stage.Live) is { IsEmpty: false } loss)
+        {
+            throw new PipelineException(loss.Describe(stage.Live.Root));
+        }
+
         var delivery = new FirehoseDelivery(
             options.RequestBytes ?? _template.ProcessorBufferBytes,
             options.Shards,
@@ -82,7 +88,7 @@ internal sealed class PipelineRun
 
         timings.Add(("parity", watch.Elapsed));
         cancellationToken.ThrowIfCancellationRequested();
-        stage.Commit(replace: true);
+        var left = stage.Commit(replace: true);
         Committed = true;
         LakeHistory.Append(stage.Live, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
         return new PipelineResult
@@ -102,6 +108,7 @@ internal sealed class PipelineRun
             ViewDifferences = differences[1],
             Elapsed = watch.Elapsed,
             Timings = timings,
+            LeftBehind = left,
         };
     }
 }
