@@ -43,13 +43,8 @@ internal static class BackfillCommand
                     items = loader.Changes;
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                var left = stage.Commit(replace: false);
-                LakeHistory.Append(paths, "backfill", string.Create(CultureInfo.InvariantCulture, $"{items:N0} items from {Path.GetFullPath(parse.GetValue(path)!)}"));
-                await StagedRun.WarnAsync(stderr, left);
-                await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
-                await stdout.FlushAsync(CancellationToken.None);
-                return failed ? ExitCodes.Failed : ExitCodes.Ok;
+                var details = string.Create(CultureInfo.InvariantCulture, $"{items:N0} items from {Path.GetFullPath(parse.GetValue(path)!)}");
+                return await StagedRun.CommitAsync(stage, "backfill", details, line, failed, stdout, stderr, cancellationToken);
             }, cancellationToken);
         });
         return command;

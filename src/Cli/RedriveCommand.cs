@@ -59,13 +59,8 @@ internal static class RedriveCommand
                     ok = loader.Transform.Ok;
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                var left = stage.Commit(replace: false, consumed: [.. records.Select(r => r.File).Distinct(StringComparer.Ordinal)]);
-                LakeHistory.Append(paths, "redrive", string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {ok:N0} Ok"));
-                await StagedRun.WarnAsync(stderr, left);
-                await stdout.WriteAsync(Encoding.UTF8.GetBytes(line), CancellationToken.None);
-                await stdout.FlushAsync(CancellationToken.None);
-                return failed ? ExitCodes.Failed : ExitCodes.Ok;
+                var details = string.Create(CultureInfo.InvariantCulture, $"{records.Count:N0} records, {ok:N0} Ok");
+                return await StagedRun.CommitAsync(stage, "redrive", details, line, failed, stdout, stderr, cancellationToken, [.. records.Select(r => r.File).Distinct(StringComparer.Ordinal)]);
             }, cancellationToken);
         });
         return command;

@@ -8,6 +8,22 @@ namespace Cli;
 /// </summary>
 internal static class StagedRun
 {
+    /// <summary>
+    /// Ends a run that added to the lake: the stage goes into place, then the run is noted in history.log (never
+    /// before: an undone commit must not be noted), what could not be removed is named, and the run's line printed.
+    /// </summary>
+    /// <returns>1 when records failed, else 0.</returns>
+    public static async Task<int> CommitAsync(LakeStage stage, string verb, string details, string line, bool failed, Stream stdout, TextWriter stderr, CancellationToken cancellationToken, IReadOnlyCollection<string>? consumed = null)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var left = stage.Commit(replace: false, consumed);
+        LakeHistory.Append(stage.Live, verb, details);
+        await WarnAsync(stderr, left);
+        await stdout.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line), CancellationToken.None);
+        await stdout.FlushAsync(CancellationToken.None);
+        return failed ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
     /// <summary>Names what a committed run could not remove (it holds nothing the lake needs).</summary>
     public static async Task WarnAsync(TextWriter stderr, IReadOnlyList<string> left)
     {
@@ -26,7 +42,7 @@ internal static class StagedRun
         LakeStage? stage = null;
         try
         {
-            using (stage = LakeStage.Begin(paths, out _))
+            using (stage = LakeStage.Begin(paths))
             {
                 return await run(stage);
             }

@@ -89,7 +89,7 @@ public sealed class InterruptedRunTests : IDisposable
     {
         Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--seed", "1", "--lake", Lake)).Exit);
         var before = await Snapshot();
-        using var running = LakeStage.Begin(new LakePaths(Lake, "analytics", "transactions"), out _);
+        using var running = LakeStage.Begin(new LakePaths(Lake, "analytics", "transactions"));
 
         var (exit, _, stderr) = await CliRun.Run("backfill", Path.Combine(_temp.Path, "none.json.gz"), "--lake", Lake);
 

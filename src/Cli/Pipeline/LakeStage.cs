@@ -40,10 +40,9 @@ internal sealed class LakeStage : IDisposable
 
     /// <summary>
     /// Starts a stage beside <paramref name="live"/>, holding the lake's lock. What an earlier run left behind
-    /// when it was killed before it could clean up (an interrupted stage) is removed first; <paramref name="removed"/>
-    /// says how many.
+    /// when it was killed before it could clean up (an interrupted stage) is removed first.
     /// </summary>
-    public static LakeStage Begin(LakePaths live, out int removed)
+    public static LakeStage Begin(LakePaths live)
     {
         ArgumentNullException.ThrowIfNull(live);
         if (File.Exists(live.Root))
@@ -71,11 +70,9 @@ internal sealed class LakeStage : IDisposable
             }
 
             // Holding the lock, no other run is using a stage: any left is a killed run's.
-            removed = 0;
             foreach (var stale in Directory.EnumerateDirectories(live.Root, Prefix + "*").ToList())
             {
                 Directory.Delete(stale, recursive: true);
-                removed++;
             }
 
             var root = Path.Combine(live.Root, Prefix + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);

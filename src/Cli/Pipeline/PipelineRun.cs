@@ -29,7 +29,7 @@ internal sealed class PipelineRun
         var watch = Stopwatch.StartNew();
         // The new lake is built beside the one in place, which keeps answering queries until the new one is
         // complete and checked; a failure or Ctrl+C before that removes the stage and leaves the lake as it was.
-        using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, _contract), out _);
+        using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, _contract));
         var paths = stage.Paths;
 
         // Asked while holding the lake's lock, so that nothing is added between the question and the rebuild.
