@@ -12,6 +12,9 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
 {
     public string FunctionName => settings.FunctionName;
 
+    /// <summary>The change log appends every change; a row's partition never has to be found again.</summary>
+    public bool PartitionScoped => false;
+
     public void SelectDropped(ChangeBatch batch, Span<bool> dropped)
     {
         // An append-only change log: nothing is dropped.

@@ -55,27 +55,7 @@ internal sealed class ItemUpdater
         {
             try
             {
-                await _client.UpdateItemAsync(
-                    new UpdateItemRequest
-                    {
-                        TableName = _table,
-                        Key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [_keyAttribute] = new() { S = key } },
-                        UpdateExpression = "SET #status = :status, #processed = :processed",
-                        ConditionExpression = "attribute_exists(#key) AND #status = :pending",
-                        ExpressionAttributeNames = new Dictionary<string, string>(StringComparer.Ordinal)
-                        {
-                            ["#key"] = _keyAttribute,
-                            ["#status"] = "status",
-                            ["#processed"] = "processing_timestamp",
-                        },
-                        ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
-                        {
-                            [":status"] = new() { S = update.Status },
-                            [":processed"] = new() { N = processed },
-                            [":pending"] = new() { S = "PENDING" },
-                        },
-                    },
-                    cancellationToken);
+                await _client.UpdateItemAsync(Request(key, update), cancellationToken);
                 outcome.AddDone(1);
                 return;
             }
@@ -104,6 +84,34 @@ internal sealed class ItemUpdater
             outcome.AddRetry();
             await _retry.DelayAsync(attempt, cancellationToken);
         }
+    }
+
+    // SET each attribute the update changes, on the condition that the item exists and is still PENDING.
+    private UpdateItemRequest Request(string key, StatusUpdate update)
+    {
+        var set = TransactionGenerator.UpdatedAttributes(update);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { ["#key"] = _keyAttribute, ["#status"] = "status" };
+        var values = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":pending"] = new() { S = "PENDING" } };
+        var assignments = new List<string>();
+        var n = 0;
+        foreach (var (name, value) in set)
+        {
+            var (nameToken, valueToken) = (name == "status" ? "#status" : $"#a{n}", $":v{n}");
+            names[nameToken] = name;
+            values[valueToken] = value;
+            assignments.Add($"{nameToken} = {valueToken}");
+            n++;
+        }
+
+        return new UpdateItemRequest
+        {
+            TableName = _table,
+            Key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [_keyAttribute] = new() { S = key } },
+            UpdateExpression = "SET " + string.Join(", ", assignments),
+            ConditionExpression = "attribute_exists(#key) AND #status = :pending",
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        };
     }
 
     private async Task<bool> AlreadyAppliedAsync(string key, StatusUpdate update, string processed, CancellationToken cancellationToken)

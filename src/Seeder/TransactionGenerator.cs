@@ -176,7 +176,34 @@ internal static class TransactionGenerator
             item["expires_at"] = N(expires);
         }
 
+        // Drawn last, so that the fraction changes nothing else of the item.
+        if (update is not null && random.Chance(options.MoveFraction))
+        {
+            update = update with { Timestamp = timestamp - ((1 + random.Next(3)) * 86_400_000L) };
+        }
+
         return new WorkloadItem(index, id, item, update, willDelete, expiresAt);
+    }
+
+    /// <summary>The attributes an update sets: status and processing time, and for a re-dated one its time and the parts derived from it.</summary>
+    internal static Dictionary<string, AttributeValue> UpdatedAttributes(StatusUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var set = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            ["status"] = S(update.Status),
+            ["processing_timestamp"] = N(update.ProcessingTimestamp),
+        };
+        if (update.Timestamp is { } moved)
+        {
+            var time = DateTimeOffset.FromUnixTimeMilliseconds(moved);
+            set["timestamp"] = N(moved);
+            set["date"] = S(time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            set["hour"] = N(time.Hour);
+            set["minute"] = N(time.Minute);
+        }
+
+        return set;
     }
 
     /// <summary>Cents as the exact decimal text DynamoDB stores (no float on the way).</summary>

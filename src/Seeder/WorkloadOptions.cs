@@ -21,6 +21,13 @@ public sealed record WorkloadOptions
     /// <summary>Share of transactions inserted as PENDING and later moved to APPROVED, DECLINED or FLAGGED.</summary>
     public double UpdateFraction { get; init; } = 0.3;
 
+    /// <summary>
+    /// Share of the updated transactions whose update also re-dates them to an earlier UTC day (timestamp,
+    /// date, hour, minute): a change of the Iceberg table's partition source, which the contract declares
+    /// immutable, so that the Transform's partition_moved handling is exercised. 0 by default.
+    /// </summary>
+    public double MoveFraction { get; init; }
+
     /// <summary>Share of transactions deleted after the updates (some of them updated first).</summary>
     public double DeleteFraction { get; init; } = 0.1;
 
@@ -46,6 +53,7 @@ public sealed record WorkloadOptions
 
         Fraction(problems, "updateFraction", UpdateFraction);
         Fraction(problems, "deleteFraction", DeleteFraction);
+        Fraction(problems, "moveFraction", MoveFraction);
         Fraction(problems, "ttlFraction", TtlFraction);
         if (Window <= TimeSpan.Zero)
         {

@@ -23,6 +23,9 @@ internal sealed class TransformPolicy : IRowPolicy
 
     public string FunctionName { get; }
 
+    /// <summary>Firehose writes every file, delete files included, in the partition of the record it carries.</summary>
+    public bool PartitionScoped => true;
+
     public void SelectDropped(ChangeBatch batch, Span<bool> dropped) => NewestChangeWins.Mark(batch, dropped);
 
     public ReasonCode Render(ChangeBatch batch, int index, ByteBuffer scratch, out ReadOnlyMemory<byte> payload, out ReadOnlyMemory<byte> metadata)

@@ -143,13 +143,21 @@ internal sealed class ChangeCapture : IChangeSource
     private bool Expired(WorkloadItem w) => w.ExpiresAt is { } at && at <= _expirySeconds;
 
     // The item as it is after its update, if it has one.
-    private static Dictionary<string, AttributeValue> Updated(WorkloadItem w) => w.Update is null
-        ? w.Item
-        : new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal)
+    private static Dictionary<string, AttributeValue> Updated(WorkloadItem w)
+    {
+        if (w.Update is null)
         {
-            ["status"] = new() { S = w.Update.Status },
-            ["processing_timestamp"] = new() { N = w.Update.ProcessingTimestamp.ToString(CultureInfo.InvariantCulture) },
-        };
+            return w.Item;
+        }
+
+        var item = new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal);
+        foreach (var (name, value) in TransactionGenerator.UpdatedAttributes(w.Update))
+        {
+            item[name] = value;
+        }
+
+        return item;
+    }
 
     /// <summary>How many change records the workload makes (for progress), without making them.</summary>
     public static long CountChanges(WorkloadOptions options)

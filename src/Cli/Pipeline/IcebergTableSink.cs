@@ -8,6 +8,10 @@ namespace Cli.Pipeline;
 /// What S3 Tables would hold: the Transform's rows applied by unique key in delivery order — insert and
 /// update replace the row, delete removes it (Firehose's Iceberg delivery with UniqueKeys) — written as
 /// Parquet partitioned by the contract's partition spec (day of timestamp).
+/// As Firehose documents for Iceberg, every operation applies only within the partition of the row that
+/// carries it: "All files written by Firehose are computed using the partition that is present in the
+/// record. This also applies to deleted files." A delete whose row has no timestamp removes nothing outside
+/// the null partition, and an update that moved a key to another day leaves the old day's row in place.
 /// </summary>
 /// <remarks>
 /// Memory stays bounded whatever the run's size: operations wait on disk in buckets by a hash of the
@@ -38,6 +42,7 @@ internal sealed class IcebergTableSink : IDisposable
     private readonly byte[] _keyName;
     private readonly long _maxBucketBytes;
     private readonly long _spillBudgetBytes;
+    private readonly PartitionField? _spec;
 
     /// <param name="contract">The table contract.</param>
     /// <param name="spillFolder">Where operations and rows wait until the table is written (deleted on dispose).</param>
@@ -51,6 +56,7 @@ internal sealed class IcebergTableSink : IDisposable
         _spillBudgetBytes = spillBudgetBytes;
         _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
         _keyName = Encoding.UTF8.GetBytes(contract.UniqueKey[0].Name);
+        _spec = contract.PartitionSpec.Count > 0 ? contract.PartitionSpec[0] : null;
     }
 
     /// <summary>How many buckets were too large to apply at once and were split (for tests and figures).</summary>
@@ -76,12 +82,16 @@ internal sealed class IcebergTableSink : IDisposable
     {
         var key = KeyOf(row);
         var op = operation == "delete" ? Delete : Put;
+        var partition = Encoding.UTF8.GetBytes(PartitionOf(row, _spec));
 
-        // Spilled as: operation, key length, key, then the row (only for a put).
-        Span<byte> head = key.Length <= 512 ? stackalloc byte[5 + key.Length] : new byte[5 + key.Length];
+        // Spilled as: operation, key length, key, partition length, partition, then the row (only for a put).
+        var length = 9 + key.Length + partition.Length;
+        Span<byte> head = length <= 1024 ? stackalloc byte[length] : new byte[length];
         head[0] = op;
         BitConverter.TryWriteBytes(head[1..], key.Length);
         key.CopyTo(head[5..]);
+        BitConverter.TryWriteBytes(head[(5 + key.Length)..], partition.Length);
+        partition.CopyTo(head[(9 + key.Length)..]);
         _operations.Add(BucketOf(key, 0, Buckets), head, op == Put ? row : default);
     }
 
@@ -91,11 +101,10 @@ internal sealed class IcebergTableSink : IDisposable
     /// </summary>
     public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
     {
-        var spec = _contract.PartitionSpec.Count > 0 ? _contract.PartitionSpec[0] : null;
         using var rows = new PartitionedSpill(Path.Combine(_spillFolder, "rows"), _spillBudgetBytes);
         foreach (var bucket in _operations.Partitions.ToList())
         {
-            ApplyBucket(_operations, bucket, level: 0, rows, spec, cancellationToken);
+            ApplyBucket(_operations, bucket, level: 0, rows, cancellationToken);
         }
 
         var layout = ParquetLayout.Iceberg(_contract);
@@ -143,7 +152,7 @@ internal sealed class IcebergTableSink : IDisposable
     }
 
     // Applies one bucket's operations in order and hands the surviving rows to their partitions.
-    private void ApplyBucket(PartitionedSpill spill, string bucket, int level, PartitionedSpill rows, PartitionField? spec, CancellationToken cancellationToken)
+    private void ApplyBucket(PartitionedSpill spill, string bucket, int level, PartitionedSpill rows, CancellationToken cancellationToken)
     {
         if (spill.BytesOf(bucket) > _maxBucketBytes && level < 8)
         {
@@ -160,38 +169,42 @@ internal sealed class IcebergTableSink : IDisposable
             spill.Remove(bucket);
             foreach (var part in split.Partitions.ToList())
             {
-                ApplyBucket(split, part, level + 1, rows, spec, cancellationToken);
+                ApplyBucket(split, part, level + 1, rows, cancellationToken);
             }
 
             return;
         }
 
         LargestAppliedBytes = Math.Max(LargestAppliedBytes, spill.BytesOf(bucket));
-        var table = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+
+        // (partition, key) → the operation that holds its row: a delete or an update finds the key only in the
+        // partition of its own row, as Firehose's delete files do.
+        var table = new Dictionary<(string Partition, string Key), byte[]>();
         foreach (var chunk in spill.Read(bucket, ChunkBytes))
         {
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var record in chunk)
             {
                 var keyLength = BitConverter.ToInt32(record, 1);
-                var key = Encoding.UTF8.GetString(record, 5, keyLength);
+                var partitionLength = BitConverter.ToInt32(record, 5 + keyLength);
+                var at = (Encoding.UTF8.GetString(record, 9 + keyLength, partitionLength), Encoding.UTF8.GetString(record, 5, keyLength));
                 if (record[0] == Delete)
                 {
-                    table.Remove(key);
+                    table.Remove(at);
                 }
                 else
                 {
-                    table[key] = record;
+                    table[at] = record;
                 }
             }
         }
 
         spill.Remove(bucket);
-        foreach (var record in table.Values)
+        foreach (var ((partition, _), record) in table)
         {
-            var start = 5 + BitConverter.ToInt32(record, 1);
-            var row = record.AsSpan(start);
-            rows.Add(PartitionOf(row, spec), row);
+            var keyLength = BitConverter.ToInt32(record, 1);
+            var start = 9 + keyLength + BitConverter.ToInt32(record, 5 + keyLength);
+            rows.Add(partition, record.AsSpan(start));
         }
     }
 

@@ -23,8 +23,11 @@ public sealed class ChangeBatch : IDisposable
 
     private readonly byte[]? _sourceTable;
 
-    private ChangeBatch(FirehoseRequest request, TableContract contract, byte[]? sourceTable)
+    private readonly bool _partitionScoped;
+
+    private ChangeBatch(FirehoseRequest request, TableContract contract, byte[]? sourceTable, bool partitionScoped)
     {
+        _partitionScoped = partitionScoped;
         _request = request;
         _contract = contract;
         _sourceTable = sourceTable;
@@ -51,11 +54,12 @@ public sealed class ChangeBatch : IDisposable
     /// The table this stream captures (UTF-8), or null: a change that names another table (several tables
     /// can share one Kinesis stream) is marked <see cref="FromOtherTable"/> instead of becoming a row.
     /// </param>
-    public static ChangeBatch Convert(FirehoseRequest request, TableContract contract, byte[]? sourceTable = null)
+    /// <param name="partitionScoped">Deletes apply only in the row's partition (Firehose to Iceberg): see <see cref="IRowPolicy.PartitionScoped"/>.</param>
+    public static ChangeBatch Convert(FirehoseRequest request, TableContract contract, byte[]? sourceTable = null, bool partitionScoped = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(contract);
-        var batch = new ChangeBatch(request, contract, sourceTable);
+        var batch = new ChangeBatch(request, contract, sourceTable, partitionScoped);
         try
         {
             batch.ConvertAll();
@@ -249,7 +253,7 @@ public sealed class ChangeBatch : IDisposable
 
         var json = scratch.AsSpan(0, decodedLength);
         var slices = _slices.AsSpan(index * _columns * 2, _columns * 2);
-        var reason = ChangeRecordReader.Read(json, _contract, _rows, slices, ref undeclared, out var facts);
+        var reason = ChangeRecordReader.Read(json, _contract, _rows, slices, ref undeclared, out var facts, _partitionScoped);
         if (reason != ReasonCode.None)
         {
             // Another table's change on a shared stream is not ours to fail, whatever its shape.

@@ -22,7 +22,12 @@ internal static class ChangeRecordReader
     /// caller rolls <paramref name="output"/> back. <paramref name="slices"/> receives (start, length) of
     /// every top-level column value.
     /// </summary>
-    public static ReasonCode Read(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts)
+    /// <param name="partitionScoped">
+    /// The rows go to a table whose deletes apply only in the partition of the row that carries them (Firehose
+    /// to Iceberg): a MODIFY that moves the row to another partition is <see cref="ReasonCode.PartitionMoved"/>,
+    /// and a REMOVE without OldImage whose partition the key cannot tell is <see cref="ReasonCode.UnknownPartition"/>.
+    /// </param>
+    public static ReasonCode Read(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts, bool partitionScoped = false)
     {
         facts = default;
         if (!System.Text.Unicode.Utf8.IsValid(json))
@@ -33,7 +38,7 @@ internal static class ChangeRecordReader
         ReasonCode reason;
         try
         {
-            reason = ReadCore(json, contract, output, slices, ref undeclared, ref facts);
+            reason = ReadCore(json, contract, output, slices, ref undeclared, ref facts, partitionScoped);
         }
         catch (JsonException)
         {
@@ -64,7 +69,7 @@ internal static class ChangeRecordReader
         }
     }
 
-    private static ReasonCode ReadCore(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts)
+    private static ReasonCode ReadCore(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped)
     {
         var reader = new Utf8JsonReader(json, s_options);
         if (!reader.Read())
@@ -179,7 +184,84 @@ internal static class ChangeRecordReader
             return ReasonCode.UnknownShape;
         }
 
-        return WriteDerived(contract, json.Slice(envelope.EventIdStart, envelope.EventIdLength), ref facts, output, slices);
+        reason = WriteDerived(contract, json.Slice(envelope.EventIdStart, envelope.EventIdLength), ref facts, output, slices);
+        if (reason != ReasonCode.None)
+        {
+            return reason;
+        }
+
+        // The image the row did not come from is still part of the change: a damaged one is refused too.
+        var (otherStart, otherLength) = facts.Operation == ChangeOperation.Delete ? (envelope.NewStart, envelope.NewLength) : (envelope.OldStart, envelope.OldLength);
+        if (otherLength > 0)
+        {
+            reason = CheckOtherImage(json.Slice(otherStart, otherLength), contract, partitionScoped && facts.Operation == ChangeOperation.Update, output, slices);
+            if (reason != ReasonCode.None)
+            {
+                return reason;
+            }
+        }
+
+        return partitionScoped && facts.KeysOnly && !contract.PartitionSpec.All(p => contract.UniqueKey.Contains(p.Source))
+            ? ReasonCode.UnknownPartition
+            : ReasonCode.None;
+    }
+
+    /// <summary>
+    /// Reads the image the row was not made from: an attribute named twice is <c>invalid_json</c>; with
+    /// <paramref name="checkPartitions"/> (a MODIFY's OldImage) a partition value that differs from the row's is
+    /// <c>partition_moved</c>. The old values are converted at the end of <paramref name="output"/> and cut off again.
+    /// </summary>
+    private static ReasonCode CheckOtherImage(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
+    {
+        Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
+        var names = new RepeatedNames(stackalloc ulong[32]);
+        var reader = new Utf8JsonReader(image, s_options);
+        reader.Read();
+        var spec = checkPartitions ? contract.PartitionSpec : [];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = JsonText.Unescaped(ref reader, scratch);
+            if (!names.Add(name))
+            {
+                return ReasonCode.InvalidJson;
+            }
+
+            PartitionField? field = null;
+            foreach (var p in spec)
+            {
+                if (name.SequenceEqual(p.Source.Utf8Source))
+                {
+                    field = p;
+                    break;
+                }
+            }
+
+            reader.Read();
+            if (field is null || reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            var end = output.Length;
+            var ignored = 0;
+            var converted = RowWriter.WriteAttributeValue(ref reader, field.Source.Type, field.Source.SourceUnit, required: false, output, ref ignored);
+            var moved = false;
+            if (converted == ReasonCode.None)
+            {
+                var at = 2 * field.Source.Index;
+                var current = slices[at] < 0 ? "null"u8 : output.WrittenSpan.Slice(slices[at], slices[at + 1]);
+                moved = !PartitionValues.Same(field, output.WrittenSpan[end..], current);
+            }
+
+            output.Length = end;
+            if (moved)
+            {
+                return ReasonCode.PartitionMoved;
+            }
+        }
+
+        return ReasonCode.None;
     }
 
     private static int ArrayLength(ReadOnlySpan<byte> json)
@@ -199,10 +281,15 @@ internal static class ChangeRecordReader
     private static ReasonCode ReadEnvelope(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
-        var seen = EnvelopeField.None;
+        var names = new RepeatedNames(stackalloc ulong[16]);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = JsonText.Unescaped(ref reader, scratch);
+            if (!names.Add(name))
+            {
+                return ReasonCode.InvalidJson; // a field said twice (read or not): which one would be the change?
+            }
+
             var field = name.SequenceEqual("eventName"u8) ? EnvelopeField.EventName
                 : name.SequenceEqual("eventID"u8) ? EnvelopeField.EventId
                 : name.SequenceEqual("eventVersion"u8) ? EnvelopeField.EventVersion
@@ -211,16 +298,6 @@ internal static class ChangeRecordReader
                 : name.SequenceEqual("tableName"u8) ? EnvelopeField.TableName
                 : name.SequenceEqual("eventSourceARN"u8) ? EnvelopeField.EventSourceArn
                 : EnvelopeField.None;
-            if (field != EnvelopeField.None)
-            {
-                if ((seen & field) != 0)
-                {
-                    return ReasonCode.InvalidJson; // the same envelope field twice: which one would be the change?
-                }
-
-                seen |= field;
-            }
-
             reader.Read();
             switch (field)
             {
@@ -240,7 +317,12 @@ internal static class ChangeRecordReader
                     reader.Skip();
                     break;
                 case EnvelopeField.UserIdentity when reader.TokenType == JsonTokenType.StartObject:
-                    envelope.ServiceIdentity = ReadUserIdentity(ref reader);
+                    envelope.ServiceIdentity = ReadUserIdentity(ref reader, out var repeatedIdentity);
+                    if (repeatedIdentity)
+                    {
+                        return ReasonCode.InvalidJson;
+                    }
+
                     break;
                 case EnvelopeField.DynamoDb when reader.TokenType == JsonTokenType.StartObject:
                     envelope.HasDynamoDb = true;
@@ -270,13 +352,20 @@ internal static class ChangeRecordReader
         return ReasonCode.None;
     }
 
-    private static bool ReadUserIdentity(ref Utf8JsonReader reader)
+    private static bool ReadUserIdentity(ref Utf8JsonReader reader, out bool repeated)
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         bool service = false, principal = false;
+        repeated = false;
+        var names = new RepeatedNames(stackalloc ulong[8]);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = JsonText.Unescaped(ref reader, scratch);
+            if (!names.Add(name))
+            {
+                repeated = true;
+            }
+
             var isType = name.SequenceEqual("type"u8);
             var isPrincipal = name.SequenceEqual("principalId"u8);
             reader.Read();
@@ -300,26 +389,21 @@ internal static class ChangeRecordReader
     private static ReasonCode ReadDynamoDb(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
-        var seen = DynamoDbField.None;
+        var names = new RepeatedNames(stackalloc ulong[16]);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = JsonText.Unescaped(ref reader, scratch);
+            if (!names.Add(name))
+            {
+                return ReasonCode.InvalidJson;
+            }
+
             var field = name.SequenceEqual("ApproximateCreationDateTime"u8) ? DynamoDbField.Time
                 : name.SequenceEqual("SequenceNumber"u8) ? DynamoDbField.Sequence
                 : name.SequenceEqual("NewImage"u8) ? DynamoDbField.NewImage
                 : name.SequenceEqual("OldImage"u8) ? DynamoDbField.OldImage
                 : name.SequenceEqual("Keys"u8) ? DynamoDbField.Keys
                 : DynamoDbField.None;
-            if (field != DynamoDbField.None)
-            {
-                if ((seen & field) != 0)
-                {
-                    return ReasonCode.InvalidJson;
-                }
-
-                seen |= field;
-            }
-
             reader.Read();
             if (field == DynamoDbField.Time)
             {
@@ -372,6 +456,10 @@ internal static class ChangeRecordReader
                         (envelope.OldStart, envelope.OldLength) = (start, length);
                     }
                 }
+            }
+            else if (field is DynamoDbField.NewImage or DynamoDbField.OldImage)
+            {
+                return ReasonCode.UnknownShape; // an image that is not a map (null, a number, text, a list) is damaged, not absent
             }
             else
             {

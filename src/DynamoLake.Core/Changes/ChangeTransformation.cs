@@ -42,7 +42,7 @@ public sealed class ChangeTransformation
     {
         var started = _clock.GetTimestamp();
         using var firehose = await FirehoseRequest.ReadAsync(request, cancellationToken);
-        using var batch = ChangeBatch.Convert(firehose, _contract, _sourceTable);
+        using var batch = ChangeBatch.Convert(firehose, _contract, _sourceTable, _policy.PartitionScoped);
         var report = new InvocationReport(_policy.FunctionName, firehose.InvocationId) { UndeclaredAttributes = batch.UndeclaredAttributes };
 
         var dropped = ArrayPool<bool>.Shared.Rent(Math.Max(batch.Count, 1));

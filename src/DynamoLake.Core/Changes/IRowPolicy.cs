@@ -8,6 +8,13 @@ public interface IRowPolicy
     /// <summary>Name used in logs and metrics.</summary>
     string FunctionName { get; }
 
+    /// <summary>
+    /// The rows go to an Iceberg table through Firehose, which applies a delete only in the partition of the
+    /// row that carries it: changes that would move a row between partitions, or deletes whose partition is
+    /// unknown, must fail (see <see cref="ReasonCode.PartitionMoved"/>, <see cref="ReasonCode.UnknownPartition"/>).
+    /// </summary>
+    bool PartitionScoped { get; }
+
     /// <summary>Marks in <paramref name="dropped"/> the converted records not to deliver (all false on entry).</summary>
     void SelectDropped(ChangeBatch batch, Span<bool> dropped);
 

@@ -52,4 +52,16 @@ public enum ReasonCode : byte
 
     /// <summary>The record's partition key value cannot be used in an S3 prefix (PartitionKeys function).</summary>
     InvalidPartitionValue,
+
+    /// <summary>
+    /// Transform: a MODIFY whose old and new images lie in different partitions of the Iceberg table. Firehose
+    /// would delete the old row in the new partition (where it is not) and the key would be in the table twice.
+    /// </summary>
+    PartitionMoved,
+
+    /// <summary>
+    /// Transform: a REMOVE without OldImage on a table partitioned by a column the key does not hold. Firehose
+    /// would write the delete to the null partition and the row would stay.
+    /// </summary>
+    UnknownPartition,
 }

@@ -22,6 +22,8 @@ public static class ReasonCodes
         ReasonCode.ResponseTooLarge => "response_too_large",
         ReasonCode.MissingPartitionValue => "missing_partition_value",
         ReasonCode.InvalidPartitionValue => "invalid_partition_value",
+        ReasonCode.PartitionMoved => "partition_moved",
+        ReasonCode.UnknownPartition => "unknown_partition",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 

@@ -42,6 +42,13 @@ public sealed class Column
     /// </summary>
     public IReadOnlyList<string>? Values { get; init; }
 
+    /// <summary>
+    /// Declared never to change for a key once the item exists (<c>"immutable": true</c>): what an Iceberg
+    /// partition may be computed from, because Firehose applies a change's delete in the partition of the
+    /// record it carries. The Transform fails a MODIFY whose old and new images would lie in different partitions.
+    /// </summary>
+    public bool Immutable { get; init; }
+
     /// <summary>Iceberg field id (top-level columns first, then nested fields breadth-first).</summary>
     public int Id { get; internal set; }
 

@@ -44,7 +44,7 @@ public sealed partial class TableContract
             var lastId = AssignIds(fieldSet);
 
             var uniqueKey = ParseUniqueKey(root, fieldSet, sourceName);
-            var partitionSpec = ParsePartitionSpec(root, fieldSet, sourceName);
+            var partitionSpec = ParsePartitionSpec(root, fieldSet, uniqueKey, sourceName);
             var timeToLive = ParseTimeToLive(root, fieldSet, sourceName);
             return new TableContract(sourceName, table, doc, fieldSet, uniqueKey, partitionSpec, lastId, timeToLive);
         }
@@ -79,7 +79,7 @@ public sealed partial class TableContract
 
             foreach (var property in element.EnumerateObject())
             {
-                if (property.Name is not ("name" or "type" or "required" or "source" or "sourceUnit" or "derived" or "doc" or "values"))
+                if (property.Name is not ("name" or "type" or "required" or "source" or "sourceUnit" or "derived" or "doc" or "values" or "immutable"))
                 {
                     throw Fail(file, path, $"unknown property \"{property.Name}\"");
                 }
@@ -100,6 +100,21 @@ public sealed partial class TableContract
                     JsonValueKind.False => false,
                     _ => throw Fail(file, path, "\"required\" must be true or false"),
                 };
+            }
+
+            var immutable = false;
+            if (element.TryGetProperty("immutable", out var imm))
+            {
+                immutable = imm.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    _ => throw Fail(file, path, "\"immutable\" must be true or false"),
+                };
+                if (immutable && !topLevel)
+                {
+                    throw Fail(file, path, "only top-level columns can be declared immutable");
+                }
             }
 
             var derived = DerivedField.None;
@@ -132,6 +147,11 @@ public sealed partial class TableContract
             }
 
             var source = OptionalString(element, "source", file, path) ?? rawName;
+            if (derived != DerivedField.None && immutable)
+            {
+                throw Fail(file, path, "a column derived from the change record changes with every change; it cannot be immutable");
+            }
+
             if (derived != DerivedField.None && element.TryGetProperty("source", out _))
             {
                 throw Fail(file, path, "a derived column has no \"source\" attribute");
@@ -169,7 +189,7 @@ public sealed partial class TableContract
                 throw Fail(file, path, $"\"sourceUnit\" applies to timestamp columns only, not {type}");
             }
 
-            columns.Add(new Column(rawName, type, required, source, unit, derived, OptionalString(element, "doc", file, path)) { Values = ParseValues(element, type, file, path) });
+            columns.Add(new Column(rawName, type, required, source, unit, derived, OptionalString(element, "doc", file, path)) { Values = ParseValues(element, type, file, path), Immutable = immutable });
         }
 
         return columns;
@@ -322,7 +342,7 @@ public sealed partial class TableContract
         return column;
     }
 
-    private static List<PartitionField> ParsePartitionSpec(JsonElement root, FieldSet columns, string file)
+    private static List<PartitionField> ParsePartitionSpec(JsonElement root, FieldSet columns, IReadOnlyList<Column> uniqueKey, string file)
     {
         var result = new List<PartitionField>();
         if (!root.TryGetProperty("partitionSpec", out var spec))
@@ -354,6 +374,13 @@ public sealed partial class TableContract
             if (!column.Required || !column.Type.IsPrimitive)
             {
                 throw Fail(file, sourceName, "a partition source must be a required primitive column (an upsert must find the old row in the same partition)");
+            }
+
+            // Firehose computes every file it writes, delete files included, from the partition of the record
+            // it carries: a row whose partition source changed would be deleted where it is not.
+            if (!column.Immutable && !uniqueKey.Contains(column))
+            {
+                throw Fail(file, sourceName, "a partition source must never change for a key: declare it \"immutable\": true (the Transform then fails a change that would move a row to another partition) or partition by a unique-key column");
             }
 
             var name = OptionalString(entry, "name", file, sourceName) ?? $"{sourceName}_{transform}";

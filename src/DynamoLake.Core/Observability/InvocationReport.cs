@@ -46,6 +46,12 @@ public sealed class InvocationReport
 
     public int CountOf(ReasonCode reason) => _reasons[(int)reason];
 
+    /// <summary>
+    /// Failed because the Iceberg table could not apply them in the right partition (<c>partition_moved</c>,
+    /// <c>unknown_partition</c>): the lake keeps a row the table no longer has, until someone acts.
+    /// </summary>
+    public int PartitionConflicts => CountOf(ReasonCode.PartitionMoved) + CountOf(ReasonCode.UnknownPartition);
+
     /// <summary>Counts one answered record; <paramref name="recordId"/> is read only for failures.</summary>
     public void Count(FirehoseResult result, ReasonCode reason, FirehoseRequest request, int index, DropReason drop = DropReason.Superseded)
     {
@@ -180,6 +186,7 @@ public sealed class InvocationReport
             Metric(json, "RecordsDropped", "Count");
             Metric(json, "RecordsFailed", "Count");
             Metric(json, "RecordsFromOtherTables", "Count");
+            Metric(json, "RecordsPartitionConflicts", "Count");
             if (lag is not null)
             {
                 Metric(json, "MaxLag", "Milliseconds");
@@ -194,6 +201,7 @@ public sealed class InvocationReport
             json.WriteNumber("RecordsDropped", Dropped);
             json.WriteNumber("RecordsFailed", Failed);
             json.WriteNumber("RecordsFromOtherTables", DroppedOtherTable);
+            json.WriteNumber("RecordsPartitionConflicts", PartitionConflicts);
             if (lag is not null)
             {
                 json.WriteNumber("MaxLag", lag.Value);

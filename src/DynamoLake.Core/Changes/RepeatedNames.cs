@@ -1,0 +1,52 @@
+namespace DynamoLake.Core.Changes;
+
+/// <summary>
+/// Notices a property name met twice in one JSON object (compared by value, after unescaping): a change
+/// record that says a thing twice is refused, whichever field it is. Names are kept as 64-bit FNV-1a hashes
+/// in a small fixed set (the objects of a change record have a handful of names); past it, in a HashSet.
+/// </summary>
+internal ref struct RepeatedNames
+{
+    private readonly Span<ulong> _hashes;
+    private int _count;
+    private HashSet<ulong>? _more;
+
+    public RepeatedNames(Span<ulong> hashes)
+    {
+        _hashes = hashes;
+        _count = 0;
+        _more = null;
+    }
+
+    /// <summary>Adds an unescaped name; false when the object already had it.</summary>
+    public bool Add(ReadOnlySpan<byte> name)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in name)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            if (_hashes[i] == hash)
+            {
+                return false;
+            }
+        }
+
+        if (_more is not null)
+        {
+            return _more.Add(hash);
+        }
+
+        if (_count < _hashes.Length)
+        {
+            _hashes[_count++] = hash;
+            return true;
+        }
+
+        _more = [hash];
+        return true;
+    }
+}
