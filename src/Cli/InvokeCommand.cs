@@ -76,9 +76,12 @@ internal static class InvokeCommand
             request = request[3..];
         }
 
-        // The function logs to Console.Out as in Lambda; here stdout carries only the response.
+        // The function logs to Console.Out as in Lambda — the managed runtime's console for the template's
+        // environment, so its lines look as CloudWatch would receive them; here stdout carries only the response.
         var originalOut = Console.Out;
-        Console.SetOut(stderr);
+        var console = Pipeline.TemplateFacts.LoadEmbedded().ConsoleFor(LambdaFunctions.LogicalIds[functionName], stderr);
+        console.RequestId = Guid.NewGuid().ToString();
+        Console.SetOut(console);
         try
         {
             var handler = factory();
@@ -101,7 +104,7 @@ internal static class InvokeCommand
                 }
 
                 watch.Stop();
-                Console.SetOut(stderr);
+                Console.SetOut(console);
                 var seconds = watch.Elapsed.TotalSeconds / repeat;
                 await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"({repeat:N0} timed invocations, their log lines omitted)"));
                 await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"MB/s {request.Length / seconds / 1e6:F1}"));

@@ -10,4 +10,12 @@ internal static class LambdaFunctions
             ["partition-keys"] = () => new PartitionKeys.Function().FunctionHandler,
             ["provisioner"] = () => new TableProvisioner.Function().FunctionHandler,
         };
+
+    /// <summary>Each function's resource in serverless.template (its environment and LoggingConfig).</summary>
+    public static IReadOnlyDictionary<string, string> LogicalIds { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["transform"] = "TransformFunction",
+        ["partition-keys"] = "PartitionKeysFunction",
+        ["provisioner"] = "TableProvisionerFunction",
+    };
 }

@@ -24,6 +24,9 @@ internal static class PipelineCommand
         var seed = new Option<long>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => defaults.Seed };
         var updates = new Option<double>("--update-fraction") { DefaultValueFactory = _ => defaults.UpdateFraction, Description = "Share of transactions updated." };
         var deletes = new Option<double>("--delete-fraction") { DefaultValueFactory = _ => defaults.DeleteFraction, Description = "Share of transactions deleted." };
+        var moves = new Option<double>("--move-fraction") { DefaultValueFactory = _ => defaults.MoveFraction, Description = "Share of the updated transactions whose update re-dates them to an earlier day (moves their Iceberg partition; the Transform fails them as partition_moved)." };
+        var streamView = new Option<string?>("--stream-view") { Description = "Read the changes as DynamoDB Streams with this view, as EventBridge Pipes delivers them: NEW_AND_OLD_IMAGES, or NEW_IMAGE (a REMOVE carries only its key; the Transform fails it as unknown_partition). Default: Kinesis Data Streams for DynamoDB." };
+        streamView.AcceptOnlyFromAmong([.. StreamViews.All]);
         var ttl = new Option<double>("--ttl-fraction") { DefaultValueFactory = _ => defaults.TtlFraction, Description = "Share of transactions with expires_at (expired by TTL in the run)." };
         var output = new Option<string>("--lake", "--out") { Description = "Folder of the local lake (--out is the same).", DefaultValueFactory = _ => "lake" };
         var force = new Option<bool>("--force") { Description = "Replace a lake that holds error records not redriven, or rows backfilled or redriven since the last pipeline run." };
@@ -38,7 +41,7 @@ internal static class PipelineCommand
 
         var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
         {
-            count, seed, updates, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, endpoint, region, table,
+            count, seed, updates, moves, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, streamView, endpoint, region, table,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -54,6 +57,7 @@ internal static class PipelineCommand
                 Count = parse.GetValue(count),
                 Seed = parse.GetValue(seed),
                 UpdateFraction = parse.GetValue(updates),
+                MoveFraction = parse.GetValue(moves),
                 DeleteFraction = parse.GetValue(deletes),
                 TtlFraction = parse.GetValue(ttl),
                 From = windowProblem is null ? start : WorkloadOptions.DefaultFrom,
@@ -111,6 +115,7 @@ internal static class PipelineCommand
                 Shuffle = parse.GetValue(shuffle),
                 Force = parse.GetValue(force),
                 Shards = parse.GetValue(shards),
+                StreamView = parse.GetValue(streamView),
             };
             return RunAsync(options, stdout, stderr, cancellationToken);
         });
@@ -134,7 +139,7 @@ internal static class PipelineCommand
                     IChangeSource source;
                     if (options.Endpoint is null)
                     {
-                        source = new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter);
+                        source = new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter, options.StreamView);
                     }
                     else
                     {

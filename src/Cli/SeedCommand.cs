@@ -25,6 +25,7 @@ internal static class SeedCommand
         var table = new Option<string>("--table") { Description = "Table name.", DefaultValueFactory = _ => TableContract.LoadEmbedded().Table };
         var createTable = new Option<bool>("--create-table") { Description = "Create the table from the contract (key, stream, TTL) when it does not exist." };
         var updates = new Option<double>("--update-fraction") { Description = "Share of transactions inserted PENDING, then approved, declined or flagged.", DefaultValueFactory = _ => defaults.UpdateFraction };
+        var moves = new Option<double>("--move-fraction") { Description = "Share of the updated transactions whose update also re-dates them to an earlier day (a change of the Iceberg partition source).", DefaultValueFactory = _ => defaults.MoveFraction };
         var deletes = new Option<double>("--delete-fraction") { Description = "Share of transactions deleted after the updates.", DefaultValueFactory = _ => defaults.DeleteFraction };
         var ttl = new Option<double>("--ttl-fraction") { Description = "Share of transactions with expires_at (DynamoDB's TTL deletes them in AWS).", DefaultValueFactory = _ => defaults.TtlFraction };
         var from = WorkloadWindow.FromOption();
@@ -33,7 +34,7 @@ internal static class SeedCommand
 
         var command = new Command("seed", "Write realistic transactions to DynamoDB, then update and delete some, accounting for every write.")
         {
-            count, seed, endpoint, region, table, createTable, updates, deletes, ttl, from, days, parallelism,
+            count, seed, endpoint, region, table, createTable, updates, moves, deletes, ttl, from, days, parallelism,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -49,6 +50,7 @@ internal static class SeedCommand
                 Count = parse.GetValue(count),
                 Seed = parse.GetValue(seed),
                 UpdateFraction = parse.GetValue(updates),
+                MoveFraction = parse.GetValue(moves),
                 DeleteFraction = parse.GetValue(deletes),
                 TtlFraction = parse.GetValue(ttl),
                 From = start,

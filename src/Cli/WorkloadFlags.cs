@@ -10,6 +10,7 @@ internal static class WorkloadFlags
     [
         ("count", "--count"),
         ("updateFraction", "--update-fraction"),
+        ("moveFraction", "--move-fraction"),
         ("deleteFraction", "--delete-fraction"),
         ("ttlFraction", "--ttl-fraction"),
         ("window", "--days"),

@@ -17,6 +17,10 @@ public sealed class Function
     public Function()
         : this(TableContract.LoadEmbedded(), null, TimeProvider.System, Console.Out)
     {
+        if (DynamoLake.Core.Observability.LambdaEnvironment.LogFormatWarning(Environment.GetEnvironmentVariable) is { } warning)
+        {
+            Console.Out.WriteLine(warning);
+        }
     }
 
     internal Function(TableContract contract, PartitionKeysSettings? settings, TimeProvider clock, TextWriter log)

@@ -14,6 +14,9 @@ internal sealed record SeedRequest
 
     public double? UpdateFraction { get; init; }
 
+    /// <summary>Share of the updated transactions re-dated to an earlier day (see <see cref="WorkloadOptions.MoveFraction"/>).</summary>
+    public double? MoveFraction { get; init; }
+
     public double? DeleteFraction { get; init; }
 
     public double? TtlFraction { get; init; }
@@ -64,6 +67,7 @@ internal sealed record SeedRequest
             Count = request.Count ?? defaults.Count,
             Seed = request.Seed ?? defaults.Seed,
             UpdateFraction = request.UpdateFraction ?? defaults.UpdateFraction,
+            MoveFraction = request.MoveFraction ?? defaults.MoveFraction,
             DeleteFraction = request.DeleteFraction ?? defaults.DeleteFraction,
             TtlFraction = request.TtlFraction ?? defaults.TtlFraction,
             From = from,

@@ -22,7 +22,8 @@ internal static class TableSetup
     public static readonly AwsOperation DescribeTable = new("dynamodb:DescribeTable", IamResource.SourceTable);
 
     /// <summary>Creates the table unless it exists and waits until it is ACTIVE. Returns notes for the user (e.g. TTL unsupported).</summary>
-    public static async Task<IReadOnlyList<string>> CreateIfMissingAsync(IAmazonDynamoDB client, string table, TableContract contract, CancellationToken cancellationToken)
+    /// <param name="streamView">The stream's StreamViewType (NEW_AND_OLD_IMAGES unless a test of another view asks).</param>
+    public static async Task<IReadOnlyList<string>> CreateIfMissingAsync(IAmazonDynamoDB client, string table, TableContract contract, CancellationToken cancellationToken, string? streamView = null)
     {
         var notes = new List<string>();
         var keySchema = new List<KeySchemaElement>();
@@ -43,7 +44,7 @@ internal static class TableSetup
                     KeySchema = keySchema,
                     AttributeDefinitions = attributes,
                     BillingMode = BillingMode.PAY_PER_REQUEST,
-                    StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamViewType.NEW_AND_OLD_IMAGES },
+                    StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = streamView is null ? StreamViewType.NEW_AND_OLD_IMAGES : StreamViewType.FindValue(streamView) },
                 },
                 cancellationToken);
             notes.Add($"created table '{table}'");

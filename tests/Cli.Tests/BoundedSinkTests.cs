@@ -53,30 +53,33 @@ public sealed class BoundedSinkTests : IDisposable
     [Theory]
     [InlineData(1, IcebergTableSink.DefaultMaxBucketBytes, IcebergTableSink.DefaultSpillBudgetBytes)]
     [InlineData(2, 2_048, 1_024)] // buckets are split (again if need be) until each fits before it is applied
-    public async Task IcebergTableSink_AnyBound_AppliesEachKeysOperationsInArrivalOrder(int seed, long maxBucketBytes, long spillBudgetBytes)
+    public async Task IcebergTableSink_AnyBound_AppliesEachKeysOperationsInArrivalOrder_WithinTheRowsPartition(int seed, long maxBucketBytes, long spillBudgetBytes)
     {
         var contract = TableContract.LoadEmbedded();
         var paths = new LakePaths(Path.Combine(_folder, "lake"), "analytics", contract.Table);
         var random = new Random(seed);
-        var expected = new Dictionary<string, (long Micros, string Status)>(StringComparer.Ordinal);
+
+        // The model: Firehose applies an operation only in the partition (day) of the row that carries it.
+        var expected = new Dictionary<(long Day, string Key), (long Micros, string Status)>();
         var day = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
         using var sink = new IcebergTableSink(contract, Path.Combine(_folder, "work"), maxBucketBytes, spillBudgetBytes);
         sink.Load([Row("txn_loaded", day, "LOADED")]);
-        expected["txn_loaded"] = (day, "LOADED");
+        expected[(day / 86_400_000_000L, "txn_loaded")] = (day, "LOADED");
         for (var i = 0; i < 4_000; i++)
         {
             var key = "txn_" + random.Next(600).ToString("D4", CultureInfo.InvariantCulture);
             var micros = day + (random.Next(5) * 86_400_000_000L) + random.Next(1_000_000);
+            var at = (micros / 86_400_000_000L, key);
             if (random.Next(5) == 0)
             {
                 sink.Apply("delete", Row(key, micros, "GONE"));
-                expected.Remove(key);
+                expected.Remove(at);
             }
             else
             {
                 var status = "S" + i.ToString(CultureInfo.InvariantCulture);
                 sink.Apply(random.Next(2) == 0 ? "insert" : "update", Row(key, micros, status));
-                expected[key] = (micros, status);
+                expected[at] = (micros, status);
             }
         }
 
@@ -85,19 +88,49 @@ public sealed class BoundedSinkTests : IDisposable
         Assert.Equal(expected.Count, sink.Count);
         Assert.Equal(maxBucketBytes < 10_000, sink.Splits > 0);
         Assert.InRange(sink.LargestAppliedBytes, 1, maxBucketBytes);
+        var got = ReadBack(paths, contract);
+        Assert.Equal(expected.OrderBy(e => e.Key), got.OrderBy(e => e.Key));
+        Assert.Equal(expected.Keys.Select(k => k.Day).Distinct().Count(), files);
+        sink.Dispose();
+        Assert.False(Directory.Exists(Path.Combine(_folder, "work")));
+    }
+
+    [Fact]
+    public async Task IcebergTableSink_LikeFirehose_DeletesOnlyInTheDeleteRowsPartition()
+    {
+        var contract = TableContract.LoadEmbedded();
+        var paths = new LakePaths(Path.Combine(_folder, "lake"), "analytics", contract.Table);
+        var monday = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
+        var tuesday = monday + 86_400_000_000L;
+        using var sink = new IcebergTableSink(contract, Path.Combine(_folder, "work"));
+
+        sink.Apply("update", Row("moved", monday, "PENDING"));
+        sink.Apply("update", Row("moved", tuesday, "APPROVED")); // re-dated: its delete half finds nothing on Tuesday
+        sink.Apply("update", Row("keys-only", monday, "PENDING"));
+        sink.Apply("delete", Encoding.UTF8.GetBytes("""{"transaction_id":"keys-only","timestamp":null}""")); // the null partition
+        sink.Apply("update", Row("deleted", monday, "PENDING"));
+        sink.Apply("delete", Row("deleted", monday, "PENDING"));
+        await sink.WriteAsync(paths, CancellationToken.None);
+
+        var got = ReadBack(paths, contract);
+        Assert.Equal(
+            [((monday / 86_400_000_000L, "keys-only"), (monday, "PENDING")), ((monday / 86_400_000_000L, "moved"), (monday, "PENDING")), ((tuesday / 86_400_000_000L, "moved"), (tuesday, "APPROVED"))],
+            got.OrderBy(e => e.Key).Select(e => (e.Key, e.Value)));
+    }
+
+    // Every row by (day, key), checking that each lies in the partition folder of its own timestamp's day.
+    private static Dictionary<(long Day, string Key), (long Micros, string Status)> ReadBack(LakePaths paths, TableContract contract)
+    {
         using var lake = LakeDatabase.Open(paths, contract, projection: null);
         using var reader = lake.Query("SELECT transaction_id, epoch_us(\"timestamp\"), status, strftime(\"timestamp\", '%Y-%m-%d') = regexp_extract(filename, 'timestamp_day=([0-9-]+)', 1) FROM read_parquet('" + paths.IcebergGlob + "', filename = true)");
-        var got = new Dictionary<string, (long, string)>(StringComparer.Ordinal);
+        var got = new Dictionary<(long, string), (long, string)>();
         while (reader.Read())
         {
             Assert.True(reader.GetBoolean(3), "a row lies in the partition of its timestamp's day");
-            Assert.True(got.TryAdd(reader.GetString(0), (reader.GetInt64(1), reader.GetString(2))), "one row per key");
+            Assert.True(got.TryAdd((reader.GetInt64(1) / 86_400_000_000L, reader.GetString(0)), (reader.GetInt64(1), reader.GetString(2))), "one row per key and partition");
         }
 
-        Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), got.OrderBy(e => e.Key, StringComparer.Ordinal));
-        Assert.Equal(expected.Values.Select(v => v.Micros / 86_400_000_000L).Distinct().Count(), files);
-        sink.Dispose();
-        Assert.False(Directory.Exists(Path.Combine(_folder, "work")));
+        return got;
     }
 
     private static byte[] Row(string key, long micros, string status) =>

@@ -63,6 +63,10 @@ public sealed class TableContractTests
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"r","type":"string","values":[]}]}""", "column 'r'", "\"values\" must be a non-empty array")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"r","type":"string","values":["a","a"]}]}""", "column 'r'", "\"values\" lists \"a\" twice")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"partitionSpec":[{"source":"id","transform":"day"}],"columns":[{"name":"id","type":"string","required":true}]}""", "column 'id'", "needs a date or timestamp")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"partitionSpec":[{"source":"ts","transform":"day"}],"columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":"timestamptz","required":true,"sourceUnit":"milliseconds"}]}""", "column 'ts'", "a partition source must never change for a key: declare it \"immutable\": true")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"_t","type":"timestamptz","derived":"event_time","immutable":true}]}""", "column '_t'", "cannot be immutable")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"m","type":{"type":"struct","fields":[{"name":"a","type":"int","immutable":true}]}}]}""", "column 'm.a'", "only top-level columns can be declared immutable")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true,"immutable":"yes"}]}""", "column 'id'", "\"immutable\" must be true or false")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"timeToLive":"nope","columns":[{"name":"id","type":"string","required":true}]}""", "column 'nope'", "\"timeToLive\" names a column that is not declared")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"timeToLive":"ts","columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":"timestamptz","sourceUnit":"milliseconds"}]}""", "column 'ts'", "epoch seconds")]
     [InlineData("""{"table":"t","columns":[{"name":"id","type":"string","required":true}]}""", "contract.json:", "\"uniqueKey\"")]
@@ -74,6 +78,19 @@ public sealed class TableContractTests
         Assert.StartsWith("contract.json:", error.Message, StringComparison.Ordinal);
         Assert.Contains(where, error.Message, StringComparison.Ordinal);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""[{"source":"id","transform":"bucket[16]"}]""")]
+    [InlineData("""[{"source":"ts","transform":"day"}]""")]
+    public void APartitionSpecOnTheKeyOrAnImmutableColumn_IsAccepted(string spec)
+    {
+        var json = $$$"""{"table":"t","uniqueKey":["id"],"partitionSpec":{{{spec}}},"columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":"timestamptz","required":true,"immutable":true,"sourceUnit":"milliseconds"}]}""";
+
+        var contract = TableContract.Parse(Encoding.UTF8.GetBytes(json), "contract.json");
+
+        Assert.Single(contract.PartitionSpec);
+        Assert.True(contract.Columns.Find("ts")!.Immutable);
     }
 
     [Fact]

@@ -14,14 +14,22 @@ internal static class Harness
 
     public static string ExpectedPath(string name) => Path.Combine(RepoPaths.Root, "events", "expected", name + ".response.json");
 
-    public static async Task<Invocation> Invoke(byte[] request, TransformSettings? settings = null)
+    public static async Task<Invocation> Invoke(byte[] request, TransformSettings? settings = null, TableContract? contract = null)
     {
         var log = new StringWriter();
-        var function = new Function(Contract, settings ?? new TransformSettings(), new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1795427000000)), log);
+        var function = new Function(contract ?? Contract, settings ?? new TransformSettings(), new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1795427000000)), log);
         using var response = await function.FunctionHandler(new MemoryStream(request));
         using var copy = new MemoryStream();
         await response.CopyToAsync(copy);
         return new Invocation(copy.ToArray(), log.ToString());
+    }
+
+    /// <summary>The embedded contract with another partition spec (JSON text of the partitionSpec array).</summary>
+    public static TableContract WithPartitionSpec(string spec)
+    {
+        var contract = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(Path.Combine(RepoPaths.Root, "schema", "transactions.json")))!;
+        contract["partitionSpec"] = System.Text.Json.Nodes.JsonNode.Parse(spec);
+        return TableContract.Parse(Encoding.UTF8.GetBytes(contract.ToJsonString()), "test contract");
     }
 
     public static Task<Invocation> InvokeEvent(string name, TransformSettings? settings = null) =>

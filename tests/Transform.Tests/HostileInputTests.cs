@@ -190,14 +190,18 @@ public sealed class HostileInputTests
     }
 
     [Fact]
-    public async Task RemoveWithoutOldImage_IsADeleteOfTheKey()
+    public async Task RemoveWithoutOldImage_IsADeleteOfTheKey_WhenTheKeyTellsThePartition()
     {
         var keysOnly = """{"eventID":"e","eventName":"REMOVE","tableName":"transactions","dynamodb":{"ApproximateCreationDateTime":1795426800000000,"Keys":{"transaction_id":{"S":"gone"}},"StreamViewType":"KEYS_ONLY"}}""";
         var noKey = """{"eventID":"e","eventName":"REMOVE","dynamodb":{"ApproximateCreationDateTime":1795426800000000,"Keys":{"other":{"S":"x"}}}}""";
         var nothing = """{"eventID":"e","eventName":"REMOVE","dynamodb":{"ApproximateCreationDateTime":1795426800000000}}""";
+        var byKey = Harness.WithPartitionSpec("""[{"source":"transaction_id","transform":"bucket[16]","name":"transaction_id_bucket"}]""");
 
-        var result = await Run(Request(keysOnly, noKey, nothing));
+        var result = await Harness.Invoke(Request(keysOnly, noKey, nothing), contract: byKey);
+        var dayPartitioned = await Run(Request(keysOnly));
 
+        Assert.Equal(["ProcessingFailed"], dayPartitioned.Results);
+        Assert.Equal("unknown_partition", Reason(dayPartitioned, 0));
         Assert.Equal(["Ok", "ProcessingFailed", "ProcessingFailed"], result.Results);
         Assert.Equal("delete", result.Operation(0));
         var row = result.Row(0);

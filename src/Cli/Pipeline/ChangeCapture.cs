@@ -21,11 +21,17 @@ internal sealed class ChangeCapture : IChangeSource
     private readonly string _tableName;
     private readonly long _expirySeconds;
     private readonly long _startMicros;
+    private readonly string? _streamView;
     private long _events;
 
     /// <param name="expiryClock">Items whose expires_at is at or before this moment are removed by TTL at the end.</param>
-    public ChangeCapture(WorkloadOptions options, string tableName, DateTimeOffset expiryClock)
+    /// <param name="streamView">
+    /// Null: records as Kinesis Data Streams for DynamoDB carries them. A <see cref="StreamViews"/> value: as
+    /// DynamoDB Streams with that view writes them (EventBridge Pipes), NEW_IMAGE dropping the old images.
+    /// </param>
+    public ChangeCapture(WorkloadOptions options, string tableName, DateTimeOffset expiryClock, string? streamView = null)
     {
+        _streamView = streamView;
         _options = options;
         _tableName = tableName;
         _expirySeconds = expiryClock.ToUnixTimeSeconds();
@@ -188,6 +194,11 @@ internal sealed class ChangeCapture : IChangeSource
     private byte[] Record(string eventName, long eventNumber, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{eventNumber:x12}-4000-8000-000000000000");
+        if (_streamView is not null)
+        {
+            return StreamsChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, eventNumber, _streamView, KeyName, key, newImage, oldImage, ttl);
+        }
+
         return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, KeyName, "S", key, newImage, oldImage, ttl);
     }
 }

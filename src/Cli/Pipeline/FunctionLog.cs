@@ -4,8 +4,11 @@ using System.Text.Json;
 namespace Cli.Pipeline;
 
 /// <summary>
-/// Takes the functions' log lines (they write to stdout as in Lambda) into a file, and reads from each
-/// "invocation complete" line the reason code of every failed recordId and the counts by reason.
+/// Takes the functions' log events (each line as CloudWatch Logs would receive it from the managed runtime's
+/// console, <see cref="LambdaConsole"/>) into a file, and reads from each "invocation complete" event the
+/// reason code of every failed recordId and the counts by reason — only from an event that is the JSON
+/// document itself, as CloudWatch reads metrics and Logs Insights reads fields: a prefixed or wrapped line is
+/// text to them, and so it is here.
 /// </summary>
 internal sealed class FunctionLog : TextWriter
 {
@@ -34,6 +37,9 @@ internal sealed class FunctionLog : TextWriter
             return _reasonByRecordId.Remove(recordId, out var reason) ? reason : null;
         }
     }
+
+    /// <summary>"invocation complete" events read as JSON documents, by function.</summary>
+    public Dictionary<string, long> Reports { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Failed records by reason and function.</summary>
     public Dictionary<(string Function, string Reason), long> FailedByReason { get; } = [];
@@ -96,14 +102,30 @@ internal sealed class FunctionLog : TextWriter
     private void Flush(string line)
     {
         _file.WriteLine(line);
-        if (!line.Contains("\"invocation complete\"", StringComparison.Ordinal))
+        if (!line.StartsWith('{') || !line.Contains("\"invocation complete\"", StringComparison.Ordinal))
         {
             return;
         }
 
-        using var document = JsonDocument.Parse(line);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        using var _ = document;
         var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.String || message.GetString() != "invocation complete")
+        {
+            return;
+        }
+
         var function = root.TryGetProperty("function", out var f) ? f.GetString() ?? "?" : "?";
+        Reports[function] = Reports.GetValueOrDefault(function) + 1;
         if (root.TryGetProperty("failedByReason", out var reasons))
         {
             foreach (var reason in reasons.EnumerateObject())

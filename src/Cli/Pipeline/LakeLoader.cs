@@ -13,10 +13,12 @@ internal sealed class LakeLoader : IDisposable
 {
     private readonly FunctionLog _log;
     private readonly string _work;
+    private readonly TemplateFacts _template;
 
     public LakeLoader(TableContract contract, TemplateFacts template, LakePaths paths)
     {
         Paths = paths;
+        _template = template;
         _work = Path.Combine(paths.Work, Guid.NewGuid().ToString("N"));
         Iceberg = new IcebergTableSink(contract, Path.Combine(_work, "iceberg"));
         ChangeLog = new ChangeLogSink(contract, template.S3Prefix, Path.Combine(_work, "changes"));
@@ -63,13 +65,28 @@ internal sealed class LakeLoader : IDisposable
     public async Task DeliverAsync(IEnumerable<CapturedChange> changes, FirehoseDelivery delivery, Action<long>? progress, CancellationToken cancellationToken)
     {
         var originalOut = Console.Out;
-        Console.SetOut(_log);
         try
         {
             // The functions as Lambda builds them: public constructors, settings from the environment, and
-            // Console.Out (here the function log) as their log.
-            Func<Stream, Task<Stream>> transform = new Transform.Function().FunctionHandler;
-            Func<Stream, Task<Stream>> partitionKeys = new PartitionKeys.Function().FunctionHandler;
+            // Console.Out as their log — the managed runtime's console for the template's environment, whose
+            // lines reach the function log as CloudWatch would receive them.
+            var transformConsole = _template.ConsoleFor("TransformFunction", _log);
+            Console.SetOut(transformConsole);
+            var transformFunction = new Transform.Function();
+            var partitionKeysConsole = _template.ConsoleFor("PartitionKeysFunction", _log);
+            Console.SetOut(partitionKeysConsole);
+            var partitionKeysFunction = new PartitionKeys.Function();
+            Console.SetOut(_log);
+            Func<Stream, Task<Stream>> transform = request =>
+            {
+                transformConsole.RequestId = Guid.NewGuid().ToString();
+                return transformFunction.FunctionHandler(request);
+            };
+            Func<Stream, Task<Stream>> partitionKeys = request =>
+            {
+                partitionKeysConsole.RequestId = Guid.NewGuid().ToString();
+                return partitionKeysFunction.FunctionHandler(request);
+            };
             var counted = changes.Select(change =>
             {
                 Changes++;
@@ -131,6 +148,7 @@ internal sealed class LakeLoader : IDisposable
 
                 await applying;
                 await producer;
+                MetricsReachedTheLog();
             }
             finally
             {
@@ -150,6 +168,17 @@ internal sealed class LakeLoader : IDisposable
         finally
         {
             Console.SetOut(originalOut);
+        }
+    }
+
+    // Every invocation writes one report (the log line beside the EMF line): if the function log did not read
+    // them as JSON, CloudWatch would extract no metric from them either, and every alarm on them would be blind.
+    private void MetricsReachedTheLog()
+    {
+        var reports = _log.Reports.Values.Sum();
+        if (Requests > 0 && reports < 2 * Requests)
+        {
+            throw new PipelineException($"{2 * Requests:N0} function invocations wrote {reports:N0} report lines that CloudWatch would read as JSON: the functions' console lines do not leave the managed .NET runtime as the JSON documents they are (set {LambdaConsole.HandlerLogFormatVariable}=Unformatted on the functions; see docs/adr/0013-log-lines-through-the-managed-runtime.md), so their EMF metrics and every alarm on them would see nothing");
         }
     }
 

@@ -27,6 +27,12 @@ internal sealed record PipelineOptions
     public int Shards { get; init; } = 4;
 
     /// <summary>
+    /// The source as DynamoDB Streams with this StreamViewType (EventBridge Pipes' shape), or null for Kinesis
+    /// Data Streams for DynamoDB (the template's source). With --endpoint, the view of the table it creates.
+    /// </summary>
+    public string? StreamView { get; init; }
+
+    /// <summary>
     /// The most data in one transformation request; null for the template's <c>ProcessorBufferSizeMBs</c>.
     /// Tests make it small, so that a short run has many requests per shard to reorder and redeliver.
     /// </summary>

@@ -39,7 +39,7 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
         var region = options.Region ?? DynamoDbClients.LocalRegion;
         var contract = TableContract.LoadEmbedded();
         var client = DynamoDbClients.Create(endpoint, region);
-        foreach (var note in await TableSetup.CreateIfMissingAsync(client, options.Table, contract, cancellationToken))
+        foreach (var note in await TableSetup.CreateIfMissingAsync(client, options.Table, contract, cancellationToken, options.StreamView))
         {
             await log.WriteLineAsync(note);
         }

@@ -9,8 +9,11 @@ internal sealed class TemplateFacts
     private readonly Lazy<ChangeLogProjection> _projection;
     private readonly JsonNode _parameters;
 
-    private TemplateFacts(JsonNode parameters, int bufferSizeMBs, string s3Prefix, string ns, Func<ChangeLogProjection> projection)
+    private readonly JsonNode _template;
+
+    private TemplateFacts(JsonNode template, JsonNode parameters, int bufferSizeMBs, string s3Prefix, string ns, Func<ChangeLogProjection> projection)
     {
+        _template = template;
         _parameters = parameters;
         ProcessorBufferSizeMBs = bufferSizeMBs;
         S3Prefix = s3Prefix;
@@ -33,6 +36,13 @@ internal sealed class TemplateFacts
     /// <summary>The S3 Tables namespace (the parameter's default).</summary>
     public string Namespace { get; }
 
+    /// <summary>
+    /// Console.Out for a function as the managed .NET runtime gives it under the template's environment and
+    /// LoggingConfig: what is written to it reaches <paramref name="events"/> as CloudWatch would receive it.
+    /// </summary>
+    public LambdaConsole ConsoleFor(string functionLogicalId, TextWriter events) =>
+        new(LambdaConsole.EnvironmentOf(_template, functionLogicalId), events);
+
     /// <summary>A parameter's default as text.</summary>
     public string ParameterDefault(string name) => _parameters[name]?["Default"]?.ToString() ?? throw new PipelineException($"the template has no default for the parameter {name}");
 
@@ -50,6 +60,7 @@ internal sealed class TemplateFacts
         var parameters = template["Parameters"]!;
         var prefix = template["Resources"]!["S3DeliveryStream"]!["Properties"]!["ExtendedS3DestinationConfiguration"]!["Prefix"]!.GetValue<string>();
         return new TemplateFacts(
+            template,
             parameters,
             int.Parse(parameters[nameof(ProcessorBufferSizeMBs)]!["Default"]!.ToString(), CultureInfo.InvariantCulture),
             prefix,

@@ -12,4 +12,24 @@ public static class LambdaEnvironment
         ArgumentNullException.ThrowIfNull(lookup);
         return lookup(FunctionNameVariable) is { Length: > 0 } name ? name : local;
     }
+
+    /// <summary>
+    /// The managed .NET runtime's switch for its console (aws-lambda-dotnet pull request #977). Unformatted: a
+    /// line leaves as written, so that an EMF document is the log event CloudWatch extracts metrics from and a
+    /// JSON log line is JSON to Logs Insights. It wins over AWS_LAMBDA_LOG_FORMAT (LoggingConfig.LogFormat).
+    /// </summary>
+    public const string HandlerLogFormatVariable = "AWS_LAMBDA_HANDLER_LOG_FORMAT";
+
+    /// <summary>
+    /// In Lambda, when the runtime would prefix (Text) or wrap (JSON) every console line: one line that says so,
+    /// written once at start-up (it names the variable to set; our template sets it). Null when all is well.
+    /// </summary>
+    public static string? LogFormatWarning(Func<string, string?> lookup)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        return lookup(FunctionNameVariable) is { Length: > 0 }
+            && !string.Equals(lookup(HandlerLogFormatVariable), "Unformatted", StringComparison.OrdinalIgnoreCase)
+            ? $"{{\"level\":\"WARN\",\"message\":\"{HandlerLogFormatVariable} is not Unformatted: the runtime rewrites every console line, so CloudWatch extracts no EMF metric from this function and its alarms see nothing. Set {HandlerLogFormatVariable}=Unformatted.\"}}"
+            : null;
+    }
 }
