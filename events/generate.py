@@ -51,9 +51,9 @@ def kinesis_change(name, key, event_id, created, new=None, old=None, identity=No
             "eventSource": "aws:dynamodb"}
 
 
-def streams_change(name, key, event_id, created_seconds, sequence, new=None, old=None):
+def streams_change(name, key, event_id, created_seconds, sequence, new=None, old=None, view="NEW_AND_OLD_IMAGES"):
     ddb = {"ApproximateCreationDateTime": created_seconds, "Keys": {"transaction_id": {"S": key}},
-           "SequenceNumber": sequence, "SizeBytes": 812, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+           "SequenceNumber": sequence, "SizeBytes": 812, "StreamViewType": view}
     if new is not None:
         ddb["NewImage"] = new
     if old is not None:
@@ -142,6 +142,16 @@ def main():
     events["pipes-modify"] = firehose([
         b64(streams_change("MODIFY", "txn-00000030", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", 1795426860.561, "4421584500000000017450439091", new=s_new, old=s_old)),
         b64([streams_change("INSERT", "txn-00000031", "0a1b2c3d4e5f60718293a4b5c6d7e8fa", 1795426861, "4421584500000000017450439092", new=item("txn-00000031", T + 60))]),
+    ], kinesis=False)
+
+    # What Firehose would apply in the wrong Iceberg partition (ADR 0014), both refused: a MODIFY that re-dates a
+    # transaction to the day before (partition_moved), and a REMOVE from a NEW_IMAGE stream, which carries only
+    # the key (unknown_partition). Two pipes deliver into one Direct PUT stream.
+    moved_old = item("txn-00000040", T + 70, status="PENDING")
+    moved_new = dict(moved_old, timestamp={"N": str(T + 70 - 86_400_000)}, date={"S": "2026-11-22"}, status={"S": "APPROVED"})
+    events["pipes-partition-conflicts"] = firehose([
+        b64(streams_change("MODIFY", "txn-00000040", "0a1b2c3d4e5f60718293a4b5c6d7e900", 1795426870, "4421584500000000017450439100", new=moved_new, old=moved_old)),
+        b64(streams_change("REMOVE", "txn-00000041", "0a1b2c3d4e5f60718293a4b5c6d7e901", 1795426871, "4421584500000000017450439101", view="NEW_IMAGE")),
     ], kinesis=False)
 
     for name, ev in events.items():

@@ -5,10 +5,10 @@ using DynamoLake.Testing;
 namespace Cli.Tests;
 
 /// <summary>
-/// The functions' console lines leave the managed .NET runtime as CloudWatch receives them, and every alarm on
-/// an EMF metric sees data points: run under <see cref="LambdaConsole"/> (the runtime's formatting for the
-/// template's environment), the log events are read as CloudWatch Logs reads embedded metrics — only from an
-/// event that is the EMF document itself.
+/// The managed .NET runtime's console as <see cref="LambdaConsole"/> emulates it: its formats, and that without
+/// AWS_LAMBDA_HANDLER_LOG_FORMAT=Unformatted no EMF metric survives it (read as CloudWatch Logs reads embedded
+/// metrics: only from an event that is the EMF document itself). The alarms against the metrics run behind it
+/// in Template.Tests (DeployWiringTests).
 /// </summary>
 [Collection(UsesConsole.Name)]
 public sealed class LambdaConsoleTests
@@ -18,26 +18,6 @@ public sealed class LambdaConsoleTests
         ["TransformFunction"] = "transform",
         ["PartitionKeysFunction"] = "partition-keys",
     };
-
-    [Theory]
-    [InlineData("Text")]
-    [InlineData("JSON")]
-    public async Task EveryAlarmOnAnEmfMetric_SeesADataPoint_WhatEverTheLogFormat(string logFormat)
-    {
-        var template = Template();
-        foreach (var function in s_functions.Keys)
-        {
-            template["Resources"]![function]!["Properties"]!["LoggingConfig"]!["LogFormat"] = logFormat;
-        }
-
-        var alarms = EmfAlarms(template);
-        Assert.NotEmpty(alarms);
-        foreach (var (alarm, function, metric) in alarms)
-        {
-            var points = Emf(await EventsOf(template, function));
-            Assert.True(points.Contains(metric), $"{alarm} watches {metric} of {function}, which CloudWatch would not extract from its log (got: {string.Join(", ", points)})");
-        }
-    }
 
     [Theory]
     [InlineData("Text")]
@@ -88,18 +68,6 @@ public sealed class LambdaConsoleTests
     }
 
     private static JsonNode Template() => JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "serverless.template")))!;
-
-    // Each alarm on a metric of our namespace: its name, the function its Function dimension names, the metric.
-    private static List<(string Alarm, string Function, string Metric)> EmfAlarms(JsonNode template) =>
-        template["Resources"]!.AsObject()
-            .Where(r => r.Value!["Type"]!.GetValue<string>() == "AWS::CloudWatch::Alarm" && r.Value["Properties"]!["Namespace"]?.GetValue<string>() == "DynamoLake")
-            .Select(r =>
-            {
-                var properties = r.Value!["Properties"]!;
-                var dimension = properties["Dimensions"]!.AsArray().Single(d => d!["Name"]!.GetValue<string>() == "Function")!;
-                return (r.Key, dimension["Value"]!["Ref"]!.GetValue<string>(), properties["MetricName"]!.GetValue<string>());
-            })
-            .ToList();
 
     // Runs the function on a sample event behind the runtime's console for the template; returns the log events.
     private static async Task<List<string>> EventsOf(JsonNode template, string function)

@@ -81,7 +81,7 @@ public sealed class TableContractTests
     }
 
     [Theory]
-    [InlineData("""[{"source":"id","transform":"bucket[16]"}]""")]
+    [InlineData("""[{"source":"id","transform":"bucket[16]","name":"id_bucket"}]""")]
     [InlineData("""[{"source":"ts","transform":"day"}]""")]
     public void APartitionSpecOnTheKeyOrAnImmutableColumn_IsAccepted(string spec)
     {

@@ -149,14 +149,33 @@ public sealed partial class DeployWiringTests
     private static IEnumerable<(string Name, JsonObject Properties)> Alarms() =>
         ServerlessTemplate.OfType("AWS::CloudWatch::Alarm").Select(a => (a.Name, a.Resource["Properties"]!.AsObject()));
 
-    /// <summary>Runs a function the way Lambda does: its template environment plus AWS_LAMBDA_FUNCTION_NAME, on every sample event; returns its log lines.</summary>
-    private static async Task<List<string>> RunWithTemplateEnvironment(string function)
+    private static JsonNode? Document(string logEvent)
+    {
+        try
+        {
+            return JsonNode.Parse(logEvent);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs a function the way Lambda does: its template environment plus AWS_LAMBDA_FUNCTION_NAME, on every
+    /// sample event, writing to the managed runtime's console for that environment and the given LogFormat;
+    /// returns the log events as CloudWatch receives them.
+    /// </summary>
+    private static async Task<List<string>> RunWithTemplateEnvironment(string function, string logFormat)
     {
         var properties = ServerlessTemplate.Properties(function);
         var name = Regex.Replace(properties["FunctionName"]!["Fn::Sub"]!.GetValue<string>(), @"\$\{AWS::StackName\}", StackName);
         var variables = properties["Environment"]!["Variables"]!.AsObject();
         string? Lookup(string key) => key == LambdaEnvironment.FunctionNameVariable ? name : variables[key] is { } v ? ServerlessTemplate.Resolve(v) : null;
-        var log = new StringWriter();
+        var events = new StringWriter { NewLine = "\n" };
+        var environment = Cli.LambdaConsole.EnvironmentOf(ServerlessTemplate.Root, function);
+        environment[Cli.LambdaConsole.LogFormatVariable] = logFormat;
+        var log = new Cli.LambdaConsole(environment, events) { RequestId = Guid.NewGuid().ToString() };
         Func<Stream, Task<Stream>> handler = Path.GetFileName(properties["CodeUri"]!.GetValue<string>().TrimEnd('/')) switch
         {
             "Transform" => new Transform.Function(s_contract, Transform.TransformSettings.From(Lookup), TimeProvider.System, log).FunctionHandler,
@@ -168,22 +187,26 @@ public sealed partial class DeployWiringTests
             using var response = await handler(File.OpenRead(Path.Combine(RepoPaths.Root, "events", sample + ".json")));
         }
 
-        return log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        return events.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
-    [Fact]
-    public async Task Alarms_OnCustomMetrics_MatchTheEmfLinesTheFunctionsReallyWrite()
+    [Theory]
+    [InlineData("Text")]
+    [InlineData("JSON")]
+    public async Task Alarms_OnCustomMetrics_MatchTheEmfLinesTheFunctionsReallyWrite(string logFormat)
     {
         var custom = Alarms().Where(a => !a.Properties["Namespace"]!.GetValue<string>().StartsWith("AWS/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, custom.Count);
+        Assert.Equal(3, custom.Count);
 
         foreach (var (alarm, properties) in custom)
         {
             var dimensions = properties["Dimensions"]!.AsArray().Select(d => (Name: d!["Name"]!.GetValue<string>(), Function: ServerlessTemplate.RefName(d["Value"])!)).ToList();
             var function = Assert.Single(dimensions.Select(d => d.Function).Distinct());
             var expectedName = Regex.Replace(ServerlessTemplate.Properties(function)["FunctionName"]!["Fn::Sub"]!.GetValue<string>(), @"\$\{AWS::StackName\}", StackName);
-            var emf = (await RunWithTemplateEnvironment(function)).Select(l => JsonNode.Parse(l)!).Where(l => l["_aws"] is not null).ToList();
-            Assert.NotEmpty(emf);
+            // What CloudWatch extracts metrics from: a log event that is the EMF document itself.
+            var events = await RunWithTemplateEnvironment(function, logFormat);
+            var emf = events.Select(Document).Where(l => l?["_aws"] is not null).Select(l => l!).ToList();
+            Assert.True(emf.Count > 0, $"{alarm}: CloudWatch would extract no metric from {function}'s log events under LogFormat {logFormat}, e.g. {events.FirstOrDefault()}");
 
             var datapoints = emf.Where(line => line["_aws"]!["CloudWatchMetrics"]!.AsArray().Any(set =>
                 set!["Namespace"]!.GetValue<string>() == properties["Namespace"]!.GetValue<string>()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using DynamoLake.Core.Contract;
+using DynamoLake.Core.Observability;
 using DynamoLake.Testing;
 
 namespace Template.Tests;
@@ -81,8 +82,9 @@ public sealed class TemplateTests
 
         Assert.All(s_variables[folder], name => Assert.True(variables.ContainsKey(name), $"{function} does not set {name}"));
 
-        // Besides its own settings, a function may carry .NET runtime knobs (DOTNET_*), which the runtime reads.
-        Assert.All(variables.Select(v => v.Key).Where(name => !name.StartsWith("DOTNET_", StringComparison.Ordinal)), name => Assert.Contains(name, s_variables[folder]));
+        // Besides its own settings, a function may carry .NET runtime knobs (DOTNET_*) and the managed runtime's
+        // console switch (AWS_LAMBDA_HANDLER_LOG_FORMAT), which the runtime reads.
+        Assert.All(variables.Select(v => v.Key).Where(name => !name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != LambdaEnvironment.HandlerLogFormatVariable), name => Assert.Contains(name, s_variables[folder]));
 
         string? Lookup(string name) => variables[name] is { } value && ServerlessTemplate.RefName(value) is not "SourceTable" ? ServerlessTemplate.Resolve(value) : variables.ContainsKey(name) ? "t" : null;
         _ = folder switch

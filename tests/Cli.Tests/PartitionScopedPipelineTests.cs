@@ -1,0 +1,101 @@
+using Cli.Pipeline;
+using CsCheck;
+using Seeder;
+
+namespace Cli.Tests;
+
+/// <summary>
+/// The two changes Firehose would apply in the wrong Iceberg partition — a re-dating MODIFY and a REMOVE that
+/// carries only its key — run through the whole local path, whose Iceberg-equivalent deletes only within the
+/// record's partition as Firehose does. The lake then differs from the table, and must never do so silently:
+/// every key that differs has a change the Transform failed with the reason code, and nothing else fails.
+/// </summary>
+[Collection(UsesConsole.Name)]
+public sealed class PartitionScopedPipelineTests : IDisposable
+{
+    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-scope-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_lake))
+        {
+            Directory.Delete(_lake, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ReDatingUpdates_FailAsPartitionMoved_AndExplainEveryDifference()
+    {
+        var runs = 0;
+        await Gen.Select(Gen.Int[1, 1_000_000], Gen.Int[1, 6]).SampleAsync(
+            async t =>
+            {
+                var (seed, shards) = t;
+                var workload = new WorkloadOptions { Count = 400, Seed = seed, UpdateFraction = 0.5, MoveFraction = 0.4 };
+                var moved = Keys(workload, w => w.Update?.Timestamp is not null);
+                var result = await Run(workload, shards, streamView: null, Interlocked.Increment(ref runs));
+
+                AssertExplained(result, moved, "partition_moved", $"seed {seed}, {shards} shards");
+            },
+            iter: 6,
+            threads: 1);
+    }
+
+    [Fact]
+    public async Task KeyOnlyDeletes_FailAsUnknownPartition_AndExplainEveryDifference()
+    {
+        var runs = 0;
+        await Gen.Select(Gen.Int[1, 1_000_000], Gen.Int[1, 6]).SampleAsync(
+            async t =>
+            {
+                var (seed, shards) = t;
+                var workload = new WorkloadOptions { Count = 400, Seed = seed };
+                var removed = Keys(workload, w => w.Delete || w.ExpiresAt is not null);
+                var result = await Run(workload, shards, StreamViews.NewImage, Interlocked.Increment(ref runs));
+
+                AssertExplained(result, removed, "unknown_partition", $"seed {seed}, {shards} shards");
+            },
+            iter: 6,
+            threads: 1);
+    }
+
+    [Fact]
+    public async Task WithoutMovesOrKeyOnlyDeletes_TheStreamsShapedSourceEndsInParity()
+    {
+        var result = await Run(new WorkloadOptions { Count = 600, Seed = 8 }, shards: 3, StreamViews.NewAndOldImages, run: 1);
+
+        Assert.True(result.Equal, string.Join("; ", result.Differences.Concat(result.ViewDifferences).Take(5)));
+        Assert.Equal(0, result.Transform.Failed);
+    }
+
+    private async Task<PipelineResult> Run(WorkloadOptions workload, int shards, string? streamView, int run)
+    {
+        var options = new PipelineOptions
+        {
+            Workload = workload,
+            Out = Path.Combine(_lake, $"run-{run}"),
+            Shards = shards,
+            Shuffle = true,
+            RequestBytes = 8 * 1024,
+            StreamView = streamView,
+        };
+        var source = new ChangeCapture(workload, options.Table, workload.From + workload.Window + workload.TtlAfter, streamView);
+        return await new PipelineRun().RunAsync(options, source, progress: null, CancellationToken.None);
+    }
+
+    private static void AssertExplained(PipelineResult result, HashSet<string> touched, string reason, string what)
+    {
+        Assert.True(touched.Count > 0, $"{what}: the workload made no such change");
+        Assert.False(result.Equal, $"{what}: the lake cannot equal the table after Firehose applied these in the wrong partition");
+        Assert.True(result.FailedByReason.TryGetValue(("Transform", reason), out var failed) && failed > 0, $"{what}: no {reason} failure");
+        Assert.Equal(failed, result.Transform.Failed); // nothing else failed
+        foreach (var difference in result.Differences.Where(d => d != "…"))
+        {
+            var key = difference.Split('.', ':')[0];
+            Assert.True(touched.Contains(key), $"{what}: '{difference}' is not explained by a {reason} failure");
+        }
+    }
+
+    private static HashSet<string> Keys(WorkloadOptions workload, Func<WorkloadItem, bool> which) =>
+        Enumerable.Range(0, workload.Count).Select(i => TransactionGenerator.Create(workload, i)).Where(which).Select(w => w.Key).ToHashSet(StringComparer.Ordinal);
+}
