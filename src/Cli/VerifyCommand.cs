@@ -73,6 +73,17 @@ internal static class VerifyCommand
 
             try
             {
+                // Credentials first (a stack is described with them): without them nothing can be called, and
+                // the message says how to give them.
+                if (parse.GetValue(stack) is not null || !parse.GetValue(dryRun))
+                {
+                    _ = session.Credentials;
+                    if (session.CredentialsNote is { } note)
+                    {
+                        await stderr.WriteLineAsync($"note: {note}");
+                    }
+                }
+
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 var fromStack = parse.GetValue(stack) is { } stackName
                     ? VerifyTarget.FromStack(await CloudFormationStack.DescribeAsync(http, session.Endpoint("CLOUDFORMATION", "cloudformation"), stackName, session.Region, session.Credentials, cancellationToken))
@@ -132,8 +143,6 @@ internal static class VerifyCommand
                     return ExitCodes.Ok;
                 }
 
-                // Credentials first: without them nothing can be called, and the message says how to give them.
-                _ = session.Credentials;
                 var options = new VerifyOptions
                 {
                     WorkGroup = parse.GetValue(workGroup)!,

@@ -5,22 +5,26 @@ namespace Cli.Verify;
 
 /// <summary>
 /// Where verify's calls go and how they are signed: the region (flag, then the SDK's chain), credentials (the
-/// SDK's chain; fixed local ones for local stand-ins when the chain has none), and each service's endpoint:
-/// <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then <c>--endpoint</c>, then <c>AWS_ENDPOINT_URL</c>, then AWS's own.
+/// SDK's chain: keys, profiles with role_arn and source_profile / credential_source, SSO sessions, web identity,
+/// the container and instance providers — each read again when a client is made, so a role's session is
+/// renewed; placeholder ones for local stand-ins only when nothing at all is configured, and then said), and
+/// each service's endpoint: <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then <c>--endpoint</c>, then
+/// <c>AWS_ENDPOINT_URL</c>, then AWS's own.
 /// </summary>
 internal sealed class AwsSession
 {
     private static readonly string[] s_services = ["DYNAMODB", "S3", "ATHENA", "KINESIS", "CLOUDFORMATION"];
+    private static readonly string[] s_credentialVariables = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"];
     private readonly Uri? _endpoint;
     private readonly Func<string, string?> _environment;
-    private readonly Lazy<AwsCredentials> _credentials;
+    private readonly Lazy<AWSCredentials?> _credentials;
 
     private AwsSession(string region, Uri? endpoint, Func<string, string?> environment)
     {
         Region = region;
         _endpoint = endpoint;
         _environment = environment;
-        _credentials = new Lazy<AwsCredentials>(ResolveCredentials);
+        _credentials = new Lazy<AWSCredentials?>(ResolveCredentials);
     }
 
     public string Region { get; }
@@ -29,7 +33,30 @@ internal sealed class AwsSession
     public bool IsLocal => _endpoint is not null || _environment("AWS_ENDPOINT_URL") is { Length: > 0 }
         || s_services.Any(s => _environment("AWS_ENDPOINT_URL_" + s) is { Length: > 0 });
 
-    public AwsCredentials Credentials => _credentials.Value;
+    /// <summary>The credentials to sign with now (the SDK caches a role's session and renews it before it expires).</summary>
+    public AwsCredentials Credentials
+    {
+        get
+        {
+            if (_credentials.Value is not { } chain)
+            {
+                return new AwsCredentials("local", "local");
+            }
+
+            try
+            {
+                var found = chain.GetCredentials();
+                return new AwsCredentials(found.AccessKey, found.SecretKey, string.IsNullOrEmpty(found.Token) ? null : found.Token);
+            }
+            catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+            {
+                throw new VerifyException(CredentialProblem(e));
+            }
+        }
+    }
+
+    /// <summary>Said once when no credentials are configured and a local stand-in gets placeholder ones; else null.</summary>
+    public string? CredentialsNote { get; private set; }
 
     /// <summary>The session, or a message naming the flag to give.</summary>
     public static (AwsSession? Session, string? Problem) Create(string? region, Uri? endpoint, Func<string, string?> environment, Func<string?> configuredRegion)
@@ -87,22 +114,38 @@ internal sealed class AwsSession
         return new Amazon.S3.AmazonS3Client(signing, config);
     }
 
-    private AwsCredentials ResolveCredentials()
+    private AWSCredentials? ResolveCredentials()
     {
         try
         {
-            var found = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials().GetCredentials();
-            return new AwsCredentials(found.AccessKey, found.SecretKey, string.IsNullOrEmpty(found.Token) ? null : found.Token);
+            var chain = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            _ = chain.GetCredentials(); // an assume-role or SSO profile fails here, not at the first call
+            return chain;
         }
-        catch (AmazonClientException) when (IsLocal)
+        catch (Exception e) when ((e is AmazonClientException or AmazonServiceException) && IsLocal && !Configured())
         {
-            // Local stand-ins accept any credentials.
-            return new AwsCredentials("local", "local");
+            // Local stand-ins accept any credentials; but only when none were asked for, and never silently.
+            CredentialsNote = "no AWS credentials are configured: the calls to the local endpoint are signed with placeholder credentials.";
+            return null;
         }
-        catch (AmazonClientException e)
+        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
         {
-            throw new VerifyException($"no AWS credentials found ({e.Message.Split('\n')[0].Trim().TrimEnd(':')}): configure a profile (AWS_PROFILE), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO (aws sso login).");
+            throw new VerifyException(CredentialProblem(e));
         }
+    }
+
+    // Whether the user asked for credentials: a profile or keys in the environment.
+    private bool Configured() => s_credentialVariables.Any(name => _environment(name) is { Length: > 0 });
+
+    private string CredentialProblem(Exception e)
+    {
+        var profile = _environment("AWS_PROFILE") is { Length: > 0 } name ? $" for profile '{name}'" : "";
+        // The chain's message lists every provider's error; the profile's own says what is wrong with it.
+        var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var reason = lines.FirstOrDefault(l => l.Contains("profile", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault()?.TrimEnd(':') ?? e.GetType().Name;
+        reason = System.Text.RegularExpressions.Regex.Replace(reason, @"^Exception \d+ of \d+: ", "").TrimEnd('.');
+        return $"the AWS credentials{profile} could not be resolved ({reason}): check the profile (role_arn with source_profile or credential_source; sso_session after `aws sso login`), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.";
     }
 }
 
