@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DynamoLake.Core.Aws;
 
 namespace TableProvisioner;
@@ -23,6 +24,11 @@ internal sealed class LakeFormationClient
 
     /// <summary>Granting on a named table needs glue:GetTable on it.</summary>
     public static readonly AwsOperation GrantOnTable = new("glue:GetTable", IamResource.CatalogTable, Api: "GrantPermissions");
+
+    /// <summary>Reading and writing the data lake settings (the administrators' list); no resource-level permissions either.</summary>
+    public static readonly AwsOperation GetDataLakeSettings = new("lakeformation:GetDataLakeSettings", IamResource.AnyResource);
+
+    public static readonly AwsOperation PutDataLakeSettings = new("lakeformation:PutDataLakeSettings", IamResource.AnyResource);
 
     private readonly AwsRestClient _rest;
 
@@ -86,6 +92,40 @@ internal sealed class LakeFormationClient
         }
 
         return revoked;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="admin"/> out of the data lake administrators: the settings are read, the entry
+    /// removed, and the settings written back otherwise as read (PutDataLakeSettings replaces them whole).
+    /// </summary>
+    /// <returns>Whether it was there.</returns>
+    public async Task<bool> RemoveAdminAsync(string admin, CancellationToken cancellationToken)
+    {
+        JsonObject settings;
+        using (var response = await _rest.SendAsync(GetDataLakeSettings, HttpMethod.Post, "/GetDataLakeSettings", AwsRestClient.Json(_ => { }), cancellationToken))
+        {
+            settings = JsonNode.Parse(await response.Content.ReadAsStreamAsync(cancellationToken))?["DataLakeSettings"] as JsonObject
+                ?? throw new AwsApiException("GetDataLakeSettings", HttpStatusCode.OK, "InvalidResponse", "the answer has no DataLakeSettings");
+        }
+
+        if (settings["DataLakeAdmins"] is not JsonArray admins)
+        {
+            return false;
+        }
+
+        var kept = admins.Where(a => a?["DataLakePrincipalIdentifier"]?.GetValue<string>() != admin).Select(a => a?.DeepClone()).ToArray();
+        if (kept.Length == admins.Count)
+        {
+            return false;
+        }
+
+        settings["DataLakeAdmins"] = new JsonArray(kept);
+        var body = new JsonObject { ["DataLakeSettings"] = settings.DeepClone() };
+        using (await _rest.SendAsync(PutDataLakeSettings, HttpMethod.Post, "/PutDataLakeSettings", System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()), cancellationToken))
+        {
+        }
+
+        return true;
     }
 
     private static byte[] TableBody(LakeFormationGrant grant) => AwsRestClient.Json(w =>

@@ -152,6 +152,23 @@ internal sealed class Provisioner
             revoked = count > 0 ? $"; Lake Formation grant to {grant.Principal} revoked" : "; no Lake Formation grant was left to revoke";
         }
 
+        if (properties.LakeFormationAdmin is { } admin)
+        {
+            // Last, while the role is still an administrator: a deleted role left in the list would make every
+            // later change of the list fail ("Invalid principal"). A stack delete must finish: a refusal is told, not thrown.
+            Step = "PutDataLakeSettings";
+            try
+            {
+                revoked += await _lakeFormationFor(properties).RemoveAdminAsync(admin, cancellationToken)
+                    ? $"; {admin} removed from the data lake administrators"
+                    : $"; {admin} was not among the data lake administrators";
+            }
+            catch (AwsApiException e)
+            {
+                revoked += $"; {admin} could not be removed from the data lake administrators ({e.Message}): remove it with aws lakeformation put-data-lake-settings";
+            }
+        }
+
         if (!properties.DeleteTableOnStackDelete)
         {
             return ProvisionOutcome.Success($"table {properties.Namespace}.{properties.TableName} retained (DeleteTableOnStackDelete is false){revoked}", id);

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace TableProvisioner;
 
 /// <summary>The custom resource's properties: where the table goes and what happens to it on stack delete.</summary>
-internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete, LakeFormationGrant? Grant = null)
+internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete, LakeFormationGrant? Grant = null, string? LakeFormationAdmin = null)
 {
     public const string TableBucketArnProperty = "TableBucketARN";
     public const string NamespaceProperty = "Namespace";
@@ -12,6 +12,13 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
     public const string DeleteOnStackDeleteProperty = "DeleteTableOnStackDelete";
     public const string CatalogAccessModeProperty = "CatalogAccessMode";
     public const string LakeFormationPrincipalProperty = "LakeFormationPrincipal";
+
+    /// <summary>
+    /// Lake Formation mode: the provisioner's own role, which the stack appended to the data lake administrators
+    /// so that it may grant. Delete takes it out again: a deleted role left in the list makes every later change
+    /// of the list fail with "Invalid principal" (aws-cdk issue #19492).
+    /// </summary>
+    public const string LakeFormationAdminProperty = "LakeFormationAdmin";
 
     /// <summary>The Glue catalog integration's IAM access control: IAM policies alone decide (the default).</summary>
     public const string IamMode = "IAM";
@@ -36,6 +43,7 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
         var delete = Text(properties, DeleteOnStackDeleteProperty);
         var mode = Text(properties, CatalogAccessModeProperty) ?? IamMode;
         var principal = Text(properties, LakeFormationPrincipalProperty);
+        var admin = Text(properties, LakeFormationAdminProperty);
 
         if (arn is null || !BucketArn().IsMatch(arn))
         {
@@ -56,6 +64,11 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
             case IamMode:
                 break;
             case LakeFormationMode when principal is not null && PrincipalArn().IsMatch(principal):
+                if (admin is not null && !PrincipalArn().IsMatch(admin))
+                {
+                    problems.Add($"{LakeFormationAdminProperty} must be an IAM role ARN, not '{admin}'");
+                }
+
                 if (problems.Count == 0)
                 {
                     grant = new LakeFormationGrant(principal, LakeFormationGrant.CatalogIdOf(arn!), ns!, table!);
@@ -70,7 +83,7 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
                 break;
         }
 
-        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete, grant);
+        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete, grant, grant is null ? null : admin);
     }
 
     private static void CheckName(List<string> problems, string property, string? value)

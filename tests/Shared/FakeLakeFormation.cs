@@ -7,8 +7,9 @@ namespace DynamoLake.Testing;
 
 /// <summary>
 /// An in-process Lake Formation endpoint on 127.0.0.1 for GrantPermissions and RevokePermissions (REST-JSON,
-/// <c>POST /GrantPermissions</c>). It checks each request's SigV4 signature (service <c>lakeformation</c>) and
-/// body shape, keeps the grants, and can refuse like Lake Formation does for a caller that may not grant.
+/// <c>POST /GrantPermissions</c>), and GetDataLakeSettings / PutDataLakeSettings (the whole settings object,
+/// which Put replaces). It checks each request's SigV4 signature (service <c>lakeformation</c>) and body
+/// shape, keeps the grants and the settings, and can refuse like Lake Formation does for a caller that may not grant.
 /// </summary>
 public sealed class FakeLakeFormation : IDisposable
 {
@@ -28,6 +29,12 @@ public sealed class FakeLakeFormation : IDisposable
 
     /// <summary>Every request body received, in order, with its operation.</summary>
     public ConcurrentQueue<(string Operation, JsonObject Body)> Requests { get; } = new();
+
+    /// <summary>The data lake settings, as GetDataLakeSettings answers them and PutDataLakeSettings replaces them.</summary>
+    public JsonObject Settings { get; set; } = new() { ["DataLakeAdmins"] = new JsonArray() };
+
+    /// <summary>When set, PutDataLakeSettings answers 400 AccessDeniedException with this message.</summary>
+    public string? RefuseSettingsWith { get; set; }
 
     /// <summary>When set, GrantPermissions answers 400 AccessDeniedException with this message.</summary>
     public string? RefuseGrantsWith { get; set; }
@@ -68,7 +75,7 @@ public sealed class FakeLakeFormation : IDisposable
         }
 
         var operation = path.TrimStart('/');
-        if (request.HttpMethod != "POST" || operation is not ("GrantPermissions" or "RevokePermissions"))
+        if (request.HttpMethod != "POST" || operation is not ("GrantPermissions" or "RevokePermissions" or "GetDataLakeSettings" or "PutDataLakeSettings"))
         {
             await Error(context, 404, "UnknownOperationException", $"no such route: {request.HttpMethod} {path}");
             return;
@@ -76,6 +83,12 @@ public sealed class FakeLakeFormation : IDisposable
 
         var json = JsonNode.Parse(body)!.AsObject();
         Requests.Enqueue((operation, json));
+        if (operation is "GetDataLakeSettings" or "PutDataLakeSettings")
+        {
+            await SettingsAsync(context, operation, json);
+            return;
+        }
+
         var principal = json["Principal"]?["DataLakePrincipalIdentifier"]?.GetValue<string>();
         var resource = json["Resource"] as JsonObject;
         var permissions = json["Permissions"] as JsonArray;
@@ -114,6 +127,37 @@ public sealed class FakeLakeFormation : IDisposable
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.OutputStream.WriteAsync("{}"u8.ToArray());
+    }
+
+    private async Task SettingsAsync(HttpListenerContext context, string operation, JsonObject json)
+    {
+        JsonObject answer;
+        lock (_gate)
+        {
+            if (operation == "GetDataLakeSettings")
+            {
+                answer = new JsonObject { ["DataLakeSettings"] = Settings.DeepClone() };
+            }
+            else if (RefuseSettingsWith is null && json["DataLakeSettings"] is JsonObject settings)
+            {
+                Settings = (JsonObject)settings.DeepClone();
+                answer = [];
+            }
+            else
+            {
+                answer = new JsonObject { ["error"] = RefuseSettingsWith ?? "DataLakeSettings is required." };
+            }
+        }
+
+        if (answer["error"] is { } error)
+        {
+            await Error(context, 400, RefuseSettingsWith is null ? "InvalidInputException" : "AccessDeniedException", error.GetValue<string>());
+            return;
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer.ToJsonString()));
     }
 
     private static async Task Error(HttpListenerContext context, int status, string type, string message)

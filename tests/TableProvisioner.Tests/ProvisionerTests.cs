@@ -35,13 +35,18 @@ public sealed class ProvisionerTests : IDisposable
         _log,
         retryBaseDelay: TimeSpan.FromMilliseconds(5));
 
-    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null, string? principal = null, string? oldPrincipal = null)
+    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null, string? principal = null, string? oldPrincipal = null, string? admin = null)
     {
         var properties = new JsonObject { ["ServiceToken"] = "arn:aws:lambda:us-east-1:111122223333:function:provisioner", ["TableBucketARN"] = Bucket, ["Namespace"] = ns, ["TableName"] = table };
         if (principal is not null)
         {
             properties["CatalogAccessMode"] = "LakeFormation";
             properties["LakeFormationPrincipal"] = principal;
+        }
+
+        if (admin is not null)
+        {
+            properties["LakeFormationAdmin"] = admin;
         }
         if (deleteOnStackDelete is not null)
         {
@@ -447,6 +452,45 @@ public sealed class ProvisionerTests : IDisposable
         Assert.Contains("Lake Formation grant to " + FirehoseRole + " revoked", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
         Assert.Empty(_lakeFormation.Grants);
         Assert.NotNull(_s3Tables.Table(Bucket, "analytics", "transactions"));
+    }
+
+    [Fact]
+    public async Task Delete_InLakeFormationMode_TakesItsOwnRoleOutOfTheAdministrators_AndKeepsTheRestOfTheSettings()
+    {
+        const string provisioner = "arn:aws:iam::111122223333:role/lake-TableProvisionerFunctionRole-ABC";
+        const string person = "arn:aws:iam::111122223333:role/DataLakeAdmin";
+        _lakeFormation.Settings = new JsonObject
+        {
+            ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = person }, new JsonObject { ["DataLakePrincipalIdentifier"] = provisioner }),
+            ["CreateDatabaseDefaultPermissions"] = new JsonArray(),
+            ["Parameters"] = new JsonObject { ["CROSS_ACCOUNT_VERSION"] = "4" },
+        };
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create", principal: FirehoseRole, admin: provisioner))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole, admin: provisioner));
+        _cloudFormation.Requests.Clear();
+        var again = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole, admin: provisioner));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains($"{provisioner} removed from the data lake administrators", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal($$$"""{"DataLakeAdmins":[{"DataLakePrincipalIdentifier":"{{{person}}}"}],"CreateDatabaseDefaultPermissions":[],"Parameters":{"CROSS_ACCOUNT_VERSION":"4"}}""", _lakeFormation.Settings.ToJsonString());
+        Assert.Equal("SUCCESS", again.GetProperty("Status").GetString());
+        Assert.Contains("was not among the data lake administrators", again.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Delete_AdministratorsListRefused_StillSucceeds_AndSaysWhatToRemoveByHand()
+    {
+        const string provisioner = "arn:aws:iam::111122223333:role/lake-TableProvisionerFunctionRole-ABC";
+        _lakeFormation.Settings = new JsonObject { ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = provisioner }) };
+        _lakeFormation.RefuseSettingsWith = "Insufficient Lake Formation permission(s)";
+
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole, admin: provisioner));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains("could not be removed from the data lake administrators", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("put-data-lake-settings", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

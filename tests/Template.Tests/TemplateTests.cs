@@ -201,7 +201,7 @@ public sealed class TemplateTests
             Assert.False(action == "*" || action.EndsWith(":*", StringComparison.Ordinal), $"{s.Resource}: action {action}")));
         // Lake Formation's actions have no resource-level IAM permissions; Lake Formation decides on the resource itself.
         Assert.All(statements.Where(s => ServerlessTemplate.Strings(s.Statement["Resource"]).Contains("*")), s =>
-            Assert.All(ServerlessTemplate.Strings(s.Statement["Action"]), action => Assert.Contains(action, new[] { "lakeformation:GetDataAccess", "lakeformation:GrantPermissions", "lakeformation:RevokePermissions" })));
+            Assert.All(ServerlessTemplate.Strings(s.Statement["Action"]), action => Assert.Contains(action, new[] { "lakeformation:GetDataAccess", "lakeformation:GrantPermissions", "lakeformation:RevokePermissions", "lakeformation:GetDataLakeSettings", "lakeformation:PutDataLakeSettings" })));
     }
 
     [Fact]
