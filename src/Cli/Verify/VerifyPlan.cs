@@ -77,6 +77,10 @@ internal static class VerifyPlan
             list.Add(new(action, catalogResources, "Athena reads the Iceberg table's definition"));
         }
 
+        // The Glue prerequisites for querying S3 Tables in IAM mode list these five, on the bucket and its tables.
+        list.Add(new("s3tables:GetTableBucket", $"arn:aws:s3tables:{region}:ACCOUNT:bucket/{tableBucket}", "Athena finds the table bucket (IAM access mode)"));
+        list.Add(new("s3tables:GetNamespace", $"arn:aws:s3tables:{region}:ACCOUNT:bucket/{tableBucket}", "Athena finds the namespace (IAM access mode)"));
+        list.Add(new("s3tables:GetTable", $"arn:aws:s3tables:{region}:ACCOUNT:bucket/{tableBucket}/table/*", "Athena finds the table (IAM access mode)"));
         list.Add(new("s3tables:GetTableMetadataLocation", $"arn:aws:s3tables:{region}:ACCOUNT:bucket/{tableBucket}/table/*", "Athena reads the Iceberg table (IAM access mode)"));
         list.Add(new("s3tables:GetTableData", $"arn:aws:s3tables:{region}:ACCOUNT:bucket/{tableBucket}/table/*", "Athena reads the Iceberg table (IAM access mode)"));
         list.Add(new("lakeformation:GetDataAccess", "*", "Athena reads the Iceberg table (Lake Formation access mode)"));
