@@ -82,7 +82,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         var athena = new AthenaClient(athenaJson);
         var group = await athena.GetWorkGroupAsync(options.WorkGroup, cancellationToken);
         var results = options.Results ?? group.OutputLocation
-            ?? throw new VerifyException($"the Athena workgroup '{options.WorkGroup}' has no query result location{(group.ManagedResults ? " (it uses managed query results, where UNLOAD cannot write)" : "")}: give --results s3://BUCKET/PREFIX/ (verify writes its UNLOAD there and removes it afterwards), or another --workgroup.");
+            ?? throw new VerifyException($"the Athena workgroup '{options.WorkGroup}' has no query result location{(group.ManagedResults ? " (it uses managed query results, which Athena keeps where verify cannot read them; an UNLOAD still writes to a location you give)" : "")}: give --results s3://BUCKET/PREFIX/ (verify writes its UNLOAD there and removes it afterwards), or another --workgroup.");
         var (bucket, prefix) = S3Location.Parse(results);
         var runPrefix = $"{prefix}dynamolake-verify/{runId}/";
         using var s3 = session.S3();
