@@ -45,16 +45,17 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         {
             var (args, input) = Arguments(example);
             var (exit, output) = await RunAsync(args, input);
-            if (exit != 0)
+            if (exit != example.ExpectedExit)
             {
-                failures.Add($"{example.Source}: dynamolake {example.Line}\n  ran as: {string.Join(' ', args)}\n  exit {exit}: {output.Trim()}");
+                failures.Add($"{example.Source}: dynamolake {example.Line}\n  ran as: {string.Join(' ', args)}\n  exit {exit} (documented: {example.ExpectedExit}): {output.Trim()}");
             }
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {examples.Count} examples failed:\n" + string.Join("\n", failures));
     }
 
-    private sealed record Example(string Source, string Line, bool NeedsAws);
+    /// <param name="ExpectedExit">0, or what a comment says the line exits with ("# exit 1: …"), for examples that show a failure.</param>
+    private sealed record Example(string Source, string Line, bool NeedsAws, int ExpectedExit = 0);
 
     // Lines in a Markdown file's bash blocks that run the CLI (as dynamolake or through dotnet run), comments removed.
     private static IEnumerable<Example> MarkdownExamples(string file)
@@ -73,7 +74,8 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
 
                 var comment = Comment().Match(line);
                 var command = (comment.Success ? line[..comment.Index] : line)[cli.Length..].Trim();
-                yield return new Example(file, command, comment.Success && comment.Value.Contains("AWS", StringComparison.Ordinal));
+                var expected = comment.Success && ExitComment().Match(comment.Value) is { Success: true } exit ? int.Parse(exit.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                yield return new Example(file, command, comment.Success && comment.Value.Contains("AWS", StringComparison.Ordinal), expected);
             }
         }
     }
@@ -205,6 +207,9 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
     // A comment: " #" outside quotes (the examples' SQL has no '#').
     [GeneratedRegex(@"\s#.*$")]
     private static partial Regex Comment();
+
+    [GeneratedRegex(@"#\s*exit (\d+)")]
+    private static partial Regex ExitComment();
 
     [GeneratedRegex(@"\s{3,}\((.*)\)$")]
     private static partial Regex Note();
