@@ -201,9 +201,28 @@ internal static class ChangeRecordReader
             }
         }
 
-        return partitionScoped && facts.KeysOnly && !contract.PartitionSpec.All(p => contract.UniqueKey.Contains(p.Source))
-            ? ReasonCode.UnknownPartition
-            : ReasonCode.None;
+        return partitionScoped && facts.KeysOnly && !KeyTellsThePartition(contract) ? ReasonCode.UnknownPartition : ReasonCode.None;
+    }
+
+    // Whether every partition source is a key column (a key-only delete then knows its partition). A loop, not a
+    // lambda: a closure over the contract would be allocated on every call of the caller.
+    private static bool KeyTellsThePartition(TableContract contract)
+    {
+        foreach (var field in contract.PartitionSpec)
+        {
+            var inKey = false;
+            foreach (var key in contract.UniqueKey)
+            {
+                inKey |= ReferenceEquals(key, field.Source);
+            }
+
+            if (!inKey)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -214,42 +233,44 @@ internal static class ChangeRecordReader
     private static ReasonCode CheckOtherImage(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
-        var names = new RepeatedNames(stackalloc ulong[32]);
+        var columns = contract.Columns;
+        Span<bool> seen = columns.Count <= 256 ? stackalloc bool[256] : new bool[columns.Count];
+        seen = seen[..columns.Count];
+        seen.Clear();
+        var undeclared = new RepeatedNames(stackalloc ulong[16]);
         var reader = new Utf8JsonReader(image, s_options);
         reader.Read();
-        var spec = checkPartitions ? contract.PartitionSpec : [];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            // Declared attributes are told apart by column, the rest by name.
             var name = JsonText.Unescaped(ref reader, scratch);
-            if (!names.Add(name))
+            var column = columns.FindBySource(name);
+            if (column is null ? !undeclared.Add(name) : seen[column.Index])
             {
                 return ReasonCode.InvalidJson;
             }
 
-            PartitionField? field = null;
-            foreach (var p in spec)
-            {
-                if (name.SequenceEqual(p.Source.Utf8Source))
-                {
-                    field = p;
-                    break;
-                }
-            }
-
             reader.Read();
+            var field = column is null || !checkPartitions ? null : PartitionFieldOf(contract, column);
             if (field is null || reader.TokenType != JsonTokenType.StartObject)
             {
+                if (column is not null)
+                {
+                    seen[column.Index] = true;
+                }
+
                 reader.Skip();
                 continue;
             }
 
+            seen[column!.Index] = true;
             var end = output.Length;
             var ignored = 0;
-            var converted = RowWriter.WriteAttributeValue(ref reader, field.Source.Type, field.Source.SourceUnit, required: false, output, ref ignored);
+            var converted = RowWriter.WriteAttributeValue(ref reader, column.Type, column.SourceUnit, required: false, output, ref ignored);
             var moved = false;
             if (converted == ReasonCode.None)
             {
-                var at = 2 * field.Source.Index;
+                var at = 2 * column.Index;
                 var current = slices[at] < 0 ? "null"u8 : output.WrittenSpan.Slice(slices[at], slices[at + 1]);
                 moved = !PartitionValues.Same(field, output.WrittenSpan[end..], current);
             }
@@ -262,6 +283,19 @@ internal static class ChangeRecordReader
         }
 
         return ReasonCode.None;
+    }
+
+    private static PartitionField? PartitionFieldOf(TableContract contract, Column column)
+    {
+        foreach (var field in contract.PartitionSpec)
+        {
+            if (ReferenceEquals(field.Source, column))
+            {
+                return field;
+            }
+        }
+
+        return null;
     }
 
     private static int ArrayLength(ReadOnlySpan<byte> json)
