@@ -40,23 +40,7 @@ internal static class KinesisChangeRecord
             writer.WriteString("tableName"u8, tableName);
             writer.WriteStartObject("dynamodb"u8);
             writer.WriteNumber("ApproximateCreationDateTime"u8, micros);
-            writer.WriteStartObject("Keys"u8);
-            writer.WriteStartObject(keyName);
-            writer.WriteString(keyType, key);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            if (newImage is not null)
-            {
-                writer.WritePropertyName("NewImage"u8);
-                writer.WriteRawValue(newImage, skipInputValidation: true);
-            }
-
-            if (oldImage is not null)
-            {
-                writer.WritePropertyName("OldImage"u8);
-                writer.WriteRawValue(oldImage, skipInputValidation: true);
-            }
-
+            WriteKeysAndImages(writer, keyName, keyType, key, newImage, oldImage);
             writer.WriteNumber("SizeBytes"u8, (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
             writer.WriteEndObject();
             writer.WriteString("eventSource"u8, "aws:dynamodb");
@@ -64,5 +48,26 @@ internal static class KinesisChangeRecord
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The dynamodb part's Keys (one key attribute), NewImage and OldImage (each when given), as both record shapes write them.</summary>
+    internal static void WriteKeysAndImages(Utf8JsonWriter writer, string keyName, string keyType, string key, byte[]? newImage, byte[]? oldImage)
+    {
+        writer.WriteStartObject("Keys"u8);
+        writer.WriteStartObject(keyName);
+        writer.WriteString(keyType, key);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        if (newImage is not null)
+        {
+            writer.WritePropertyName("NewImage"u8);
+            writer.WriteRawValue(newImage, skipInputValidation: true);
+        }
+
+        if (oldImage is not null)
+        {
+            writer.WritePropertyName("OldImage"u8);
+            writer.WriteRawValue(oldImage, skipInputValidation: true);
+        }
     }
 }

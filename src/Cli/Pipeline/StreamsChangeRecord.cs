@@ -39,23 +39,7 @@ internal static class StreamsChangeRecord
 
             writer.WriteStartObject("dynamodb"u8);
             writer.WriteNumber("ApproximateCreationDateTime"u8, micros / 1_000_000);
-            writer.WriteStartObject("Keys"u8);
-            writer.WriteStartObject(keyName);
-            writer.WriteString("S"u8, key);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            if (newImage is not null)
-            {
-                writer.WritePropertyName("NewImage"u8);
-                writer.WriteRawValue(newImage, skipInputValidation: true);
-            }
-
-            if (oldImage is not null)
-            {
-                writer.WritePropertyName("OldImage"u8);
-                writer.WriteRawValue(oldImage, skipInputValidation: true);
-            }
-
+            KinesisChangeRecord.WriteKeysAndImages(writer, keyName, "S", key, newImage, oldImage);
             writer.WriteString("SequenceNumber"u8, eventNumber.ToString("D21", CultureInfo.InvariantCulture));
             writer.WriteNumber("SizeBytes"u8, (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
             writer.WriteString("StreamViewType"u8, view);

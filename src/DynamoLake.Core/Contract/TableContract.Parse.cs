@@ -91,30 +91,11 @@ public sealed partial class TableContract
             }
 
             var type = ParseType(typeElement, file, path);
-            var required = false;
-            if (element.TryGetProperty("required", out var req))
+            var required = OptionalFlag(element, "required", file, path);
+            var immutable = OptionalFlag(element, "immutable", file, path);
+            if (immutable && !topLevel)
             {
-                required = req.ValueKind switch
-                {
-                    JsonValueKind.True => true,
-                    JsonValueKind.False => false,
-                    _ => throw Fail(file, path, "\"required\" must be true or false"),
-                };
-            }
-
-            var immutable = false;
-            if (element.TryGetProperty("immutable", out var imm))
-            {
-                immutable = imm.ValueKind switch
-                {
-                    JsonValueKind.True => true,
-                    JsonValueKind.False => false,
-                    _ => throw Fail(file, path, "\"immutable\" must be true or false"),
-                };
-                if (immutable && !topLevel)
-                {
-                    throw Fail(file, path, "only top-level columns can be declared immutable");
-                }
+                throw Fail(file, path, "only top-level columns can be declared immutable");
             }
 
             var derived = DerivedField.None;
@@ -404,6 +385,14 @@ public sealed partial class TableContract
             throw Fail(file, path ?? name, $"{what} \"{name}\" must be lowercase letters, digits and '_', starting with a letter or '_', at most 255 characters");
         }
     }
+
+    private static bool OptionalFlag(JsonElement element, string property, string file, string? path) =>
+        !element.TryGetProperty(property, out var value) ? false : value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Fail(file, path, $"\"{property}\" must be true or false"),
+        };
 
     private static string RequiredString(JsonElement element, string property, string file, string? path) =>
         OptionalString(element, property, file, path) ?? throw Fail(file, path, $"\"{property}\" is missing");
