@@ -189,6 +189,13 @@ internal static class PipelineCommand
             await Untouched(stderr, runner, options);
             return ExitCodes.Failed;
         }
+        catch (Exception e) when (ErrorText.Credentials(e) is { } credentials)
+        {
+            await stderr.WriteAsync(notes.ToString());
+            await stderr.WriteLineAsync($"error: {credentials}");
+            await Untouched(stderr, runner, options);
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (options.Endpoint is { } endpoint && e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             await stderr.WriteAsync(notes.ToString());

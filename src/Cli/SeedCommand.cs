@@ -151,6 +151,11 @@ internal static class SeedCommand
             await stderr.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.Failed;
         }
+        catch (Exception e) when (ErrorText.Credentials(e) is { } credentials)
+        {
+            await stderr.WriteLineAsync($"error: {credentials}");
+            return ExitCodes.Failed;
+        }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             await stderr.WriteLineAsync($"error: DynamoDB at {target.Where} failed: {Describe(e)}");

@@ -38,8 +38,9 @@ internal static class DynamoDbClients
         config.ServiceURL = endpoint.ToString();
         config.AuthenticationRegion = region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? LocalRegion;
 
-        // Local servers accept any credentials; use the real chain only when some are configured.
-        return Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 }
+        // Local servers accept any credentials; use the real chain when some are configured (keys or a
+        // profile, whose failure is then an error, not hidden), placeholders only when none are.
+        return Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } || Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 }
             ? new AmazonDynamoDBClient(config)
             : new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
     }

@@ -42,6 +42,21 @@ public sealed class CredentialsTests(MotoFixture moto) : IClassFixture<MotoFixtu
     }
 
     [RequiresServerFact(LocalServers.Moto)]
+    public async Task WithAnExplicitLocalEndpoint_AProfileIsStillResolved_NotReplacedByPlaceholders()
+    {
+        var endpoint = moto.Server.Endpoint.ToString();
+        var table = $"creds-{Guid.NewGuid():N}";
+
+        var (exit, output) = await RunAsync("assumed", "seed", "--endpoint", endpoint, "--count", "10", "--table", table, "--create-table");
+        Assert.True(exit == 0, output);
+
+        (exit, output) = await RunAsync("broken", "seed", "--endpoint", endpoint, "--count", "10", "--table", table);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("error: the AWS credentials for profile 'broken' could not be resolved (Error reading source profile [nowhere] for profile [broken])", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception 1 of", output, StringComparison.Ordinal);
+    }
+
+    [RequiresServerFact(LocalServers.Moto)]
     public async Task NoCredentialsAtAll_ALocalEndpointGetsPlaceholders_AndTheRunSaysSo()
     {
         var (exit, output) = await RunAsync(profile: null, "verify", "--stack", "no-such-stack");

@@ -137,16 +137,7 @@ internal sealed class AwsSession
     // Whether the user asked for credentials: a profile or keys in the environment.
     private bool Configured() => s_credentialVariables.Any(name => _environment(name) is { Length: > 0 });
 
-    private string CredentialProblem(Exception e)
-    {
-        var profile = _environment("AWS_PROFILE") is { Length: > 0 } name ? $" for profile '{name}'" : "";
-        // The chain's message lists every provider's error; the profile's own says what is wrong with it.
-        var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var reason = lines.FirstOrDefault(l => l.Contains("profile", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
-            ?? lines.FirstOrDefault()?.TrimEnd(':') ?? e.GetType().Name;
-        reason = System.Text.RegularExpressions.Regex.Replace(reason, @"^Exception \d+ of \d+: ", "").TrimEnd('.');
-        return $"the AWS credentials{profile} could not be resolved ({reason}): check the profile (role_arn with source_profile or credential_source; sso_session after `aws sso login`), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.";
-    }
+    private static string CredentialProblem(Exception e) => ErrorText.Credentials(e) ?? ErrorText.Of(e);
 }
 
 /// <summary>A verify run that cannot go on, with what to change.</summary>
