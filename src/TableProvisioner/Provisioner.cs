@@ -31,6 +31,11 @@ internal sealed class Provisioner
     public async Task<ProvisionOutcome> RunAsync(CustomResourceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.ResourceType == TableProperties.AdminResourceType)
+        {
+            return await AdminAsync(request, cancellationToken);
+        }
+
         var properties = TableProperties.Parse(request.ResourceProperties, out var problems);
         var fallbackId = request.PhysicalResourceId ?? $"failed-{request.RequestId}";
 
@@ -141,6 +146,53 @@ internal sealed class Provisioner
         return outcome with { Reason = outcome.Reason + $"; revoked the earlier grant to {oldGrant.Principal}" };
     }
 
+    // Custom::LakeFormationAdmin: nothing to do while the stack lives; its Delete (stack delete, or leaving Lake
+    // Formation mode) and an Update that names another role take the role out of the data lake administrators.
+    private async Task<ProvisionOutcome> AdminAsync(CustomResourceRequest request, CancellationToken cancellationToken)
+    {
+        var fallbackId = request.PhysicalResourceId ?? $"failed-{request.RequestId}";
+        var parsed = TableProperties.ParseAdmin(request.ResourceProperties, out var problems);
+        var id = parsed is { } p ? $"lakeformation-admin:{p.Admin}" : fallbackId;
+        switch (request.RequestType)
+        {
+            case "Create":
+                return parsed is null
+                    ? ProvisionOutcome.Failed("invalid properties: " + string.Join("; ", problems), fallbackId)
+                    : ProvisionOutcome.Success($"{parsed.Value.Admin} stays a data lake administrator while the stack lives; deleting this resource removes it", id);
+            case "Update":
+                if (parsed is null)
+                {
+                    return ProvisionOutcome.Failed("invalid properties: " + string.Join("; ", problems), fallbackId);
+                }
+
+                var old = TableProperties.ParseAdmin(request.OldResourceProperties, out _);
+                var removed = old is { } o && o.Admin != parsed.Value.Admin ? await RemoveAdminAsync(o.Where, o.Admin, cancellationToken) : "";
+                return ProvisionOutcome.Success($"{parsed.Value.Admin} stays a data lake administrator while the stack lives{removed}", id);
+            case "Delete":
+                return parsed is null || request.PhysicalResourceId != id
+                    ? ProvisionOutcome.Success("nothing to delete: the resource was never created", fallbackId)
+                    : ProvisionOutcome.Success("done" + await RemoveAdminAsync(parsed.Value.Where, parsed.Value.Admin, cancellationToken), id);
+            default:
+                return ProvisionOutcome.Failed($"unknown RequestType '{request.RequestType}'; expected Create, Update or Delete", fallbackId);
+        }
+    }
+
+    // A stack delete must finish: a refusal is told in the reason, not thrown.
+    private async Task<string> RemoveAdminAsync(TableProperties where, string admin, CancellationToken cancellationToken)
+    {
+        Step = "PutDataLakeSettings";
+        try
+        {
+            return await _lakeFormationFor(where).RemoveAdminAsync(admin, cancellationToken)
+                ? $"; {admin} removed from the data lake administrators"
+                : $"; {admin} was not among the data lake administrators";
+        }
+        catch (AwsApiException e)
+        {
+            return $"; {admin} could not be removed from the data lake administrators ({e.Message}): remove it with aws lakeformation put-data-lake-settings";
+        }
+    }
+
     private async Task<ProvisionOutcome> DeleteAsync(TableProperties properties, CancellationToken cancellationToken)
     {
         var id = properties.PhysicalResourceId;
@@ -150,23 +202,6 @@ internal sealed class Provisioner
             Step = "RevokePermissions";
             var count = await _lakeFormationFor(properties).RevokeAsync(grant, cancellationToken);
             revoked = count > 0 ? $"; Lake Formation grant to {grant.Principal} revoked" : "; no Lake Formation grant was left to revoke";
-        }
-
-        if (properties.LakeFormationAdmin is { } admin)
-        {
-            // Last, while the role is still an administrator: a deleted role left in the list would make every
-            // later change of the list fail ("Invalid principal"). A stack delete must finish: a refusal is told, not thrown.
-            Step = "PutDataLakeSettings";
-            try
-            {
-                revoked += await _lakeFormationFor(properties).RemoveAdminAsync(admin, cancellationToken)
-                    ? $"; {admin} removed from the data lake administrators"
-                    : $"; {admin} was not among the data lake administrators";
-            }
-            catch (AwsApiException e)
-            {
-                revoked += $"; {admin} could not be removed from the data lake administrators ({e.Message}): remove it with aws lakeformation put-data-lake-settings";
-            }
         }
 
         if (!properties.DeleteTableOnStackDelete)

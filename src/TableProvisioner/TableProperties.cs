@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace TableProvisioner;
 
 /// <summary>The custom resource's properties: where the table goes and what happens to it on stack delete.</summary>
-internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete, LakeFormationGrant? Grant = null, string? LakeFormationAdmin = null)
+internal sealed partial record TableProperties(string TableBucketArn, string Namespace, string TableName, bool DeleteTableOnStackDelete, LakeFormationGrant? Grant = null)
 {
     public const string TableBucketArnProperty = "TableBucketARN";
     public const string NamespaceProperty = "Namespace";
@@ -14,10 +14,15 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
     public const string LakeFormationPrincipalProperty = "LakeFormationPrincipal";
 
     /// <summary>
-    /// Lake Formation mode: the provisioner's own role, which the stack appended to the data lake administrators
-    /// so that it may grant. Delete takes it out again: a deleted role left in the list makes every later change
-    /// of the list fail with "Invalid principal" (aws-cdk issue #19492).
+    /// The other resource type the provisioner serves (<c>Custom::LakeFormationAdmin</c>), in Lake Formation mode:
+    /// it names the provisioner's own role, which the stack appended to the data lake administrators so that it
+    /// may grant, and its Delete takes the role out again — a deleted role left in the list makes every later
+    /// change of the list fail with "Invalid principal" (aws-cdk issue #19492). A resource of its own, never
+    /// replaced, so that only a stack delete (or leaving Lake Formation mode) deletes it, not a table's replacement.
     /// </summary>
+    public const string AdminResourceType = "Custom::LakeFormationAdmin";
+
+    /// <summary>The admin resource's property: the role ARN.</summary>
     public const string LakeFormationAdminProperty = "LakeFormationAdmin";
 
     /// <summary>The Glue catalog integration's IAM access control: IAM policies alone decide (the default).</summary>
@@ -43,7 +48,6 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
         var delete = Text(properties, DeleteOnStackDeleteProperty);
         var mode = Text(properties, CatalogAccessModeProperty) ?? IamMode;
         var principal = Text(properties, LakeFormationPrincipalProperty);
-        var admin = Text(properties, LakeFormationAdminProperty);
 
         if (arn is null || !BucketArn().IsMatch(arn))
         {
@@ -64,11 +68,6 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
             case IamMode:
                 break;
             case LakeFormationMode when principal is not null && PrincipalArn().IsMatch(principal):
-                if (admin is not null && !PrincipalArn().IsMatch(admin))
-                {
-                    problems.Add($"{LakeFormationAdminProperty} must be an IAM role ARN, not '{admin}'");
-                }
-
                 if (problems.Count == 0)
                 {
                     grant = new LakeFormationGrant(principal, LakeFormationGrant.CatalogIdOf(arn!), ns!, table!);
@@ -83,7 +82,27 @@ internal sealed partial record TableProperties(string TableBucketArn, string Nam
                 break;
         }
 
-        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete, grant, grant is null ? null : admin);
+        return new TableProperties(arn ?? "", ns ?? "", table ?? "", deleteOnStackDelete, grant);
+    }
+
+    /// <summary>The admin resource's properties: the table bucket (for the region) and the role; null with problems when malformed.</summary>
+    public static (TableProperties Where, string Admin)? ParseAdmin(Dictionary<string, JsonElement>? properties, out List<string> problems)
+    {
+        problems = [];
+        properties ??= [];
+        var arn = Text(properties, TableBucketArnProperty);
+        var admin = Text(properties, LakeFormationAdminProperty);
+        if (arn is null || !BucketArn().IsMatch(arn))
+        {
+            problems.Add($"{TableBucketArnProperty} must be a table bucket ARN (arn:aws:s3tables:<region>:<account>:bucket/<name>), not '{arn}'");
+        }
+
+        if (admin is null || !PrincipalArn().IsMatch(admin))
+        {
+            problems.Add($"{LakeFormationAdminProperty} must be an IAM role ARN, not '{admin}'");
+        }
+
+        return problems.Count == 0 ? (new TableProperties(arn!, "", "", false), admin!) : null;
     }
 
     private static void CheckName(List<string> problems, string property, string? value)

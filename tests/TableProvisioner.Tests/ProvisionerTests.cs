@@ -35,7 +35,7 @@ public sealed class ProvisionerTests : IDisposable
         _log,
         retryBaseDelay: TimeSpan.FromMilliseconds(5));
 
-    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null, string? principal = null, string? oldPrincipal = null, string? admin = null)
+    private string Request(string type, string table = "transactions", string? physicalId = null, string? deleteOnStackDelete = null, string ns = "analytics", string? oldTable = null, string? principal = null, string? oldPrincipal = null)
     {
         var properties = new JsonObject { ["ServiceToken"] = "arn:aws:lambda:us-east-1:111122223333:function:provisioner", ["TableBucketARN"] = Bucket, ["Namespace"] = ns, ["TableName"] = table };
         if (principal is not null)
@@ -44,10 +44,6 @@ public sealed class ProvisionerTests : IDisposable
             properties["LakeFormationPrincipal"] = principal;
         }
 
-        if (admin is not null)
-        {
-            properties["LakeFormationAdmin"] = admin;
-        }
         if (deleteOnStackDelete is not null)
         {
             properties["DeleteTableOnStackDelete"] = deleteOnStackDelete;
@@ -85,6 +81,32 @@ public sealed class ProvisionerTests : IDisposable
     }
 
     private static string IdOf(string table, string ns = "analytics") => $"{Bucket}/{ns}/{table}";
+
+    // A request for the Custom::LakeFormationAdmin resource, which names the provisioner's role.
+    private string AdminRequest(string type, string admin, string? oldAdmin = null, bool physicalId = true)
+    {
+        var request = new JsonObject
+        {
+            ["RequestType"] = type,
+            ["ResponseURL"] = _cloudFormation.Url.ToString(),
+            ["StackId"] = "arn:aws:cloudformation:us-east-1:111122223333:stack/lake/guid",
+            ["RequestId"] = Guid.NewGuid().ToString(),
+            ["ResourceType"] = "Custom::LakeFormationAdmin",
+            ["LogicalResourceId"] = "ProvisionerLakeFormationAdminCleanup",
+            ["ResourceProperties"] = new JsonObject { ["ServiceToken"] = "arn:aws:lambda:us-east-1:111122223333:function:provisioner", ["TableBucketARN"] = Bucket, ["LakeFormationAdmin"] = admin },
+        };
+        if (physicalId && type != "Create")
+        {
+            request["PhysicalResourceId"] = $"lakeformation-admin:{oldAdmin ?? admin}";
+        }
+
+        if (oldAdmin is not null)
+        {
+            request["OldResourceProperties"] = new JsonObject { ["ServiceToken"] = "arn:aws:lambda:us-east-1:111122223333:function:provisioner", ["TableBucketARN"] = Bucket, ["LakeFormationAdmin"] = oldAdmin };
+        }
+
+        return request.ToJsonString();
+    }
 
     private async Task<JsonElement> Invoke(Function function, string request)
     {
@@ -454,39 +476,70 @@ public sealed class ProvisionerTests : IDisposable
         Assert.NotNull(_s3Tables.Table(Bucket, "analytics", "transactions"));
     }
 
+    private const string ProvisionerRole = "arn:aws:iam::111122223333:role/lake-TableProvisionerFunctionRole-ABC";
+
     [Fact]
-    public async Task Delete_InLakeFormationMode_TakesItsOwnRoleOutOfTheAdministrators_AndKeepsTheRestOfTheSettings()
+    public async Task AdminResource_Delete_TakesTheRoleOutOfTheAdministrators_AndKeepsTheRestOfTheSettings()
     {
-        const string provisioner = "arn:aws:iam::111122223333:role/lake-TableProvisionerFunctionRole-ABC";
         const string person = "arn:aws:iam::111122223333:role/DataLakeAdmin";
         _lakeFormation.Settings = new JsonObject
         {
-            ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = person }, new JsonObject { ["DataLakePrincipalIdentifier"] = provisioner }),
+            ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = person }, new JsonObject { ["DataLakePrincipalIdentifier"] = ProvisionerRole }),
             ["CreateDatabaseDefaultPermissions"] = new JsonArray(),
             ["Parameters"] = new JsonObject { ["CROSS_ACCOUNT_VERSION"] = "4" },
         };
-        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create", principal: FirehoseRole, admin: provisioner))));
+        var created = await Invoke(NewFunction(), AdminRequest("Create", ProvisionerRole));
         _cloudFormation.Requests.Clear();
+        Assert.Equal("SUCCESS", created.GetProperty("Status").GetString());
+        Assert.Equal(2, _lakeFormation.Settings["DataLakeAdmins"]!.AsArray().Count); // Create changes nothing
 
-        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole, admin: provisioner));
+        var response = await Invoke(NewFunction(), AdminRequest("Delete", ProvisionerRole));
         _cloudFormation.Requests.Clear();
-        var again = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole, admin: provisioner));
+        var again = await Invoke(NewFunction(), AdminRequest("Delete", ProvisionerRole));
 
         Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
-        Assert.Contains($"{provisioner} removed from the data lake administrators", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"{ProvisionerRole} removed from the data lake administrators", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
         Assert.Equal($$$"""{"DataLakeAdmins":[{"DataLakePrincipalIdentifier":"{{{person}}}"}],"CreateDatabaseDefaultPermissions":[],"Parameters":{"CROSS_ACCOUNT_VERSION":"4"}}""", _lakeFormation.Settings.ToJsonString());
         Assert.Equal("SUCCESS", again.GetProperty("Status").GetString());
         Assert.Contains("was not among the data lake administrators", again.GetProperty("Reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Delete_AdministratorsListRefused_StillSucceeds_AndSaysWhatToRemoveByHand()
+    public async Task TheTablesReplacement_LeavesTheAdministratorsAlone()
     {
-        const string provisioner = "arn:aws:iam::111122223333:role/lake-TableProvisionerFunctionRole-ABC";
-        _lakeFormation.Settings = new JsonObject { ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = provisioner }) };
+        // An Update that renames the table makes CloudFormation delete the old table resource afterwards; the
+        // provisioner must still be an administrator then, to grant and revoke on later updates and the stack delete.
+        _lakeFormation.Settings = new JsonObject { ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = ProvisionerRole }) };
+        await NewFunction().FunctionHandler(new MemoryStream(Encoding.UTF8.GetBytes(Request("Create", principal: FirehoseRole))));
+        _cloudFormation.Requests.Clear();
+
+        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Single(_lakeFormation.Settings["DataLakeAdmins"]!.AsArray());
+        Assert.DoesNotContain(_lakeFormation.Requests, r => r.Operation == "PutDataLakeSettings");
+    }
+
+    [Fact]
+    public async Task AdminResource_UpdateToAnotherRole_RemovesTheOldOne()
+    {
+        const string newRole = "arn:aws:iam::111122223333:role/lake-TableProvisionerFunctionRole-NEW";
+        _lakeFormation.Settings = new JsonObject { ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = ProvisionerRole }, new JsonObject { ["DataLakePrincipalIdentifier"] = newRole }) };
+
+        var response = await Invoke(NewFunction(), AdminRequest("Update", newRole, oldAdmin: ProvisionerRole));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Equal($"lakeformation-admin:{newRole}", response.GetProperty("PhysicalResourceId").GetString());
+        Assert.Equal(newRole, Assert.Single(_lakeFormation.Settings["DataLakeAdmins"]!.AsArray())!["DataLakePrincipalIdentifier"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AdminResource_DeleteRefused_StillSucceeds_AndSaysWhatToRemoveByHand()
+    {
+        _lakeFormation.Settings = new JsonObject { ["DataLakeAdmins"] = new JsonArray(new JsonObject { ["DataLakePrincipalIdentifier"] = ProvisionerRole }) };
         _lakeFormation.RefuseSettingsWith = "Insufficient Lake Formation permission(s)";
 
-        var response = await Invoke(NewFunction(), Request("Delete", physicalId: IdOf("transactions"), principal: FirehoseRole, admin: provisioner));
+        var response = await Invoke(NewFunction(), AdminRequest("Delete", ProvisionerRole));
 
         Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
         Assert.Contains("could not be removed from the data lake administrators", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);

@@ -127,10 +127,15 @@ public sealed partial class DeployWiringTests
         Assert.Equal("LakeFormationMode", admin["Condition"]!.GetValue<string>());
         Assert.Equal("APPEND", admin["Properties"]!["MutationType"]!.GetValue<string>());
         Assert.Equal("TableProvisionerFunctionRole", ServerlessTemplate.RefName(admin["Properties"]!["Admins"]![0]!["DataLakePrincipalIdentifier"]));
-        // The custom resource waits for that (created after it, deleted before it), and is told the role, so that its
-        // Delete takes the role out of the administrators again (a deleted role left there breaks later changes).
-        Assert.Equal("ProvisionerLakeFormationAdmin", ServerlessTemplate.RefName(table["LakeFormationAdminSettings"]!["Fn::If"]![1]));
-        Assert.Equal("TableProvisionerFunctionRole", ServerlessTemplate.RefName(table[TableProvisioner.TableProperties.LakeFormationAdminProperty]!["Fn::If"]![1]));
+        // A custom resource of its own (never replaced with the table) names the role, so that its Delete — on a
+        // stack delete or when leaving Lake Formation mode — takes the role out of the administrators again (a
+        // deleted role left there breaks later changes). Order: settings, then it, then the table; deleted in reverse.
+        var cleanup = ServerlessTemplate.Resources["ProvisionerLakeFormationAdminCleanup"]!;
+        Assert.Equal(TableProvisioner.TableProperties.AdminResourceType, cleanup["Type"]!.GetValue<string>());
+        Assert.Equal("LakeFormationMode", cleanup["Condition"]!.GetValue<string>());
+        Assert.Equal("TableProvisionerFunctionRole", ServerlessTemplate.RefName(cleanup["Properties"]![TableProvisioner.TableProperties.LakeFormationAdminProperty]));
+        Assert.Equal("ProvisionerLakeFormationAdmin", ServerlessTemplate.RefName(cleanup["Properties"]!["LakeFormationAdminSettings"]));
+        Assert.Equal("ProvisionerLakeFormationAdminCleanup", ServerlessTemplate.RefName(table["LakeFormationAdminCleanup"]!["Fn::If"]![1]));
 
         // Firehose's role asks Lake Formation for credentials only in that mode.
         Assert.All(ServerlessTemplate.ConditionalStatements().Where(s => ServerlessTemplate.Strings(s.Statement["Action"]).Contains("lakeformation:GetDataAccess")), s => Assert.Equal("LakeFormationMode", s.Condition));
