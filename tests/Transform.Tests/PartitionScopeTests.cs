@@ -90,6 +90,9 @@ public sealed class PartitionScopeTests
     [InlineData("OldImage\":\"x\"", "unknown_shape")]
     [InlineData("OldImage\":[]", "unknown_shape")]
     [InlineData("OldImage\":null", "unknown_shape")]
+    [InlineData("OldImage\":{\"status\":\"PENDING\"}", "invalid_attribute_value")]
+    [InlineData("OldImage\":{\"timestamp\":{\"N\":\"1.2.3\"}}", "invalid_value")]
+    [InlineData("OldImage\":{\"note\":{\"S\":\"a\"},\"note\":{\"S\":\"b\"}}", "invalid_json")]
     public async Task ADamagedOtherImage_IsRefused(string oldImage, string reason)
     {
         var result = await Harness.Invoke(Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon)},\"{oldImage}")));

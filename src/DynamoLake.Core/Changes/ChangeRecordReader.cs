@@ -237,44 +237,58 @@ internal static class ChangeRecordReader
         Span<bool> seen = columns.Count <= 256 ? stackalloc bool[256] : new bool[columns.Count];
         seen = seen[..columns.Count];
         seen.Clear();
-        var undeclared = new RepeatedNames(stackalloc ulong[16]);
+        HashSet<string>? undeclared = null;
         var reader = new Utf8JsonReader(image, s_options);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            // Declared attributes are told apart by column, the rest by name.
+            // Declared attributes are told apart by column, the rest by their exact name (as RowWriter does).
             var name = JsonText.Unescaped(ref reader, scratch);
             var column = columns.FindBySource(name);
-            if (column is null ? !undeclared.Add(name) : seen[column.Index])
+            if (column is null)
             {
-                return ReasonCode.InvalidJson;
-            }
-
-            reader.Read();
-            var field = column is null || !checkPartitions ? null : PartitionFieldOf(contract, column);
-            if (field is null || reader.TokenType != JsonTokenType.StartObject)
-            {
-                if (column is not null)
+                undeclared ??= new HashSet<string>(StringComparer.Ordinal);
+                if (!undeclared.Add(System.Text.Encoding.UTF8.GetString(name)))
                 {
-                    seen[column.Index] = true;
+                    return ReasonCode.InvalidJson;
                 }
 
+                reader.Read();
                 reader.Skip();
                 continue;
             }
 
-            seen[column!.Index] = true;
+            if (seen[column.Index])
+            {
+                return ReasonCode.InvalidJson;
+            }
+
+            seen[column.Index] = true;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ReasonCode.InvalidAttributeValue; // as in the image the row is made from
+            }
+
+            var field = checkPartitions ? PartitionFieldOf(contract, column) : null;
+            if (field is null)
+            {
+                reader.Skip();
+                continue;
+            }
+
             var end = output.Length;
             var ignored = 0;
             var converted = RowWriter.WriteAttributeValue(ref reader, column.Type, column.SourceUnit, required: false, output, ref ignored);
-            var moved = false;
-            if (converted == ReasonCode.None)
+            if (converted != ReasonCode.None)
             {
-                var at = 2 * column.Index;
-                var current = slices[at] < 0 ? "null"u8 : output.WrittenSpan.Slice(slices[at], slices[at + 1]);
-                moved = !PartitionValues.Same(field, output.WrittenSpan[end..], current);
+                output.Length = end;
+                return converted; // the old partition cannot be known from a damaged value
             }
 
+            var at = 2 * column.Index;
+            var current = slices[at] < 0 ? "null"u8 : output.WrittenSpan.Slice(slices[at], slices[at + 1]);
+            var moved = !PartitionValues.Same(field, output.WrittenSpan[end..], current);
             output.Length = end;
             if (moved)
             {

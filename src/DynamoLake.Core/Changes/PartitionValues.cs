@@ -31,7 +31,7 @@ internal static class PartitionValues
                 "hour" => FloorDiv(a, MicrosPerHour) == FloorDiv(b, MicrosPerHour),
                 "day" => FloorDiv(a, MicrosPerDay) == FloorDiv(b, MicrosPerDay),
                 "month" => Month(a) == Month(b),
-                "year" => Month(a) / 12 == Month(b) / 12,
+                "year" => FloorDiv(Month(a), 12) == FloorDiv(Month(b), 12),
                 _ => false,
             };
         }
@@ -52,9 +52,19 @@ internal static class PartitionValues
 
     private static long FloorDiv(long value, long by) => (value / by) - (value % by < 0 ? 1 : 0);
 
+    // Months since 1970-01 of an instant, by the proleptic Gregorian calendar, for any day a long can hold
+    // (DateTime stops at year 9999; a timestamp the row accepts may lie beyond it).
     private static long Month(long micros)
     {
-        var date = DateTime.UnixEpoch.AddDays(FloorDiv(micros, MicrosPerDay));
-        return ((date.Year - 1970) * 12L) + date.Month - 1;
+        // Days since 0000-03-01, so that a leap day ends its year; 146,097 days make 400 years.
+        var days = FloorDiv(micros, MicrosPerDay) + 719_468;
+        var era = FloorDiv(days, 146_097);
+        var dayOfEra = days - (era * 146_097);
+        var yearOfEra = (dayOfEra - (dayOfEra / 1_460) + (dayOfEra / 36_524) - (dayOfEra / 146_096)) / 365;
+        var dayOfYear = dayOfEra - ((365 * yearOfEra) + (yearOfEra / 4) - (yearOfEra / 100));
+        var monthFromMarch = ((5 * dayOfYear) + 2) / 153;
+        var month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+        var year = yearOfEra + (era * 400) + (month <= 2 ? 1 : 0);
+        return ((year - 1970) * 12) + month - 1;
     }
 }

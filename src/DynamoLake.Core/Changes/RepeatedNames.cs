@@ -1,9 +1,12 @@
 namespace DynamoLake.Core.Changes;
 
 /// <summary>
-/// Notices a property name met twice in one JSON object (compared by value, after unescaping): a change
-/// record that says a thing twice is refused, whichever field it is. Names are kept as 64-bit FNV-1a hashes
-/// in a small fixed set (the objects of a change record have a handful of names); past it, in a HashSet.
+/// Notices a property name met twice in one of the change record's own objects (the envelope, <c>dynamodb</c>,
+/// <c>userIdentity</c>), compared after unescaping: a record that says a thing twice is refused, whichever
+/// field it is. Names are kept as 64-bit FNV-1a hashes in a small fixed set (those objects have a handful of
+/// names, all AWS's); past it, in a HashSet. A hash, not the text: two different names with one hash would be
+/// taken for one — no two of AWS's field names do. Item attributes (customer-chosen names) are compared exactly
+/// (RowWriter, ChangeRecordReader.CheckOtherImage).
 /// </summary>
 internal ref struct RepeatedNames
 {
