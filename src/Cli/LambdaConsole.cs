@@ -114,6 +114,15 @@ internal sealed class LambdaConsole : TextWriter
 
     public override void WriteLine() => WriteLine(string.Empty);
 
+    // Every WriteLine is one formatted event, whatever overload the code calls.
+    public override void WriteLine(char[]? buffer) => WriteLine(buffer is null ? null : new string(buffer));
+
+    public override void WriteLine(ReadOnlySpan<char> buffer) => WriteLine(new string(buffer));
+
+    public override void WriteLine(object? value) => WriteLine(value?.ToString());
+
+    public override void WriteLine(System.Text.StringBuilder? value) => WriteLine(value?.ToString());
+
     public override void WriteLine(string? value)
     {
         var line = Format switch

@@ -33,9 +33,10 @@ public sealed class PartitionScopedPipelineTests : IDisposable
                 var (seed, shards) = t;
                 var workload = new WorkloadOptions { Count = 400, Seed = seed, UpdateFraction = 0.5, MoveFraction = 0.4 };
                 var moved = Keys(workload, w => w.Update?.Timestamp is not null);
-                var result = await Run(workload, shards, streamView: null, Interlocked.Increment(ref runs));
+                var run = Interlocked.Increment(ref runs);
+                var result = await Run(workload, shards, streamView: null, run);
 
-                AssertExplained(result, moved, "partition_moved", $"seed {seed}, {shards} shards");
+                AssertExplained(result, moved, FailedKeys(run), "partition_moved", $"seed {seed}, {shards} shards");
             },
             iter: 6,
             threads: 1);
@@ -51,9 +52,10 @@ public sealed class PartitionScopedPipelineTests : IDisposable
                 var (seed, shards) = t;
                 var workload = new WorkloadOptions { Count = 400, Seed = seed };
                 var removed = Keys(workload, w => w.Delete || w.ExpiresAt is not null);
-                var result = await Run(workload, shards, StreamViews.NewImage, Interlocked.Increment(ref runs));
+                var run = Interlocked.Increment(ref runs);
+                var result = await Run(workload, shards, StreamViews.NewImage, run);
 
-                AssertExplained(result, removed, "unknown_partition", $"seed {seed}, {shards} shards");
+                AssertExplained(result, removed, FailedKeys(run), "unknown_partition", $"seed {seed}, {shards} shards");
             },
             iter: 6,
             threads: 1);
@@ -83,16 +85,23 @@ public sealed class PartitionScopedPipelineTests : IDisposable
         return await new PipelineRun().RunAsync(options, source, progress: null, CancellationToken.None);
     }
 
-    private static void AssertExplained(PipelineResult result, HashSet<string> touched, string reason, string what)
+    // The keys of the records in the lake's error output (what the Transform and PartitionKeys refused).
+    private HashSet<string> FailedKeys(int run) =>
+        ErrorObjects.Read(new LakePaths(Path.Combine(_lake, $"run-{run}"), "analytics", "transactions").ProcessingFailed)
+            .Select(e => System.Text.Json.JsonDocument.Parse(e.RawData).RootElement.GetProperty("dynamodb").GetProperty("Keys").GetProperty("transaction_id").GetProperty("S").GetString()!)
+            .ToHashSet(StringComparer.Ordinal);
+
+    private static void AssertExplained(PipelineResult result, HashSet<string> touched, HashSet<string> failed, string reason, string what)
     {
         Assert.True(touched.Count > 0, $"{what}: the workload made no such change");
+        Assert.Subset(touched, failed); // only the changes the workload made that way were refused
         Assert.False(result.Equal, $"{what}: the lake cannot equal the table after Firehose applied these in the wrong partition");
-        Assert.True(result.FailedByReason.TryGetValue(("Transform", reason), out var failed) && failed > 0, $"{what}: no {reason} failure");
-        Assert.Equal(failed, result.Transform.Failed); // nothing else failed
+        Assert.True(result.FailedByReason.TryGetValue(("Transform", reason), out var count) && count > 0, $"{what}: no {reason} failure");
+        Assert.Equal(count, result.Transform.Failed); // nothing else failed
         foreach (var difference in result.Differences.Where(d => d != "…"))
         {
             var key = difference.Split('.', ':')[0];
-            Assert.True(touched.Contains(key), $"{what}: '{difference}' is not explained by a {reason} failure");
+            Assert.True(failed.Contains(key), $"{what}: '{difference}' has no refused record in the error output");
         }
     }
 

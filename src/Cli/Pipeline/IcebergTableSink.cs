@@ -57,6 +57,13 @@ internal sealed class IcebergTableSink : IDisposable
         _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
         _keyName = Encoding.UTF8.GetBytes(contract.UniqueKey[0].Name);
         _spec = contract.PartitionSpec.Count > 0 ? contract.PartitionSpec[0] : null;
+
+        // Deletes apply within a partition, so the partitions must be computed as the table's: this model knows
+        // the day transform only; any other spec would put every row in one partition and delete table-wide.
+        if (contract.PartitionSpec.Count > 1 || _spec is { Transform: not "day" })
+        {
+            throw new PipelineException($"the local Iceberg table computes a single day() partition only; the contract's partition spec is {string.Join(", ", contract.PartitionSpec.Select(p => $"{p.Transform}({p.Source.Name})"))}");
+        }
     }
 
     /// <summary>How many buckets were too large to apply at once and were split (for tests and figures).</summary>

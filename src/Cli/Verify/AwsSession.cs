@@ -122,7 +122,7 @@ internal sealed class AwsSession
             _ = chain.GetCredentials(); // an assume-role or SSO profile fails here, not at the first call
             return chain;
         }
-        catch (Exception e) when ((e is AmazonClientException or AmazonServiceException) && IsLocal && !Configured())
+        catch (Exception e) when ((e is AmazonClientException or AmazonServiceException) && IsLocal && !Configured() && !e.Message.Contains("profile [", StringComparison.Ordinal))
         {
             // Local stand-ins accept any credentials; but only when none were asked for, and never silently.
             CredentialsNote = "no AWS credentials are configured: the calls to the local endpoint are signed with placeholder credentials.";
@@ -134,7 +134,8 @@ internal sealed class AwsSession
         }
     }
 
-    // Whether the user asked for credentials: a profile or keys in the environment.
+    // Whether the user asked for credentials: a profile or keys in the environment. (A default profile in the
+    // config files that fails names itself in the chain's message, which the caller also checks.)
     private bool Configured() => s_credentialVariables.Any(name => _environment(name) is { Length: > 0 });
 
     private static string CredentialProblem(Exception e) => ErrorText.Credentials(e) ?? ErrorText.Of(e);
