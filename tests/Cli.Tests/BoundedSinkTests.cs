@@ -2,28 +2,25 @@ using System.Globalization;
 using System.Text;
 using Cli.Pipeline;
 using DynamoLake.Core.Contract;
+using DynamoLake.Testing;
 
 namespace Cli.Tests;
 
 /// <summary>The pipeline's sinks hold a bounded amount: what they keep on disk must come back whole and in order.</summary>
 public sealed class BoundedSinkTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "dynamolake-sink-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-sink-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    private string Folder => Path.Combine(_temp.Path, "folder");
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void PartitionedSpill_OverItsBudget_GivesEveryRecordBackInOrderPerPartition()
     {
         var random = new Random(5);
         var expected = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
-        using var spill = new PartitionedSpill(Path.Combine(_folder, "spill"), budgetBytes: 2_000);
+        using var spill = new PartitionedSpill(Path.Combine(Folder, "spill"), budgetBytes: 2_000);
         for (var i = 0; i < 3_000; i++)
         {
             var partition = "p" + random.Next(13).ToString(CultureInfo.InvariantCulture);
@@ -33,7 +30,7 @@ public sealed class BoundedSinkTests : IDisposable
             (expected.TryGetValue(partition, out var list) ? list : expected[partition] = []).Add(record);
         }
 
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_folder, "spill"))); // the budget really sent records to disk
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(Folder, "spill"))); // the budget really sent records to disk
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), spill.Partitions.Order(StringComparer.Ordinal));
         foreach (var (partition, records) in expected)
         {
@@ -47,7 +44,7 @@ public sealed class BoundedSinkTests : IDisposable
         spill.Remove("p0");
         Assert.Empty(spill.Read("p0", 1_000));
         spill.Dispose();
-        Assert.False(Directory.Exists(Path.Combine(_folder, "spill")));
+        Assert.False(Directory.Exists(Path.Combine(Folder, "spill")));
     }
 
     [Theory]
@@ -56,13 +53,13 @@ public sealed class BoundedSinkTests : IDisposable
     public async Task IcebergTableSink_AnyBound_AppliesEachKeysOperationsInArrivalOrder_WithinTheRowsPartition(int seed, long maxBucketBytes, long spillBudgetBytes)
     {
         var contract = TableContract.LoadEmbedded();
-        var paths = new LakePaths(Path.Combine(_folder, "lake"), "analytics", contract.Table);
+        var paths = new LakePaths(Path.Combine(Folder, "lake"), "analytics", contract.Table);
         var random = new Random(seed);
 
         // The model: Firehose applies an operation only in the partition (day) of the row that carries it.
         var expected = new Dictionary<(long Day, string Key), (long Micros, string Status)>();
         var day = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
-        using var sink = new IcebergTableSink(contract, Path.Combine(_folder, "work"), maxBucketBytes, spillBudgetBytes);
+        using var sink = new IcebergTableSink(contract, Path.Combine(Folder, "work"), maxBucketBytes, spillBudgetBytes);
         sink.Load([Row("txn_loaded", day, "LOADED")]);
         expected[(day / 86_400_000_000L, "txn_loaded")] = (day, "LOADED");
         for (var i = 0; i < 4_000; i++)
@@ -92,17 +89,17 @@ public sealed class BoundedSinkTests : IDisposable
         Assert.Equal(expected.OrderBy(e => e.Key), got.OrderBy(e => e.Key));
         Assert.Equal(expected.Keys.Select(k => k.Day).Distinct().Count(), files);
         sink.Dispose();
-        Assert.False(Directory.Exists(Path.Combine(_folder, "work")));
+        Assert.False(Directory.Exists(Path.Combine(Folder, "work")));
     }
 
     [Fact]
     public async Task IcebergTableSink_LikeFirehose_DeletesOnlyInTheDeleteRowsPartition()
     {
         var contract = TableContract.LoadEmbedded();
-        var paths = new LakePaths(Path.Combine(_folder, "lake"), "analytics", contract.Table);
+        var paths = new LakePaths(Path.Combine(Folder, "lake"), "analytics", contract.Table);
         var monday = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
         var tuesday = monday + 86_400_000_000L;
-        using var sink = new IcebergTableSink(contract, Path.Combine(_folder, "work"));
+        using var sink = new IcebergTableSink(contract, Path.Combine(Folder, "work"));
 
         sink.Apply("update", Row("moved", monday, "PENDING"));
         sink.Apply("update", Row("moved", tuesday, "APPROVED")); // re-dated: its delete half finds nothing on Tuesday

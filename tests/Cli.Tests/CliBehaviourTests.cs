@@ -7,15 +7,11 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class CliBehaviourTests : IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-cli-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => Path.Combine(_temp.Path, "lake");
+
+    public void Dispose() => _temp.Dispose();
 
     [Theory]
     [InlineData("pipline", "pipeline")]
@@ -53,34 +49,34 @@ public sealed class CliBehaviourTests : IDisposable
     [Fact]
     public async Task Pipeline_IntoALakeWithErrorRecordsNotRedriven_RefusesUnlessForced()
     {
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", _lake)).Exit);
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", _lake)).Exit); // a lake only pipeline made is rebuilt freely
-        var failed = Path.Combine(_lake, "errors", "processing-failed", "2026", "11", "28");
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", Lake)).Exit);
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", Lake)).Exit); // a lake only pipeline made is rebuilt freely
+        var failed = Path.Combine(Lake, "errors", "processing-failed", "2026", "11", "28");
         Directory.CreateDirectory(failed);
         await File.WriteAllTextAsync(Path.Combine(failed, "object"), "{\"rawData\":\"e30=\"}\n{\"rawData\":\"e30=\"}\n");
 
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "100", "--lake", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "100", "--lake", Lake);
 
         Assert.Equal(1, exit);
         Assert.Contains("2 error records not redriven", stderr, StringComparison.Ordinal);
         Assert.Contains("--force", stderr, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(failed, "object")), "nothing may be deleted when refusing");
 
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", _lake, "--force")).Exit);
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "100", "--lake", Lake, "--force")).Exit);
         Assert.False(File.Exists(Path.Combine(failed, "object")));
     }
 
     [Fact]
     public async Task Pipeline_AfterABackfill_RefusesNamingIt()
     {
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
-        var export = Path.Combine(_lake, "..", Path.GetFileName(_lake) + "-export.json");
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", Lake)).Exit);
+        var export = Path.Combine(Lake, "..", Path.GetFileName(Lake) + "-export.json");
         await File.WriteAllTextAsync(export, "{\"Item\":{\"transaction_id\":{\"S\":\"backfilled\"},\"timestamp\":{\"N\":\"1795426800000\"},\"customer_id\":{\"S\":\"c\"},\"amount\":{\"N\":\"1.00\"},\"currency\":{\"S\":\"USD\"},\"region\":{\"S\":\"us-east-1\"},\"status\":{\"S\":\"APPROVED\"}}}\n");
         try
         {
-            Assert.Equal(0, (await CliRun.Run("backfill", export, "--lake", _lake)).Exit);
+            Assert.Equal(0, (await CliRun.Run("backfill", export, "--lake", Lake)).Exit);
 
-            var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "50", "--out", _lake);
+            var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "50", "--out", Lake);
 
             Assert.Equal(1, exit);
             Assert.Matches(new Regex("added since the last pipeline run: backfill 1 items from"), stderr);
@@ -94,16 +90,16 @@ public sealed class CliBehaviourTests : IDisposable
     [Fact]
     public async Task Pipeline_AfterABackfillWhosePathSaysPipeline_StillRefuses_AndDoesNotAdviseRedrive()
     {
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", Lake)).Exit);
         var folder = Path.Combine(Path.GetTempPath(), "old pipeline " + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var export = Path.Combine(folder, "export.json");
         await File.WriteAllTextAsync(export, "{\"Item\":{\"transaction_id\":{\"S\":\"b\"},\"timestamp\":{\"N\":\"1795426800000\"},\"customer_id\":{\"S\":\"c\"},\"amount\":{\"N\":\"1.00\"},\"currency\":{\"S\":\"USD\"},\"region\":{\"S\":\"us-east-1\"},\"status\":{\"S\":\"APPROVED\"}}}\n");
         try
         {
-            Assert.Equal(0, (await CliRun.Run("backfill", export, "--lake", _lake)).Exit);
+            Assert.Equal(0, (await CliRun.Run("backfill", export, "--lake", Lake)).Exit);
 
-            var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "50", "--lake", _lake);
+            var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "50", "--lake", Lake);
 
             Assert.Equal(1, exit);
             Assert.Contains("backfill 1 items from", stderr, StringComparison.Ordinal);
@@ -118,7 +114,7 @@ public sealed class CliBehaviourTests : IDisposable
     [Fact]
     public async Task Redrive_OfAFolderThatDoesNotExist_IsAUsageError()
     {
-        var (exit, _, stderr) = await CliRun.Run("redrive", Path.Combine(_lake, "no-such-folder"), "--lake", _lake);
+        var (exit, _, stderr) = await CliRun.Run("redrive", Path.Combine(Lake, "no-such-folder"), "--lake", Lake);
 
         Assert.Equal(2, exit);
         Assert.Contains("is not a folder of Firehose error objects", stderr, StringComparison.Ordinal);
@@ -138,9 +134,9 @@ public sealed class CliBehaviourTests : IDisposable
     [Fact]
     public async Task Redrive_WithNothingToRedrive_IsSuccess()
     {
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", _lake)).Exit);
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "50", "--lake", Lake)).Exit);
 
-        var (exit, stdout, stderr) = await CliRun.Run("redrive", "--lake", _lake);
+        var (exit, stdout, stderr) = await CliRun.Run("redrive", "--lake", Lake);
 
         Assert.True(exit == 0, stderr);
         Assert.StartsWith("redrive: nothing to redrive", stdout, StringComparison.Ordinal);

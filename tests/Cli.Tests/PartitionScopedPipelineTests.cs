@@ -1,6 +1,7 @@
 using Cli.Pipeline;
 using CsCheck;
 using Seeder;
+using DynamoLake.Testing;
 
 namespace Cli.Tests;
 
@@ -13,15 +14,11 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class PartitionScopedPipelineTests : IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-scope-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-scope-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => Path.Combine(_temp.Path, "lake");
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task ReDatingUpdates_FailAsPartitionMoved_AndExplainEveryDifference()
@@ -75,7 +72,7 @@ public sealed class PartitionScopedPipelineTests : IDisposable
         var options = new PipelineOptions
         {
             Workload = workload,
-            Out = Path.Combine(_lake, $"run-{run}"),
+            Out = Path.Combine(Lake, $"run-{run}"),
             Shards = shards,
             Shuffle = true,
             RequestBytes = 8 * 1024,
@@ -87,7 +84,7 @@ public sealed class PartitionScopedPipelineTests : IDisposable
 
     // The keys of the records in the lake's error output (what the Transform and PartitionKeys refused).
     private HashSet<string> FailedKeys(int run) =>
-        ErrorObjects.Read(new LakePaths(Path.Combine(_lake, $"run-{run}"), "analytics", "transactions").ProcessingFailed)
+        ErrorObjects.Read(new LakePaths(Path.Combine(Lake, $"run-{run}"), "analytics", "transactions").ProcessingFailed)
             .Select(e => System.Text.Json.JsonDocument.Parse(e.RawData).RootElement.GetProperty("dynamodb").GetProperty("Keys").GetProperty("transaction_id").GetProperty("S").GetString()!)
             .ToHashSet(StringComparer.Ordinal);
 

@@ -6,15 +6,11 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixture>, IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-moto-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-moto-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => Path.Combine(_temp.Path, "lake");
+
+    public void Dispose() => _temp.Dispose();
 
     [RequiresServerFact(LocalServers.Moto)]
     public async Task Pipeline_AgainstMotoWithRedeliveriesAndShuffle_LakeEqualsTheScannedTable()
@@ -23,7 +19,7 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
 
         var (exit, stdout, stderr) = await CliRun.Run(
             "pipeline", "--endpoint", moto.Server.Endpoint.ToString(), "--table", table, "--count", "600", "--seed", "9",
-            "--duplicates", "0.4", "--shuffle", "--out", _lake);
+            "--duplicates", "0.4", "--shuffle", "--out", Lake);
 
         Assert.True(exit == 0, stderr + stdout);
         Assert.Matches(@"^parity: [\d,]+ rows, 0 differences$", stdout.Split('\n')[0]);
@@ -51,9 +47,9 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
             Assert.True(exportExit == 0, exportError);
             Assert.StartsWith($"export: {remaining:N0} items of '{table}'", exportOut, StringComparison.Ordinal);
 
-            var (backfillExit, backfillOut, backfillError) = await CliRun.Run("backfill", file, "--lake", _lake);
+            var (backfillExit, backfillOut, backfillError) = await CliRun.Run("backfill", file, "--lake", Lake);
             Assert.True(backfillExit == 0, backfillError + backfillOut);
-            var (queryExit, count, queryError) = await CliRun.Run("query", "SELECT count(*) AS n FROM transactions", "--lake", _lake, "--format", "csv");
+            var (queryExit, count, queryError) = await CliRun.Run("query", "SELECT count(*) AS n FROM transactions", "--lake", Lake, "--format", "csv");
             Assert.True(queryExit == 0, queryError);
             Assert.Equal($"n\n{remaining}", count.Trim().ReplaceLineEndings("\n"));
         }
@@ -66,7 +62,7 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
     [Fact]
     public async Task Export_OfAnUnreachableEndpoint_NamesTheCause()
     {
-        var (exit, _, stderr) = await CliRun.Run("export", "--endpoint", "http://127.0.0.1:9", "--file", Path.Combine(_lake, "x.json.gz"));
+        var (exit, _, stderr) = await CliRun.Run("export", "--endpoint", "http://127.0.0.1:9", "--file", Path.Combine(Lake, "x.json.gz"));
 
         Assert.Equal(1, exit);
         Assert.Contains("export of 'transactions' at http://127.0.0.1:9/ failed", stderr, StringComparison.Ordinal);
@@ -76,7 +72,7 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
     [Fact]
     public async Task Pipeline_UnreachableEndpoint_ExitsOneNamingIt()
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--endpoint", "http://127.0.0.1:9", "--count", "10", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--endpoint", "http://127.0.0.1:9", "--count", "10", "--out", Lake);
 
         Assert.Equal(1, exit);
         Assert.Contains("error: DynamoDB at http://127.0.0.1:9/ failed: Connection refused", stderr, StringComparison.Ordinal); // the inner cause, not a bare message

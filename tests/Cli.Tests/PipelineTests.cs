@@ -11,31 +11,27 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed partial class PipelineTests : IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-test-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-test-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => Path.Combine(_temp.Path, "lake");
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Pipeline_EmbeddedDefault_LakeEqualsTheSource()
     {
-        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "3000", "--seed", "11", "--out", _lake);
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "3000", "--seed", "11", "--out", Lake);
 
         Assert.True(exit == 0, stderr);
         var parity = ParityLine().Match(stdout);
         Assert.True(parity.Success, stdout);
         Assert.Equal(ExpectedRows(new WorkloadOptions { Count = 3000, Seed = 11 }), int.Parse(parity.Groups["rows"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture));
         Assert.Contains("view parity (S3 change log, transactions_current): 0 differences", stdout, StringComparison.Ordinal);
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_lake, "iceberg"), "*.parquet", SearchOption.AllDirectories));
-        var changeLog = Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(Lake, "iceberg"), "*.parquet", SearchOption.AllDirectories));
+        var changeLog = Directory.GetFiles(Path.Combine(Lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories);
         Assert.NotEmpty(changeLog);
         Assert.All(changeLog, f => Assert.Matches(@"region_partition=[a-z0-9-]+[/\\]year=\d{4}[/\\]month=\d{2}[/\\]day=\d{2}[/\\]hour_partition=\d{2}[/\\]", f));
-        Assert.Contains("\"invocation complete\"", await File.ReadAllTextAsync(Path.Combine(_lake, "logs", "functions.log")), StringComparison.Ordinal);
+        Assert.Contains("\"invocation complete\"", await File.ReadAllTextAsync(Path.Combine(Lake, "logs", "functions.log")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,7 +44,7 @@ public sealed partial class PipelineTests : IDisposable
             async t =>
             {
                 var (seed, shards, rate) = t;
-                var lake = Path.Combine(_lake, $"run-{Interlocked.Increment(ref runs)}");
+                var lake = Path.Combine(Lake, $"run-{Interlocked.Increment(ref runs)}");
                 var options = new PipelineOptions
                 {
                     Workload = new WorkloadOptions { Count = 300, Seed = seed },
@@ -75,7 +71,7 @@ public sealed partial class PipelineTests : IDisposable
     [Fact]
     public async Task Pipeline_ReadmeShuffleExample_EndsInParity()
     {
-        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "3000", "--duplicates", "0.5", "--shuffle", "--shards", "8", "--out", _lake);
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "3000", "--duplicates", "0.5", "--shuffle", "--shards", "8", "--out", Lake);
 
         Assert.True(exit == 0, stderr + stdout);
         Assert.Matches(ParityLine(), stdout);
@@ -85,7 +81,7 @@ public sealed partial class PipelineTests : IDisposable
     [Fact]
     public async Task Parity_LakeThatDiffers_IsReportedColumnByColumn()
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "3", "--from", "2026-11-01T00:00:00Z", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "3", "--from", "2026-11-01T00:00:00Z", "--out", Lake);
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
         var source = new ChangeCapture(new WorkloadOptions { Count = 500, Seed = 3 }, "transactions", DateTimeOffset.MaxValue);
@@ -95,7 +91,7 @@ public sealed partial class PipelineTests : IDisposable
             items[itemKey] = image;
         }
 
-        using var lake = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
+        using var lake = LakeDatabase.Open(new LakePaths(Lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
         var key = items.Keys.Order(StringComparer.Ordinal).First();
         var (sourceRows, none) = await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), lake, "transactions", CancellationToken.None);
         Assert.Equal(items.Count, sourceRows);
@@ -155,20 +151,20 @@ public sealed partial class PipelineTests : IDisposable
     [Fact]
     public async Task ViewParity_ChangeLogMissingAFile_IsReported()
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "6", "--from", "2026-11-01T00:00:00Z", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "500", "--seed", "6", "--from", "2026-11-01T00:00:00Z", "--out", Lake);
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
         var source = new ChangeCapture(new WorkloadOptions { Count = 500, Seed = 6 }, "transactions", DateTimeOffset.MaxValue);
         Parity.Relation[] relations = [Parity.Relation.Table("transactions"), Parity.CurrentView(contract)];
-        using (var before = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection))
+        using (var before = LakeDatabase.Open(new LakePaths(Lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection))
         {
             var (_, none) = await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), before, relations, 1_000, CancellationToken.None);
             Assert.All(none, Assert.Empty);
         }
 
-        File.Delete(Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First());
+        File.Delete(Directory.GetFiles(Path.Combine(Lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First());
 
-        using var after = LakeDatabase.Open(new LakePaths(_lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
+        using var after = LakeDatabase.Open(new LakePaths(Lake, "analytics", "transactions"), contract, TemplateFacts.LoadEmbedded().ChangeLogProjection);
         var (_, differences) = await Parity.CompareAsync(contract, source.FinalState(CancellationToken.None), after, relations, 1_000, CancellationToken.None);
         Assert.Empty(differences[0]);
         Assert.NotEmpty(differences[1]);
@@ -182,16 +178,16 @@ public sealed partial class PipelineTests : IDisposable
     [Fact]
     public async Task Query_ReadsTheChangeLogThroughTheTemplatesProjection_LikeAthena()
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "300", "--seed", "4", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "300", "--seed", "4", "--out", Lake);
         Assert.True(exit == 0, stderr);
         var contract = TableContract.LoadEmbedded();
-        var paths = new LakePaths(_lake, "analytics", "transactions");
+        var paths = new LakePaths(Lake, "analytics", "transactions");
 
         // A file in a folder Athena never projects (a region the contract does not declare) is not read, and the query says so.
-        var stray = Path.Combine(_lake, "s3", "changes", "region_partition=mars-north-1", "year=2026", "month=11", "day=01", "hour_partition=00");
+        var stray = Path.Combine(Lake, "s3", "changes", "region_partition=mars-north-1", "year=2026", "month=11", "day=01", "hour_partition=00");
         Directory.CreateDirectory(stray);
-        File.Copy(Directory.GetFiles(Path.Combine(_lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First(), Path.Combine(stray, "stray.parquet"));
-        var (queryExit, csv, queryError) = await CliRun.Run("query", "SELECT count(*) AS n, count(DISTINCT region_partition) AS regions FROM transactions_changes WHERE region_partition = 'mars-north-1'", "--lake", _lake, "--csv");
+        File.Copy(Directory.GetFiles(Path.Combine(Lake, "s3", "changes"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First(), Path.Combine(stray, "stray.parquet"));
+        var (queryExit, csv, queryError) = await CliRun.Run("query", "SELECT count(*) AS n, count(DISTINCT region_partition) AS regions FROM transactions_changes WHERE region_partition = 'mars-north-1'", "--lake", Lake, "--csv");
         Assert.True(queryExit == 0, queryError);
         Assert.Equal("n,regions\n0,0", csv.Trim().ReplaceLineEndings("\n"));
         Assert.Contains("warning: 1 change-log files lie outside the partitions the template's projection names", queryError, StringComparison.Ordinal);
@@ -224,10 +220,10 @@ public sealed partial class PipelineTests : IDisposable
     public async Task NamedQueries_GiveTheAggregatesOfTheSourceTable()
     {
         var options = new WorkloadOptions { Count = 2000, Seed = 8 };
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "2000", "--seed", "8", "--from", "2026-11-01T00:00:00Z", "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "2000", "--seed", "8", "--from", "2026-11-01T00:00:00Z", "--out", Lake);
         Assert.True(exit == 0, stderr);
 
-        var (queryExit, csv, queryError) = await CliRun.Run("query", "--name", "hourly-pattern", "--lake", _lake, "--csv");
+        var (queryExit, csv, queryError) = await CliRun.Run("query", "--name", "hourly-pattern", "--lake", Lake, "--csv");
 
         Assert.True(queryExit == 0, queryError);
         var lines = csv.Trim().Split('\n');
@@ -238,10 +234,10 @@ public sealed partial class PipelineTests : IDisposable
             .Select(g => $"{g.Key},{g.Count()},{g.Sum(i => decimal.Parse(i["amount"].N, CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture)}");
         Assert.Equal(expected, lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2)) + "," + decimal.Parse(l.Split(',')[2], CultureInfo.InvariantCulture).ToString("0.00", CultureInfo.InvariantCulture)));
 
-        var (_, money, _) = await CliRun.Run("query", "SELECT CAST(10.5 AS DECIMAL(12,2)) AS amount", "--lake", _lake, "--csv");
+        var (_, money, _) = await CliRun.Run("query", "SELECT CAST(10.5 AS DECIMAL(12,2)) AS amount", "--lake", Lake, "--csv");
         Assert.Equal("amount\n10.50", money.Trim()); // money keeps its scale on screen
 
-        var (riskExit, table, _) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", _lake);
+        var (riskExit, table, _) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", Lake);
         Assert.Equal(0, riskExit);
         Assert.Contains("merchant_category", table, StringComparison.Ordinal);
         Assert.Contains("us-east-1", table, StringComparison.Ordinal);
@@ -254,7 +250,7 @@ public sealed partial class PipelineTests : IDisposable
     [InlineData("--endpoint", "nope", "--endpoint must be an http(s) URL")]
     public async Task Pipeline_BadFlag_ExitsTwoNamingIt(string flag, string value, string problem)
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", flag, value, "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", flag, value, "--out", Lake);
 
         Assert.Equal(2, exit);
         Assert.Contains(problem, stderr, StringComparison.Ordinal);
@@ -263,7 +259,7 @@ public sealed partial class PipelineTests : IDisposable
     [Fact]
     public async Task Query_WithoutALake_ExitsOneSayingToRunThePipeline()
     {
-        var (exit, _, stderr) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", _lake);
+        var (exit, _, stderr) = await CliRun.Run("query", "--name", "risk-by-region", "--lake", Lake);
 
         Assert.Equal(1, exit);
         Assert.Contains("run the pipeline first", stderr, StringComparison.Ordinal);

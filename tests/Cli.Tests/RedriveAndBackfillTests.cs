@@ -3,23 +3,20 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Seeder;
+using DynamoLake.Testing;
 
 namespace Cli.Tests;
 
 [Collection(UsesConsole.Name)]
 public sealed class RedriveAndBackfillTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamolake-redrive-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-redrive-");
 
-    private string Lake => Path.Combine(_root, "lake");
+    private string Root => Path.Combine(_temp.Path, "root");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    private string Lake => Path.Combine(Root, "lake");
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Backfill_OfAnExport_JoinsTheLakeWithExactValues()
@@ -101,7 +98,7 @@ public sealed class RedriveAndBackfillTests : IDisposable
 
     private async Task<string> WriteExportAsync(IEnumerable<string> lines)
     {
-        var folder = Path.Combine(_root, "export", "data");
+        var folder = Path.Combine(Root, "export", "data");
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, $"{Guid.NewGuid():N}.json.gz");
         await using var stream = File.Create(file);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CsCheck;
+using DynamoLake.Testing;
 
 namespace Cli.Tests;
 
@@ -9,19 +10,15 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class SampleQueriesTests : IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-queries-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-queries-");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
-    }
+    private string Lake => Path.Combine(_temp.Path, "lake");
+
+    public void Dispose() => _temp.Dispose();
 
     private async Task<List<JsonElement>> Json(params string[] query)
     {
-        var (exit, stdout, stderr) = await CliRun.Run(["query", .. query, "--lake", _lake, "--format", "json"]);
+        var (exit, stdout, stderr) = await CliRun.Run(["query", .. query, "--lake", Lake, "--format", "json"]);
         Assert.True(exit == 0, stderr);
         return [.. JsonDocument.Parse(stdout).RootElement.EnumerateArray()];
     }
@@ -30,12 +27,12 @@ public sealed class SampleQueriesTests : IDisposable
     public async Task SampleQueries_AnswerWithFraudSignals_RightAfterTheMainCommand()
     {
         var started = DateTimeOffset.UtcNow;
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--out", _lake); // the README's main command, default window
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--out", Lake); // the README's main command, default window
         Assert.True(exit == 0, stderr);
 
         // Nothing lies after the moment the run started (the window's end, as the run noted it in history.log):
         // transactions, their processing, and every change; and the window is the 7 days before it.
-        var noted = Regex.Match(await File.ReadAllTextAsync(Path.Combine(_lake, "history.log")), @"--from (\S+) --days (\S+)");
+        var noted = Regex.Match(await File.ReadAllTextAsync(Path.Combine(Lake, "history.log")), @"--from (\S+) --days (\S+)");
         var end = DateTimeOffset.Parse(noted.Groups[1].Value, CultureInfo.InvariantCulture) + TimeSpan.FromDays(double.Parse(noted.Groups[2].Value, CultureInfo.InvariantCulture));
         Assert.InRange(end, started.AddMilliseconds(-1), DateTimeOffset.UtcNow); // the run reads its clock to the millisecond
         var latest = Assert.Single(await Json("SELECT epoch_ms(max(timestamp)) AS t, epoch_ms(max(processing_timestamp)) AS p, epoch_ms(min(timestamp)) AS first, (SELECT max(_event_time) // 1000 FROM transactions_changes) AS e FROM transactions"));
@@ -65,10 +62,10 @@ public sealed class SampleQueriesTests : IDisposable
     [Fact]
     public async Task QueryOutput_KeepsTypes_InEveryFormat()
     {
-        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "200", "--seed", "9", "--out", _lake)).Exit);
+        Assert.Equal(0, (await CliRun.Run("pipeline", "--count", "200", "--seed", "9", "--out", Lake)).Exit);
         const string Sql = "SELECT CAST(163221 AS DECIMAL(38,2)) AS total, DATE '2026-11-05' AS d, TIMESTAMPTZ '2026-11-05 10:11:12.5+00' AS t, true AS b, {'x': 1} AS s";
 
-        var (exit, csv, stderr) = await CliRun.Run("query", Sql, "--lake", _lake, "--format", "csv");
+        var (exit, csv, stderr) = await CliRun.Run("query", Sql, "--lake", Lake, "--format", "csv");
         Assert.True(exit == 0, stderr);
         Assert.Equal("total,d,t,b,s\n163221.00,2026-11-05,2026-11-05 10:11:12.500000+00:00,true,{x: 1}", csv.Trim().ReplaceLineEndings("\n"));
 
@@ -79,12 +76,12 @@ public sealed class SampleQueriesTests : IDisposable
         Assert.True(row.GetProperty("b").GetBoolean());
         Assert.Equal(1, row.GetProperty("s").GetProperty("x").GetInt32());
 
-        var (tableExit, table, _) = await CliRun.Run("query", Sql, "--lake", _lake);
+        var (tableExit, table, _) = await CliRun.Run("query", Sql, "--lake", Lake);
         Assert.Equal(0, tableExit);
         Assert.Contains("163221.00", table, StringComparison.Ordinal);
         Assert.Contains("2026-11-05 10:11:12.500000+00:00", table, StringComparison.Ordinal);
 
-        var (badExit, _, badError) = await CliRun.Run("query", Sql, "--lake", _lake, "--format", "xml");
+        var (badExit, _, badError) = await CliRun.Run("query", Sql, "--lake", Lake, "--format", "xml");
         Assert.Equal(2, badExit);
         Assert.Contains("--format", badError, StringComparison.Ordinal);
     }
@@ -95,7 +92,7 @@ public sealed class SampleQueriesTests : IDisposable
     [InlineData("9999")]
     public async Task Window_BadDays_NamesTheFlag(string days)
     {
-        var (exit, _, stderr) = await CliRun.Run("pipeline", "--days", days, "--out", _lake);
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--days", days, "--out", Lake);
 
         Assert.Equal(2, exit);
         Assert.Contains("--days must be", stderr, StringComparison.Ordinal);

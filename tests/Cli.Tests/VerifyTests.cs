@@ -16,17 +16,16 @@ namespace Cli.Tests;
 [Collection(UsesConsole.Name)]
 public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, IDisposable
 {
-    private readonly string _lake = Path.Combine(Path.GetTempPath(), "dynamolake-verify-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new("dynamolake-verify-");
+
+    private string Lake => Path.Combine(_temp.Path, "lake");
     private readonly string _table = $"verify-{Guid.NewGuid():N}";
     private readonly string _bucket = $"verify-results-{Guid.NewGuid():N}"[..40];
 
     public void Dispose()
     {
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", null);
-        if (Directory.Exists(_lake))
-        {
-            Directory.Delete(_lake, recursive: true);
-        }
+        _temp.Dispose();
     }
 
     [RequiresServerFact(LocalServers.Moto)]
@@ -97,8 +96,8 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
         using var athena = await PipelineAndAthenaAsync();
         using var dynamo = Seeder.DynamoDbClients.Create(moto.Server.Endpoint, "us-east-1");
         var key = (await dynamo.ScanAsync(new ScanRequest { TableName = _table })).Items.Select(i => i["transaction_id"].S).Min(StringComparer.Ordinal)!;
-        var paths = Pipeline.LakePaths.For(_lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
-        var rewritten = Path.Combine(_lake, "rewritten.parquet");
+        var paths = Pipeline.LakePaths.For(Lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        var rewritten = Path.Combine(Lake, "rewritten.parquet");
         using (var database = Pipeline.LakeDatabase.InMemory())
         {
             database.Execute($"COPY (SELECT * FROM read_parquet('{paths.IcebergGlob}', hive_partitioning = false) WHERE transaction_id <> '{key}') TO '{rewritten}' (FORMAT parquet)");
@@ -122,8 +121,8 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
     [RequiresServerFact(LocalServers.Moto)]
     public async Task Verify_ExpectedFailures_SayWhatToChange()
     {
-        Directory.CreateDirectory(_lake);
-        using var athena = new AthenaStandIn(_lake, moto.Server.Endpoint);
+        Directory.CreateDirectory(Lake);
+        using var athena = new AthenaStandIn(Lake, moto.Server.Endpoint);
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", athena.Endpoint.ToString());
 
         // No table.
@@ -169,9 +168,9 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
     // A pipeline run against moto (table, lake), a results bucket, and the stand-in over the lake.
     private async Task<AthenaStandIn> PipelineAndAthenaAsync()
     {
-        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--count", "150", "--seed", "5", "--out", _lake);
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--count", "150", "--seed", "5", "--out", Lake);
         Assert.True(exit == 0, stderr + stdout);
-        var athena = new AthenaStandIn(_lake, moto.Server.Endpoint);
+        var athena = new AthenaStandIn(Lake, moto.Server.Endpoint);
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", athena.Endpoint.ToString());
         return athena;
     }
@@ -213,7 +212,7 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
     // The amount the lake holds for a key (as the pipeline wrote it).
     private async Task<string> LakeAmountAsync(string key)
     {
-        var paths = Pipeline.LakePaths.For(_lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        var paths = Pipeline.LakePaths.For(Lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
         using var database = Pipeline.LakeDatabase.InMemory();
         using var reader = database.Query($"SELECT CAST(amount AS VARCHAR) FROM read_parquet('{paths.IcebergGlob}', hive_partitioning = false) WHERE transaction_id = '{key}'");
         Assert.True(reader.Read());
