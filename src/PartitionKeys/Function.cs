@@ -17,10 +17,7 @@ public sealed class Function
     public Function()
         : this(TableContract.LoadEmbedded(), null, TimeProvider.System, Console.Out)
     {
-        if (DynamoLake.Core.Observability.LambdaEnvironment.LogFormatWarning(Environment.GetEnvironmentVariable) is { } warning)
-        {
-            Console.Out.WriteLine(warning);
-        }
+        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }
 
     internal Function(TableContract contract, PartitionKeysSettings? settings, TimeProvider clock, TextWriter log)

@@ -9,6 +9,13 @@ internal static class DynamoDbClients
     /// <summary>The region of local endpoints when none is given.</summary>
     public const string LocalRegion = "us-east-1";
 
+    /// <summary>
+    /// Whether a local endpoint's calls use the SDK's credential chain: when keys or a profile are configured
+    /// (a failure of theirs is then an error, not hidden); local servers accept any, so placeholders otherwise.
+    /// </summary>
+    public static bool ChainConfigured =>
+        Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } || Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 };
+
     /// <param name="endpoint">A DynamoDB-compatible endpoint (moto, dynalite, DynamoDB Local); null for AWS.</param>
     /// <param name="region">The region; null for the SDK's default chain (AWS_REGION in Lambda).</param>
     /// <param name="httpClientFactory">Tests put a fault-injecting handler in front of the server here.</param>
@@ -38,9 +45,7 @@ internal static class DynamoDbClients
         config.ServiceURL = endpoint.ToString();
         config.AuthenticationRegion = region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? LocalRegion;
 
-        // Local servers accept any credentials; use the real chain when some are configured (keys or a
-        // profile, whose failure is then an error, not hidden), placeholders only when none are.
-        return Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } || Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 }
+        return ChainConfigured
             ? new AmazonDynamoDBClient(config)
             : new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
     }

@@ -20,10 +20,7 @@ public sealed class Function
     public Function()
         : this(DynamoDbClients.Create(endpoint: null, region: null), SeederSettings.FromEnvironment(), new RetryPolicy(), Console.Out)
     {
-        if (DynamoLake.Core.Observability.LambdaEnvironment.LogFormatWarning(Environment.GetEnvironmentVariable) is { } warning)
-        {
-            Console.Out.WriteLine(warning);
-        }
+        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }
 
     internal Function(IAmazonDynamoDB client, SeederSettings settings, RetryPolicy retry, TextWriter log, TimeProvider? clock = null)

@@ -27,10 +27,7 @@ public sealed class Function
     public Function()
         : this(Environment.GetEnvironmentVariable, NewHttpClient(), ResolveCredentialsAsync, TimeProvider.System, Console.Out)
     {
-        if (DynamoLake.Core.Observability.LambdaEnvironment.LogFormatWarning(Environment.GetEnvironmentVariable) is { } warning)
-        {
-            Console.Out.WriteLine(warning);
-        }
+        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }
 
     /// <summary>

@@ -56,13 +56,14 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
 
         await log.WriteLineAsync($"seeded '{options.Table}': {summary.Written:N0} written, {summary.Updated:N0} updated, {summary.Deleted:N0} deleted");
 
-        // The DynamoDB client's rule: the SDK's chain when keys or a profile are configured, placeholders when none are.
+        // The DynamoDB client's rule for a local endpoint.
         var credentials = new AwsCredentials("local", "local");
-        if (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } || Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 })
+        if (DynamoDbClients.ChainConfigured)
         {
             var found = await Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials().GetCredentialsAsync();
             credentials = new AwsCredentials(found.AccessKey, found.SecretKey, string.IsNullOrEmpty(found.Token) ? null : found.Token);
         }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var streams = new DynamoDbStreamsClient(http, endpoint, region, credentials);
         var keyName = contract.UniqueKey[0].Source;

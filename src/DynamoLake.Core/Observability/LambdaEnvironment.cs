@@ -20,6 +20,16 @@ public static class LambdaEnvironment
     /// </summary>
     public const string HandlerLogFormatVariable = "AWS_LAMBDA_HANDLER_LOG_FORMAT";
 
+    /// <summary>Writes <see cref="LogFormatWarning"/> to <paramref name="log"/> when there is one (the functions' public constructors).</summary>
+    public static void WarnAboutLogFormat(Func<string, string?> lookup, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        if (LogFormatWarning(lookup) is { } warning)
+        {
+            log.WriteLine(warning);
+        }
+    }
+
     /// <summary>
     /// In Lambda, when the runtime would prefix (Text) or wrap (JSON) every console line: one line that says so,
     /// written once at start-up (it names the variable to set; our template sets it). Null when all is well.
