@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Cli.Pipeline;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local;
+using DynamoLake.Local.Pipeline;
 
 namespace Cli;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local;
 using Seeder;
 
 namespace Cli;
@@ -61,7 +62,7 @@ internal static class ExportCommand
                     Dictionary<string, AttributeValue>? start = null;
                     do
                     {
-                        var page = await Aws.TableScan.PageAsync(client, new ScanRequest { TableName = name, ExclusiveStartKey = start, ConsistentRead = true }, retry, cancellationToken);
+                        var page = await TableScan.PageAsync(client, new ScanRequest { TableName = name, ExclusiveStartKey = start, ConsistentRead = true }, retry, cancellationToken);
                         foreach (var item in page.Items ?? [])
                         {
                             line.Clear();

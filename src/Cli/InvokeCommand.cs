@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using DynamoLake.Local;
+using DynamoLake.Local.Pipeline;
 
 namespace Cli;
 
@@ -79,7 +81,7 @@ internal static class InvokeCommand
         // The function logs to Console.Out as in Lambda — the managed runtime's console for the template's
         // environment, so its lines look as CloudWatch would receive them; here stdout carries only the response.
         var originalOut = Console.Out;
-        var console = Pipeline.TemplateFacts.LoadEmbedded().ConsoleFor(LambdaFunctions.LogicalIds[functionName], stderr);
+        var console = TemplateFacts.LoadEmbedded().ConsoleFor(LambdaFunctions.LogicalIds[functionName], stderr);
         console.RequestId = Guid.NewGuid().ToString();
         Console.SetOut(console);
         try

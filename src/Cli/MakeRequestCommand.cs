@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Cli.Pipeline;
+using DynamoLake.Local;
+using DynamoLake.Local.Pipeline;
 using Seeder;
 
 namespace Cli;

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Amazon.Runtime;
-using Cli.Pipeline;
+using DynamoLake.Local;
+using DynamoLake.Local.Pipeline;
 using Seeder;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using DynamoLake.Local;
 
 namespace Cli;
 
@@ -9,7 +10,7 @@ internal static class Program
     public static Task<int> Main(string[] args) => Run(args, Console.OpenStandardOutput(), Console.Error);
 
     /// <summary>The program's name in usage and messages.</summary>
-    public const string Name = "dynamolake";
+    public const string Name = Tool.Name;
 
     private static readonly Dictionary<string, string[]> s_examples = new(StringComparer.Ordinal)
     {

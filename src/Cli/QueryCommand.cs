@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Cli.Pipeline;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local;
+using DynamoLake.Local.Pipeline;
 using Spectre.Console;
 
 namespace Cli;

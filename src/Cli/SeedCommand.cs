@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Amazon.Runtime;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local;
 using Seeder;
 using Spectre.Console;
 

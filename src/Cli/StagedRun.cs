@@ -1,4 +1,4 @@
-using Cli.Pipeline;
+using DynamoLake.Local.Pipeline;
 
 namespace Cli;
 

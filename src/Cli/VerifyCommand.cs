@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Cli.Aws;
-using Cli.Verify;
+using DynamoLake.Aws;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local;
+using DynamoLake.Local.Pipeline;
+using DynamoLake.Local.Verify;
 using Spectre.Console;
 
 namespace Cli;
@@ -108,7 +110,7 @@ internal static class VerifyCommand
                     LakeTable = parse.GetValue(lakeTable) ?? fromStack.LakeTable ?? contract.Table,
                     ChangeLogDatabase = parse.GetValue(changeLog) ?? fromStack.ChangeLogDatabase,
                     Stream = parse.GetValue(stream) ?? fromStack.Stream,
-                    Settle = parse.GetValue(settle) is { } seconds ? TimeSpan.FromSeconds(seconds) : fromStack.Settle ?? VerifyTarget.DefaultSettle(Pipeline.TemplateFacts.LoadEmbedded()),
+                    Settle = parse.GetValue(settle) is { } seconds ? TimeSpan.FromSeconds(seconds) : fromStack.Settle ?? VerifyTarget.DefaultSettle(TemplateFacts.LoadEmbedded()),
                     SettleSource = parse.GetValue(settle) is not null ? "--settle" : fromStack.Settle is not null ? "the stack's buffer intervals + 120 s" : "the template's default buffer intervals + 120 s",
                     Stack = parse.GetValue(stack),
                 };
@@ -154,7 +156,7 @@ internal static class VerifyCommand
                 };
                 return await RunAsync(contract, session, target, options, TimeSpan.FromSeconds(parse.GetValue(wait)), stdout, stderr, cancellationToken);
             }
-            catch (Exception e) when (e is VerifyException or AwsCallException or AthenaQueryException or Pipeline.PipelineException or DuckDB.NET.Data.DuckDBException)
+            catch (Exception e) when (e is VerifyException or AwsCallException or AthenaQueryException or PipelineException or DuckDB.NET.Data.DuckDBException)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}");
                 return ExitCodes.Failed;
@@ -235,14 +237,14 @@ internal static class VerifyCommand
 
         foreach (var (name, differences, keys) in result.Relations)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{name}: {Pipeline.Parity.Summary(differences)}{(target.Stream is null ? "" : $" ({keys:N0} in flight)")}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{name}: {Parity.Summary(differences)}{(target.Stream is null ? "" : $" ({keys:N0} in flight)")}\n");
             foreach (var difference in differences)
             {
                 text.Append("  ").Append(difference).Append('\n');
             }
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Pipeline.Parity.Summary(result.Relations.Select(r => r.Differences))} ({inFlight})\n");
+        text.Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Relations.Select(r => r.Differences))} ({inFlight})\n");
         return text.ToString();
     }
 

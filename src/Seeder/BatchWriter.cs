@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using DynamoLake.Core.Aws;
+using DynamoLake.Core.Iam;
 
 namespace Seeder;
 

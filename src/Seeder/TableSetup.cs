@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using DynamoLake.Core.Aws;
 using DynamoLake.Core.Contract;
+using DynamoLake.Core.Iam;
 
 namespace Seeder;
 

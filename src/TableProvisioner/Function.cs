@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Amazon.Runtime.Credentials;
-using DynamoLake.Core.Aws;
+using DynamoLake.Aws;
 using DynamoLake.Core.Contract;
 
 namespace TableProvisioner;
@@ -25,7 +24,7 @@ public sealed class Function
 
     /// <summary>Used by the Lambda runtime: settings from the environment, the SDK's credential chain, logs to stdout.</summary>
     public Function()
-        : this(Environment.GetEnvironmentVariable, NewHttpClient(), ResolveCredentialsAsync, TimeProvider.System, Console.Out)
+        : this(Environment.GetEnvironmentVariable, NewHttpClient(), AwsCredentialChain.ResolveAsync, TimeProvider.System, Console.Out)
     {
         DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }
@@ -238,10 +237,4 @@ public sealed class Function
         }
     }
 
-    private static async Task<AwsCredentials> ResolveCredentialsAsync(CancellationToken cancellationToken)
-    {
-        var credentials = await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync();
-        var resolved = await credentials.GetCredentialsAsync();
-        return new AwsCredentials(resolved.AccessKey, resolved.SecretKey, resolved.UseToken ? resolved.Token : null);
-    }
 }

@@ -1,3 +1,4 @@
+using DynamoLake.Aws;
 using DynamoLake.Core.Contract;
 
 namespace TableProvisioner;

@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Cli.Pipeline;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local.Pipeline;
 using DynamoLake.Testing;
 
 namespace Cli.Tests;
@@ -191,7 +191,7 @@ internal sealed partial class AthenaStandIn : IDisposable
             throw new InvalidOperationException($"line 1:1: the stand-in runs only UNLOAD (SELECT …) TO 's3://…' WITH (format = 'PARQUET'), not: {sql}");
         }
 
-        var (bucket, prefix) = Verify.S3Location.Parse(unload.Groups["to"].Value);
+        var (bucket, prefix) = DynamoLake.Local.Verify.S3Location.Parse(unload.Groups["to"].Value);
         var existing = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1 });
         if (existing.S3Objects is { Count: > 0 })
         {
@@ -222,7 +222,7 @@ internal sealed partial class AthenaStandIn : IDisposable
                 await _s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"{prefix}{id}_00000", FilePath = file });
             }
 
-            var (outBucket, outPrefix) = Verify.S3Location.Parse(output);
+            var (outBucket, outPrefix) = DynamoLake.Local.Verify.S3Location.Parse(output);
             await _s3.PutObjectAsync(new PutObjectRequest { BucketName = outBucket, Key = $"{outPrefix}{id}-manifest.csv", ContentBody = rows > 0 ? $"s3://{bucket}/{prefix}{id}_00000\n" : "" });
             await _s3.PutObjectAsync(new PutObjectRequest { BucketName = outBucket, Key = $"{outPrefix}{id}.metadata", ContentBody = "metadata" });
             return new FileInfo(file).Length;
@@ -236,7 +236,7 @@ internal sealed partial class AthenaStandIn : IDisposable
     // What a running UNLOAD has written so far: a first data file.
     private async Task PartialAsync(string id, string sql)
     {
-        var (bucket, prefix) = Verify.S3Location.Parse(UnloadStatement().Match(sql).Groups["to"].Value);
+        var (bucket, prefix) = DynamoLake.Local.Verify.S3Location.Parse(UnloadStatement().Match(sql).Groups["to"].Value);
         await _s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"{prefix}{id}_00000", ContentBody = "partial" });
     }
 

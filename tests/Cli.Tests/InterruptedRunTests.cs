@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
-using Cli.Pipeline;
 using CsCheck;
+using DynamoLake.Local.Pipeline;
 using Seeder;
 
 using DynamoLake.Testing;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using DynamoLake.Core.Aws;
+using DynamoLake.Aws;
 
 namespace Cli.Tests;
 

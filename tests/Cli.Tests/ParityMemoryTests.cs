@@ -1,5 +1,5 @@
-using Cli.Pipeline;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local.Pipeline;
 using Seeder;
 
 using DynamoLake.Testing;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Cli.Pipeline;
 using CsCheck;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local.Pipeline;
 using DynamoLake.Testing;
 using Seeder;
 

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Cli.Aws;
-using DynamoLake.Core.Aws;
+using DynamoLake.Aws;
+using DynamoLake.Local.Pipeline;
+using DynamoLake.Local.Verify;
 using DynamoLake.Testing;
 
 namespace Cli.Tests;
@@ -112,12 +113,12 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
             .ToList();
 
         // The plan with the policy's placeholders for names: each action it declares, on each resource, is granted.
-        var target = new Verify.VerifyTarget
+        var target = new VerifyTarget
         {
             Table = "SOURCE_TABLE", Catalog = "s3tablescatalog/TABLE_BUCKET", Database = "NAMESPACE", LakeTable = "transactions",
             ChangeLogDatabase = "CHANGE_LOG_DATABASE", Stream = "CHANGE_STREAM", Stack = "STACK", Settle = TimeSpan.Zero, SettleSource = "",
         };
-        var declared = Verify.VerifyPlan.Permissions(target, "REGION", "primary", "s3://RESULTS_BUCKET/verify/", DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        var declared = VerifyPlan.Permissions(target, "REGION", "primary", "s3://RESULTS_BUCKET/verify/", DynamoLake.Core.Contract.TableContract.LoadEmbedded());
         foreach (var permission in declared)
         {
             foreach (var resource in permission.Resource.Split(", "))
@@ -140,9 +141,9 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
     [Fact]
     public void Summary_OfSeveralLists_AddsTheirCountsAndKeepsMoreThan()
     {
-        Assert.Equal("more than 23 differences", Pipeline.Parity.Summary([[.. Enumerable.Range(0, 20).Select(i => $"k{i}"), "…"], ["a", "b", "c"]]));
-        Assert.Equal("3 differences", Pipeline.Parity.Summary([[], ["a", "b", "c"]]));
-        Assert.Equal("0 differences", Pipeline.Parity.Summary([[], []]));
+        Assert.Equal("more than 23 differences", Parity.Summary([[.. Enumerable.Range(0, 20).Select(i => $"k{i}"), "…"], ["a", "b", "c"]]));
+        Assert.Equal("3 differences", Parity.Summary([[], ["a", "b", "c"]]));
+        Assert.Equal("0 differences", Parity.Summary([[], []]));
     }
 
     private static async Task<(string Date, string Authorization)> BotocoreAsync(string url, string body, Dictionary<string, string> headers, string service)

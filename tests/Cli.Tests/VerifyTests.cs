@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Cli.Aws;
-using DynamoLake.Core.Aws;
+using DynamoLake.Aws;
+using DynamoLake.Local.Pipeline;
 using DynamoLake.Testing;
 
 namespace Cli.Tests;
@@ -96,9 +96,9 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
         using var athena = await PipelineAndAthenaAsync();
         using var dynamo = Seeder.DynamoDbClients.Create(moto.Server.Endpoint, "us-east-1");
         var key = (await dynamo.ScanAsync(new ScanRequest { TableName = _table })).Items.Select(i => i["transaction_id"].S).Min(StringComparer.Ordinal)!;
-        var paths = Pipeline.LakePaths.For(Lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        var paths = LakePaths.For(Lake, TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
         var rewritten = Path.Combine(Lake, "rewritten.parquet");
-        using (var database = Pipeline.LakeDatabase.InMemory())
+        using (var database = LakeDatabase.InMemory())
         {
             database.Execute($"COPY (SELECT * FROM read_parquet('{paths.IcebergGlob}', hive_partitioning = false) WHERE transaction_id <> '{key}') TO '{rewritten}' (FORMAT parquet)");
         }
@@ -212,8 +212,8 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
     // The amount the lake holds for a key (as the pipeline wrote it).
     private async Task<string> LakeAmountAsync(string key)
     {
-        var paths = Pipeline.LakePaths.For(Lake, Pipeline.TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
-        using var database = Pipeline.LakeDatabase.InMemory();
+        var paths = LakePaths.For(Lake, TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+        using var database = LakeDatabase.InMemory();
         using var reader = database.Query($"SELECT CAST(amount AS VARCHAR) FROM read_parquet('{paths.IcebergGlob}', hive_partitioning = false) WHERE transaction_id = '{key}'");
         Assert.True(reader.Read());
         return reader.GetString(0);

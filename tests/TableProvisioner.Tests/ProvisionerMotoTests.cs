@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DynamoLake.Core.Aws;
+using DynamoLake.Aws;
 using DynamoLake.Testing;
 
 namespace TableProvisioner.Tests;

@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using DynamoLake.Core.Aws;
+using DynamoLake.Aws;
 using DynamoLake.Core.Contract;
+using DynamoLake.Core.Iam;
 using DynamoLake.Core.Observability;
 using DynamoLake.Testing;
 
@@ -47,12 +48,37 @@ public sealed partial class DeployWiringTests
     private static Assembly AssemblyOf(string function) =>
         Assembly.Load(ServerlessTemplate.Properties(function)["Handler"]!.GetValue<string>().Split("::")[0]);
 
-    /// <summary>Every AwsOperation a function's assembly declares next to a call, with the condition under which the template must grant it.</summary>
+    /// <summary>
+    /// Every AwsOperation declared next to a call that a function's package can make, with the condition under
+    /// which the template must grant it: the function's own declarations, and those of each DynamoLake.Aws
+    /// client the function's assembly refers to (the shared library also holds the CLI's clients — Athena,
+    /// Kinesis, CloudFormation — which no function may be granted).
+    /// </summary>
     private static IEnumerable<(AwsOperation Operation, string? Condition)> Declared(Assembly assembly) =>
-        assembly.GetTypes()
+        assembly.GetTypes().Concat(AwsClientsUsedBy(assembly))
             .SelectMany(t => t.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic).Where(f => f.FieldType == typeof(AwsOperation)).Select(f => (Type: t, Operation: (AwsOperation)f.GetValue(null)!)))
             .Where(d => !d.Operation.LocalOnly)
-            .Select(d => (d.Operation, d.Type == typeof(TableProvisioner.LakeFormationClient) ? "LakeFormationMode" : (string?)null));
+            .Select(d => (d.Operation, d.Type == typeof(LakeFormationClient) ? "LakeFormationMode" : (string?)null));
+
+    /// <summary>The DynamoLake.Aws types an assembly refers to, read from its metadata (its type references).</summary>
+    private static List<Type> AwsClientsUsedBy(Assembly assembly)
+    {
+        var aws = typeof(AwsJsonClient).Assembly;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(assembly.Location));
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var names = new List<string>();
+        foreach (var handle in metadata.TypeReferences)
+        {
+            var reference = metadata.GetTypeReference(handle);
+            if (reference.ResolutionScope.Kind == System.Reflection.Metadata.HandleKind.AssemblyReference
+                && metadata.GetString(metadata.GetAssemblyReference((System.Reflection.Metadata.AssemblyReferenceHandle)reference.ResolutionScope).Name) == aws.GetName().Name)
+            {
+                names.Add(metadata.GetString(reference.Namespace) + "." + metadata.GetString(reference.Name));
+            }
+        }
+
+        return names.Select(name => aws.GetType(name, throwOnError: true)!).ToList();
+    }
 
     [Theory]
     [MemberData(nameof(Functions))]
@@ -79,6 +105,13 @@ public sealed partial class DeployWiringTests
         Assert.Contains(Declared(AssemblyOf("TableProvisionerFunction")), d => d.Operation.Action == "lakeformation:GrantPermissions" && d.Condition == "LakeFormationMode");
         Assert.Contains(Declared(AssemblyOf("TableProvisionerFunction")), d => d.Operation.Action == "s3tables:CreateTable");
         Assert.Empty(Declared(AssemblyOf("TransformFunction")));
+
+        // The provisioner's declarations live in the S3 Tables and Lake Formation clients of DynamoLake.Aws; the CLI's clients there are not the provisioner's.
+        var used = AwsClientsUsedBy(AssemblyOf("TableProvisionerFunction"));
+        Assert.Contains(typeof(S3TablesClient), used);
+        Assert.Contains(typeof(LakeFormationClient), used);
+        Assert.DoesNotContain(typeof(AthenaClient), used);
+        Assert.DoesNotContain(typeof(KinesisChanges), used);
     }
 
     private static IEnumerable<JsonNode> Nodes(JsonNode? node) => node switch
@@ -190,9 +223,9 @@ public sealed partial class DeployWiringTests
         var variables = properties["Environment"]!["Variables"]!.AsObject();
         string? Lookup(string key) => key == LambdaEnvironment.FunctionNameVariable ? name : variables[key] is { } v ? ServerlessTemplate.Resolve(v) : null;
         var events = new StringWriter { NewLine = "\n" };
-        var environment = Cli.LambdaConsole.EnvironmentOf(ServerlessTemplate.Root, function);
-        environment[Cli.LambdaConsole.LogFormatVariable] = logFormat;
-        var log = new Cli.LambdaConsole(environment, events) { RequestId = Guid.NewGuid().ToString() };
+        var environment = DynamoLake.Local.LambdaConsole.EnvironmentOf(ServerlessTemplate.Root, function);
+        environment[DynamoLake.Local.LambdaConsole.LogFormatVariable] = logFormat;
+        var log = new DynamoLake.Local.LambdaConsole(environment, events) { RequestId = Guid.NewGuid().ToString() };
         Func<Stream, Task<Stream>> handler = Path.GetFileName(properties["CodeUri"]!.GetValue<string>().TrimEnd('/')) switch
         {
             "Transform" => new Transform.Function(s_contract, Transform.TransformSettings.From(Lookup), TimeProvider.System, log).FunctionHandler,

@@ -1,0 +1,10 @@
+namespace DynamoLake.Local.Pipeline;
+
+/// <summary>Where change records come from, and the source table's state once they have all been read.</summary>
+internal interface IChangeSource
+{
+    IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken);
+
+    /// <summary>The table's items (DynamoDB JSON) with their keys, after every change: read once, as a stream.</summary>
+    IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(CancellationToken cancellationToken);
+}

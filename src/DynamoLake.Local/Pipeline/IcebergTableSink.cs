@@ -1,0 +1,273 @@
+using System.Text;
+using System.Text.Json;
+using DynamoLake.Core.Contract;
+
+namespace DynamoLake.Local.Pipeline;
+
+/// <summary>
+/// What S3 Tables would hold: the Transform's rows applied by unique key in delivery order — insert and
+/// update replace the row, delete removes it (Firehose's Iceberg delivery with UniqueKeys) — written as
+/// Parquet partitioned by the contract's partition spec (day of timestamp).
+/// As Firehose documents for Iceberg, every operation applies only within the partition of the row that
+/// carries it: "All files written by Firehose are computed using the partition that is present in the
+/// record. This also applies to deleted files." A delete whose row has no timestamp removes nothing outside
+/// the null partition, and an update that moved a key to another day leaves the old day's row in place.
+/// </summary>
+/// <remarks>
+/// Memory stays bounded whatever the run's size: operations wait on disk in buckets by a hash of the
+/// unique key (every operation on a key lands in one bucket, in arrival order), and a bucket is applied
+/// on its own. A bucket too large to apply in memory is split again first. The surviving rows wait on disk
+/// by partition and are written a chunk at a time.
+/// </remarks>
+internal sealed class IcebergTableSink : IDisposable
+{
+    /// <summary>What one bucket may hold when it is applied (its operations, as spilled); larger ones are split first.</summary>
+    public const long DefaultMaxBucketBytes = 96L << 20;
+
+    /// <summary>How much may wait in memory before it is appended to the spill files.</summary>
+    public const long DefaultSpillBudgetBytes = 32L << 20;
+
+    /// <summary>Parquet files written at once (each holds a chunk of rows): a bound, not the core count.</summary>
+    public const int WriterParallelism = 2;
+
+    private const int Buckets = 128;
+    private const int SplitInto = 8;
+    private const int ChunkBytes = 8 << 20;
+    private const byte Put = 0;
+    private const byte Delete = 1;
+
+    private readonly TableContract _contract;
+    private readonly string _spillFolder;
+    private readonly PartitionedSpill _operations;
+    private readonly byte[] _keyName;
+    private readonly long _maxBucketBytes;
+    private readonly long _spillBudgetBytes;
+    private readonly PartitionField? _spec;
+
+    /// <param name="contract">The table contract.</param>
+    /// <param name="spillFolder">Where operations and rows wait until the table is written (deleted on dispose).</param>
+    /// <param name="maxBucketBytes">What one bucket may hold when it is applied.</param>
+    /// <param name="spillBudgetBytes">How much may wait in memory before it goes to disk.</param>
+    public IcebergTableSink(TableContract contract, string spillFolder, long maxBucketBytes = DefaultMaxBucketBytes, long spillBudgetBytes = DefaultSpillBudgetBytes)
+    {
+        _contract = contract;
+        _spillFolder = spillFolder;
+        _maxBucketBytes = maxBucketBytes;
+        _spillBudgetBytes = spillBudgetBytes;
+        _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
+        _keyName = Encoding.UTF8.GetBytes(contract.UniqueKey[0].Name);
+        _spec = contract.PartitionSpec.Count > 0 ? contract.PartitionSpec[0] : null;
+
+        // Deletes apply within a partition, so the partitions must be computed as the table's: this model knows
+        // the day transform only; any other spec would put every row in one partition and delete table-wide.
+        if (contract.PartitionSpec.Count > 1 || _spec is { Transform: not "day" })
+        {
+            throw new PipelineException($"the local Iceberg table computes a single day() partition only; the contract's partition spec is {string.Join(", ", contract.PartitionSpec.Select(p => $"{p.Transform}({p.Source.Name})"))}");
+        }
+    }
+
+    /// <summary>How many buckets were too large to apply at once and were split (for tests and figures).</summary>
+    public int Splits { get; private set; }
+
+    /// <summary>The most operation bytes any one applied bucket held (for tests and figures).</summary>
+    public long LargestAppliedBytes { get; private set; }
+
+    /// <summary>Rows in the table: those loaded until it is written, then those written.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Starts from rows already in the lake (redrive, backfill).</summary>
+    public void Load(IEnumerable<byte[]> rows)
+    {
+        foreach (var row in rows)
+        {
+            Apply("insert", row);
+            Count++;
+        }
+    }
+
+    public void Apply(string operation, byte[] row)
+    {
+        var key = KeyOf(row);
+        var op = operation == "delete" ? Delete : Put;
+        var partition = Encoding.UTF8.GetBytes(PartitionOf(row, _spec));
+
+        // Spilled as: operation, key length, key, partition length, partition, then the row (only for a put).
+        var length = 9 + key.Length + partition.Length;
+        Span<byte> head = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        head[0] = op;
+        BitConverter.TryWriteBytes(head[1..], key.Length);
+        key.CopyTo(head[5..]);
+        BitConverter.TryWriteBytes(head[(5 + key.Length)..], partition.Length);
+        partition.CopyTo(head[(9 + key.Length)..]);
+        _operations.Add(BucketOf(key, 0, Buckets), head, op == Put ? row : default);
+    }
+
+    /// <summary>
+    /// Writes the table, replacing what was there only once the new one is complete (a failure or Ctrl+C
+    /// meanwhile leaves the old table as it was); returns the files written.
+    /// </summary>
+    public async Task<int> WriteAsync(LakePaths paths, CancellationToken cancellationToken)
+    {
+        using var rows = new PartitionedSpill(Path.Combine(_spillFolder, "rows"), _spillBudgetBytes);
+        foreach (var bucket in _operations.Partitions.ToList())
+        {
+            ApplyBucket(_operations, bucket, level: 0, rows, cancellationToken);
+        }
+
+        var layout = ParquetLayout.Iceberg(_contract);
+        var partitions = rows.Partitions.Order(StringComparer.Ordinal).ToList();
+        var table = Path.Combine(_spillFolder, "table");
+        var files = 0;
+        long written = 0;
+        await Parallel.ForEachAsync(
+            partitions.Select((partition, index) => (partition, index)),
+            new ParallelOptions { MaxDegreeOfParallelism = WriterParallelism, CancellationToken = cancellationToken },
+            async (p, token) =>
+            {
+                var folder = p.partition.Length == 0 ? table : Path.Combine(table, p.partition);
+                Directory.CreateDirectory(folder);
+                var count = await layout.WriteAsync(
+                    rows.Read(p.partition, ChunkBytes),
+                    () => File.Create(Path.Combine(folder, $"00000-{p.index:D5}-{Guid.NewGuid():N}.parquet")),
+                    token);
+                Interlocked.Add(ref written, count);
+                Interlocked.Increment(ref files);
+            });
+
+        if (Directory.Exists(paths.Iceberg))
+        {
+            Directory.Delete(paths.Iceberg, recursive: true);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.Iceberg)!);
+        if (Directory.Exists(table))
+        {
+            Directory.Move(table, paths.Iceberg);
+        }
+
+        Count = written;
+        return files;
+    }
+
+    public void Dispose()
+    {
+        _operations.Dispose();
+        if (Directory.Exists(_spillFolder))
+        {
+            Directory.Delete(_spillFolder, recursive: true);
+        }
+    }
+
+    // Applies one bucket's operations in order and hands the surviving rows to their partitions.
+    private void ApplyBucket(PartitionedSpill spill, string bucket, int level, PartitionedSpill rows, CancellationToken cancellationToken)
+    {
+        if (spill.BytesOf(bucket) > _maxBucketBytes && level < 8)
+        {
+            Splits++;
+            using var split = new PartitionedSpill(Path.Combine(_spillFolder, $"split-{level + 1}-{bucket}"), _spillBudgetBytes);
+            foreach (var chunk in spill.Read(bucket, ChunkBytes))
+            {
+                foreach (var record in chunk)
+                {
+                    split.Add(BucketOf(record.AsSpan(5, BitConverter.ToInt32(record, 1)), level + 1, SplitInto), record);
+                }
+            }
+
+            spill.Remove(bucket);
+            foreach (var part in split.Partitions.ToList())
+            {
+                ApplyBucket(split, part, level + 1, rows, cancellationToken);
+            }
+
+            return;
+        }
+
+        LargestAppliedBytes = Math.Max(LargestAppliedBytes, spill.BytesOf(bucket));
+
+        // (partition, key) → the operation that holds its row: a delete or an update finds the key only in the
+        // partition of its own row, as Firehose's delete files do.
+        var table = new Dictionary<(string Partition, string Key), byte[]>();
+        foreach (var chunk in spill.Read(bucket, ChunkBytes))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var record in chunk)
+            {
+                var keyLength = BitConverter.ToInt32(record, 1);
+                var partitionLength = BitConverter.ToInt32(record, 5 + keyLength);
+                var at = (Encoding.UTF8.GetString(record, 9 + keyLength, partitionLength), Encoding.UTF8.GetString(record, 5, keyLength));
+                if (record[0] == Delete)
+                {
+                    table.Remove(at);
+                }
+                else
+                {
+                    table[at] = record;
+                }
+            }
+        }
+
+        spill.Remove(bucket);
+        foreach (var ((partition, _), record) in table)
+        {
+            var keyLength = BitConverter.ToInt32(record, 1);
+            var start = 9 + keyLength + BitConverter.ToInt32(record, 5 + keyLength);
+            rows.Add(partition, record.AsSpan(start));
+        }
+    }
+
+    // A well-mixed hash of the key's UTF-8 bytes, seeded by level so that a split spreads a bucket's keys
+    // anew (HashCode: xxHash32 with a per-process seed; buckets live only as long as the run).
+    private static string BucketOf(ReadOnlySpan<byte> key, int level, int buckets)
+    {
+        var hash = new HashCode();
+        hash.Add(level);
+        hash.AddBytes(key);
+        return ((uint)hash.ToHashCode() % (uint)buckets).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // The unique key's value as UTF-8 (unescaped), so that one key is one bucket whatever its JSON spelling.
+    private byte[] KeyOf(byte[] row)
+    {
+        var reader = new Utf8JsonReader(row);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(_keyName);
+            reader.Read();
+            if (match)
+            {
+                return reader.TokenType == JsonTokenType.String ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan.ToArray();
+            }
+
+            reader.Skip();
+        }
+
+        throw new PipelineException($"a Transform row has no {_contract.UniqueKey[0].Name}");
+    }
+
+    private static string PartitionOf(ReadOnlySpan<byte> row, PartitionField? spec)
+    {
+        if (spec is null || spec.Transform != "day")
+        {
+            return "";
+        }
+
+        var reader = new Utf8JsonReader(row);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(spec.Source.Name);
+            reader.Read();
+            if (match)
+            {
+                return reader.TokenType == JsonTokenType.Number
+                    ? $"{spec.Name}={DateTime.UnixEpoch.AddTicks(reader.GetInt64() * 10):yyyy-MM-dd}"
+                    : $"{spec.Name}=null";
+            }
+
+            reader.Skip();
+        }
+
+        return $"{spec.Name}=null";
+    }
+}

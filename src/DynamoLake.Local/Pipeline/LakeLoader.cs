@@ -1,0 +1,266 @@
+using System.Threading.Channels;
+using DynamoLake.Core.Contract;
+
+namespace DynamoLake.Local.Pipeline;
+
+/// <summary>
+/// The record path into the lake, shared by pipeline, redrive and backfill: Firehose-like requests go to
+/// the real Transform and PartitionKeys handlers through their Lambda entry points, each response is
+/// checked against the Firehose contract, and the results land in the Iceberg-equivalent table, the S3
+/// change log and the error output.
+/// </summary>
+internal sealed class LakeLoader : IDisposable
+{
+    private readonly FunctionLog _log;
+    private readonly string _work;
+    private readonly TemplateFacts _template;
+
+    public LakeLoader(TableContract contract, TemplateFacts template, LakePaths paths)
+    {
+        Paths = paths;
+        _template = template;
+        _work = Path.Combine(paths.Work, Guid.NewGuid().ToString("N"));
+        Iceberg = new IcebergTableSink(contract, Path.Combine(_work, "iceberg"));
+        ChangeLog = new ChangeLogSink(contract, template.S3Prefix, Path.Combine(_work, "changes"));
+        Errors = new ErrorOutputSink(Path.Combine(_work, "errors"));
+        _log = new FunctionLog(paths.FunctionLog);
+    }
+
+    /// <summary>A loader that writes into <paramref name="stage"/>, its Iceberg table starting from the rows of the lake in place (redrive, backfill).</summary>
+    public static LakeLoader OnExistingLake(TableContract contract, TemplateFacts template, LakeStage stage)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        var loader = new LakeLoader(contract, template, stage.Paths);
+        try
+        {
+            loader.Iceberg.Load(LakeDatabase.IcebergRows(stage.Live, contract));
+            return loader;
+        }
+        catch
+        {
+            loader.Dispose();
+            throw;
+        }
+    }
+
+    public LakePaths Paths { get; }
+
+    public IcebergTableSink Iceberg { get; }
+
+    public ChangeLogSink ChangeLog { get; }
+
+    public ErrorOutputSink Errors { get; }
+
+    public FunctionCounts Transform { get; } = new();
+
+    public FunctionCounts PartitionKeys { get; } = new();
+
+    public long Changes { get; private set; }
+
+    public long Requests { get; private set; }
+
+    public IReadOnlyDictionary<(string Function, string Reason), long> FailedByReason => _log.FailedByReason;
+
+    /// <summary>Sends every change through both functions into the sinks.</summary>
+    public async Task DeliverAsync(IEnumerable<CapturedChange> changes, FirehoseDelivery delivery, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        var originalOut = Console.Out;
+        try
+        {
+            // The functions as Lambda builds them: public constructors, settings from the environment, and
+            // Console.Out as their log — the managed runtime's console for the template's environment, whose
+            // lines reach the function log as CloudWatch would receive them.
+            var transformConsole = _template.ConsoleFor("TransformFunction", _log);
+            Console.SetOut(transformConsole);
+            var transformFunction = new Transform.Function();
+            var partitionKeysConsole = _template.ConsoleFor("PartitionKeysFunction", _log);
+            Console.SetOut(partitionKeysConsole);
+            var partitionKeysFunction = new PartitionKeys.Function();
+            Console.SetOut(_log);
+            Func<Stream, Task<Stream>> transform = request =>
+            {
+                transformConsole.RequestId = Guid.NewGuid().ToString();
+                return transformFunction.FunctionHandler(request);
+            };
+            Func<Stream, Task<Stream>> partitionKeys = request =>
+            {
+                partitionKeysConsole.RequestId = Guid.NewGuid().ToString();
+                return partitionKeysFunction.FunctionHandler(request);
+            };
+            var counted = changes.Select(change =>
+            {
+                Changes++;
+                return change;
+            });
+
+            // Making change records and requests overlaps with the functions: a producer keeps a few requests ready.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var queue = Channel.CreateBounded<DeliveryBatch>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+            var producer = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        foreach (var ready in delivery.Batches(counted))
+                        {
+                            await queue.Writer.WriteAsync(ready, stop.Token);
+                        }
+
+                        queue.Writer.Complete();
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        queue.Writer.Complete(e);
+                    }
+                },
+                stop.Token);
+
+            // The sinks take each request's results in order, while the functions already work on the next request.
+            var applying = Task.CompletedTask;
+            Task? transformCall = null;
+            Task? partitionCall = null;
+            try
+            {
+                await foreach (var batch in queue.Reader.ReadAllAsync(cancellationToken))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Requests++;
+
+                    // Two delivery streams read the same Kinesis stream: both functions get each request, at once.
+                    // Each response is checked on the same worker that got it.
+                    var transforming = Task.Run(
+                        async () =>
+                        {
+                            var records = ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true);
+
+                            // The reasons this invocation logged, taken before the next Transform invocation can log the same ids.
+                            return (Records: records, Reasons: records.Where(r => r.Result == "ProcessingFailed").ToDictionary(r => r.Index, r => _log.ReasonFor(batch.RecordIds[r.Index]) ?? "unknown"));
+                        },
+                        cancellationToken);
+                    var partitioning = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
+                    (transformCall, partitionCall) = (transforming, partitioning);
+                    var transformed = await transforming;
+                    var partitioned = await partitioning;
+                    await applying;
+                    applying = Task.Run(() => Apply(batch, transformed.Records, transformed.Reasons, partitioned), cancellationToken);
+                    progress?.Invoke(Changes);
+                }
+
+                await applying;
+                await producer;
+                MetricsReachedTheLog();
+            }
+            finally
+            {
+                // Whatever ended the loop, nothing may still write to the sinks or the log once this returns (the
+                // caller disposes them): the producer is stopped, and what is in flight is waited for. Their own
+                // failures are not rethrown here: the first one is already on its way.
+                await stop.CancelAsync();
+                foreach (var task in new[] { transformCall, partitionCall, applying, producer })
+                {
+                    if (task is not null)
+                    {
+                        await Task.WhenAny(task);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+        }
+    }
+
+    // Every invocation writes one report (the log line beside the EMF line): if the function log did not read
+    // them as JSON, CloudWatch would extract no metric from them either, and every alarm on them would be blind.
+    private void MetricsReachedTheLog()
+    {
+        var reports = _log.Reports.Values.Sum();
+        if (Requests > 0 && reports < 2 * Requests)
+        {
+            throw new PipelineException($"{2 * Requests:N0} function invocations wrote {reports:N0} report lines that CloudWatch would read as JSON: the functions' console lines do not leave the managed .NET runtime as the JSON documents they are (set {LambdaConsole.HandlerLogFormatVariable}=Unformatted on the functions; see docs/adr/0013-log-lines-through-the-managed-runtime.md), so their EMF metrics and every alarm on them would see nothing");
+        }
+    }
+
+    /// <summary>Writes the sinks: the Iceberg table anew, change-log and error files added. Returns the file counts.</summary>
+    public async Task<(int Iceberg, int ChangeLog, int Errors)> WriteAsync(CancellationToken cancellationToken)
+    {
+        // One sink after the other: each already keeps the cores busy, and together they would hold twice the memory.
+        var iceberg = await Iceberg.WriteAsync(Paths, cancellationToken);
+        var changeLog = await ChangeLog.WriteAsync(Paths, cancellationToken);
+        return (iceberg, changeLog, await Errors.WriteAsync(Paths, cancellationToken));
+    }
+
+    // One request's results into the sinks: Ok rows to the Iceberg table and the change log, failures to the error output.
+    private void Apply(DeliveryBatch batch, List<ResponseRecord> transformed, Dictionary<int, string> reasons, List<ResponseRecord> partitioned)
+    {
+        foreach (var record in transformed)
+        {
+            Count(Transform, record.Result);
+            switch (record.Result)
+            {
+                case "Ok":
+                    Iceberg.Apply(record.Operation!, record.Data);
+                    break;
+                case "ProcessingFailed":
+                    Errors.Add(batch.Data[record.Index], batch.ArrivalMs, reasons[record.Index]);
+                    break;
+            }
+        }
+
+        foreach (var record in partitioned)
+        {
+            Count(PartitionKeys, record.Result);
+            if (record.Result == "Ok")
+            {
+                ChangeLog.Add(record.Data, record.PartitionKeys!);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        // The spill goes first: closing the log can fail (a full disk), and must not leave the spill behind.
+        try
+        {
+            Iceberg.Dispose();
+            ChangeLog.Dispose();
+            Errors.Dispose();
+            LakePaths.RemoveWork(Paths, _work);
+        }
+        finally
+        {
+            _log.Dispose();
+        }
+    }
+
+    private static async Task<byte[]> InvokeAsync(Func<Stream, Task<Stream>> handler, byte[] request)
+    {
+        await using var response = await handler(new MemoryStream(request, writable: false));
+        if (response is MemoryStream memory && memory.TryGetBuffer(out var segment))
+        {
+            return segment.AsSpan((int)memory.Position).ToArray();
+        }
+
+        using var copy = new MemoryStream();
+        await response.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static void Count(FunctionCounts counts, string result)
+    {
+        counts.In++;
+        switch (result)
+        {
+            case "Ok":
+                counts.Ok++;
+                break;
+            case "Dropped":
+                counts.Dropped++;
+                break;
+            default:
+                counts.Failed++;
+                break;
+        }
+    }
+}

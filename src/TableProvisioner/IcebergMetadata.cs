@@ -1,9 +1,0 @@
-using System.Text.Json;
-
-namespace TableProvisioner;
-
-/// <summary>What the provisioner reads of an existing table's Iceberg metadata: its format version and current schema.</summary>
-internal sealed record IcebergMetadata(int? FormatVersion, JsonDocument Schema) : IDisposable
-{
-    public void Dispose() => Schema.Dispose();
-}
