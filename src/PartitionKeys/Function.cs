@@ -13,9 +13,9 @@ public sealed class Function
 {
     private readonly ChangeTransformation _transformation;
 
-    /// <summary>Used by the Lambda runtime: the embedded contract, keys from the environment, logs to stdout.</summary>
+    /// <summary>Used by the Lambda runtime: the contract file CONTRACT names, keys from the environment, logs to stdout.</summary>
     public Function()
-        : this(TableContract.LoadEmbedded(), null, TimeProvider.System, Console.Out)
+        : this(TableContract.FromEnvironment(Environment.GetEnvironmentVariable), null, TimeProvider.System, Console.Out)
     {
         DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }

@@ -18,14 +18,14 @@ public sealed class Function
 
     /// <summary>Used by the Lambda runtime: the SDK's default client, settings from the environment, logs to stdout.</summary>
     public Function()
-        : this(DynamoDbClients.Create(endpoint: null, region: null), SeederSettings.FromEnvironment(), new RetryPolicy(), Console.Out)
+        : this(DynamoDbClients.Create(endpoint: null, region: null), SeederSettings.FromEnvironment(), new RetryPolicy(), Console.Out, contract: TableContract.FromEnvironment(Environment.GetEnvironmentVariable))
     {
         DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }
 
-    internal Function(IAmazonDynamoDB client, SeederSettings settings, RetryPolicy retry, TextWriter log, TimeProvider? clock = null)
+    internal Function(IAmazonDynamoDB client, SeederSettings settings, RetryPolicy retry, TextWriter log, TimeProvider? clock = null, TableContract? contract = null)
     {
-        _run = new SeedRun(client, TableContract.LoadEmbedded(), retry);
+        _run = new SeedRun(client, contract ?? TableContract.LoadEmbedded(), retry);
         _settings = settings;
         _log = log;
         _clock = clock ?? TimeProvider.System;

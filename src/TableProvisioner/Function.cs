@@ -35,19 +35,19 @@ public sealed class Function
     /// that throws sends nothing and leaves the stack waiting for its timeout.
     /// </summary>
     internal Function(Func<string, string?> environment, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null)
-        : this(SettingsOrDefault(environment, out var problem), http, credentials, clock, log, retryBaseDelay)
+        : this(SettingsOrDefault(environment, out var problem), http, credentials, clock, log, retryBaseDelay, ContractOrSample(environment, ref problem))
     {
         _configurationProblem = problem;
     }
 
-    internal Function(ProvisionerSettings settings, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null)
+    internal Function(ProvisionerSettings settings, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null, TableContract? contract = null)
     {
         _settings = settings;
         _http = http;
         _credentials = credentials;
         _clock = clock;
         _log = log;
-        _contract = TableContract.LoadEmbedded();
+        _contract = contract ?? TableContract.LoadEmbedded();
         _retryBaseDelay = retryBaseDelay ?? TimeSpan.FromMilliseconds(200);
     }
 
@@ -207,6 +207,20 @@ public sealed class Function
         {
             problem = e.Message;
             return new ProvisionerSettings();
+        }
+    }
+
+    /// <summary>The contract file CONTRACT names; a missing or invalid one is kept as the problem every request is answered FAILED with.</summary>
+    private static TableContract ContractOrSample(Func<string, string?> environment, ref string? problem)
+    {
+        try
+        {
+            return TableContract.FromEnvironment(environment);
+        }
+        catch (TableContractException e)
+        {
+            problem ??= e.Message;
+            return TableContract.LoadEmbedded();
         }
     }
 

@@ -14,9 +14,9 @@ public sealed class Function
 {
     private readonly ChangeTransformation _transformation;
 
-    /// <summary>Used by the Lambda runtime: the embedded contract, settings from the environment, logs to stdout.</summary>
+    /// <summary>Used by the Lambda runtime: the contract file CONTRACT names, settings from the environment, logs to stdout.</summary>
     public Function()
-        : this(TableContract.LoadEmbedded(), TransformSettings.FromEnvironment(), TimeProvider.System, Console.Out)
+        : this(TableContract.FromEnvironment(Environment.GetEnvironmentVariable), TransformSettings.FromEnvironment(), TimeProvider.System, Console.Out)
     {
         DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }

@@ -37,6 +37,30 @@ public sealed class TableContractTests
     }
 
     [Fact]
+    public void FromEnvironment_ReadsTheFileCONTRACTNames()
+    {
+        using var folder = new TempFolder("dynamolake-contract-");
+        var file = Path.Combine(folder.Path, "orders.json");
+        File.WriteAllText(file, File.ReadAllText(Path.Combine(RepoPaths.Root, "schema", "transactions.json")).Replace("\"table\": \"transactions\"", "\"table\": \"orders\"", StringComparison.Ordinal));
+
+        var contract = TableContract.FromEnvironment(name => name == TableContract.FileVariable ? file : null);
+
+        Assert.Equal("orders", contract.Table);
+    }
+
+    [Fact]
+    public void FromEnvironment_NoSuchFile_NamesTheFileAndTheVariable()
+    {
+        // This test project is no function package: it carries no contracts/ folder, so even the default is missing.
+        var missing = Assert.Throws<TableContractException>(() => TableContract.FromEnvironment(_ => null));
+        var named = Assert.Throws<TableContractException>(() => TableContract.FromEnvironment(name => name == "CONTRACT" ? "contracts/orders.json" : null));
+
+        Assert.StartsWith("contracts/transactions.json: no such contract file in the package", missing.Message, StringComparison.Ordinal);
+        Assert.StartsWith("contracts/orders.json: no such contract file in the package", named.Message, StringComparison.Ordinal);
+        Assert.Contains("CONTRACT names a file under contracts/", named.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FieldIds_TopLevelFirstThenNestedBreadthFirst()
     {
         var contract = TableContract.LoadEmbedded();

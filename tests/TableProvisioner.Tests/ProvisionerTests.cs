@@ -597,6 +597,43 @@ public sealed class ProvisionerTests : IDisposable
     }
 
     [Fact]
+    public async Task Contract_IsTheFileCONTRACTNames_InTheTableItCreates()
+    {
+        using var folder = new TempFolder("dynamolake-contract-");
+        var file = Path.Combine(folder.Path, "mine.json");
+        var sample = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema", "transactions.json")))!.AsObject();
+        sample["columns"]!.AsArray().Add(new JsonObject { ["name"] = "loyalty_tier", ["type"] = "string" });
+        File.WriteAllText(file, sample.ToJsonString());
+        var function = FunctionFromEnvironment(new() { ["DEADLINE_SECONDS"] = "20", ["CONTRACT"] = file });
+
+        var response = await Invoke(function, Request("Create"));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        Assert.Contains("loyalty_tier", _s3Tables.LastCreateTable!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("contracts/none.json", "contracts/none.json: no such contract file in the package")]
+    [InlineData("BROKEN", "not valid JSON")]
+    public async Task Contract_MissingOrInvalid_IsAnsweredAsFailedNamingTheFile(string contract, string reason)
+    {
+        using var folder = new TempFolder("dynamolake-contract-");
+        if (contract == "BROKEN")
+        {
+            contract = Path.Combine(folder.Path, "broken.json");
+            File.WriteAllText(contract, "{\"table\": ");
+        }
+
+        var function = FunctionFromEnvironment(new() { ["DEADLINE_SECONDS"] = "20", ["CONTRACT"] = contract });
+
+        var response = await Invoke(function, Request("Create"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("misconfigured: " + (reason.StartsWith("contracts/", StringComparison.Ordinal) ? reason : contract + ": " + reason), response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, _s3Tables.Requests);
+    }
+
+    [Fact]
     public async Task LambdaConstructorPath_WithAGoodEnvironment_Provisions()
     {
         var function = FunctionFromEnvironment(new() { ["DEADLINE_SECONDS"] = "20", ["AWS_ENDPOINT_URL_LAKEFORMATION"] = _lakeFormation.Endpoint.ToString() });

@@ -35,6 +35,9 @@ public sealed class LambdaPackageTests
                 // ReadyToRun images for Linux mark their machine XOR 0x7B79 (the Linux OS marker of crossgen2).
                 Assert.Equal((ushort)Machine.Arm64, (ushort)((ushort)pe.PEHeaders.CoffHeader.Machine ^ 0x7B79));
             }
+
+            // The package carries the contract the template's CONTRACT names, as the repository has it.
+            Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema", "transactions.json")), File.ReadAllText(Path.Combine(output, "contracts", "transactions.json")));
         }
         finally
         {

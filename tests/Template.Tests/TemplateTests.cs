@@ -83,8 +83,15 @@ public sealed class TemplateTests
         Assert.All(s_variables[folder], name => Assert.True(variables.ContainsKey(name), $"{function} does not set {name}"));
 
         // Besides its own settings, a function may carry .NET runtime knobs (DOTNET_*) and the managed runtime's
-        // console switch (AWS_LAMBDA_HANDLER_LOG_FORMAT), which the runtime reads.
-        Assert.All(variables.Select(v => v.Key).Where(name => !name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != LambdaEnvironment.HandlerLogFormatVariable), name => Assert.Contains(name, s_variables[folder]));
+        // console switch (AWS_LAMBDA_HANDLER_LOG_FORMAT), which the runtime reads; every function reads its contract.
+        Assert.All(variables.Select(v => v.Key).Where(name => !name.StartsWith("DOTNET_", StringComparison.Ordinal) && name != LambdaEnvironment.HandlerLogFormatVariable && name != TableContract.FileVariable), name => Assert.Contains(name, s_variables[folder]));
+
+        // The contract it names is one the package carries (schema/*.json under contracts/), and it loads.
+        var contract = variables[TableContract.FileVariable]!.GetValue<string>();
+        Assert.StartsWith("contracts/", contract, StringComparison.Ordinal);
+        var source = Path.Combine(RepoPaths.Root, "schema", contract["contracts/".Length..]);
+        Assert.True(File.Exists(source), $"{function}: {contract} is not in schema/");
+        Assert.Equal(TableContract.Load(source).Table, TableContract.FromEnvironment(name => name == TableContract.FileVariable ? contract : null).Table);
 
         string? Lookup(string name) => variables[name] is { } value && ServerlessTemplate.RefName(value) is not "SourceTable" ? ServerlessTemplate.Resolve(value) : variables.ContainsKey(name) ? "t" : null;
         _ = folder switch

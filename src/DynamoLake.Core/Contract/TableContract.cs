@@ -51,6 +51,27 @@ public sealed partial class TableContract
         return Parse(copy.ToArray(), EmbeddedResourceName);
     }
 
+    /// <summary>The environment variable that names a deployed function's contract file, relative to its package root.</summary>
+    public const string FileVariable = "CONTRACT";
+
+    /// <summary>The sample's contract file in every function package (schema/transactions.json in the repository).</summary>
+    public const string SampleFile = "contracts/transactions.json";
+
+    /// <summary>
+    /// The contract a deployed function reads: the file <see cref="FileVariable"/> names (relative to the
+    /// package root, or absolute), else the sample's. Every function package carries the repository's
+    /// schema/*.json under contracts/; a missing or invalid file throws, naming the file and the rule broken.
+    /// </summary>
+    public static TableContract FromEnvironment(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var file = environment(FileVariable) is { Length: > 0 } named ? named : SampleFile;
+        var path = Path.IsPathRooted(file) ? file : Path.Combine(AppContext.BaseDirectory, file);
+        return File.Exists(path)
+            ? Load(path)
+            : throw new TableContractException($"{file}: no such contract file in the package ({path}); {FileVariable} names a file under contracts/, which carries the repository's schema/*.json.");
+    }
+
     /// <summary>Reads a contract file; a malformed file throws <see cref="TableContractException"/> naming the file, column and problem.</summary>
     public static TableContract Load(string path)
     {
