@@ -17,10 +17,12 @@ internal static class BackfillCommand
     {
         var path = new Argument<string>("path") { Description = "An export file or folder (e.g. the export's data/ folder with *.json.gz)." };
         var lake = new Option<string>("--lake") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
-        var command = new Command("backfill", "Load a DynamoDB export into the lake through the same contract.") { path, lake };
+        var contractFile = ContractFlag.Create();
+        var command = new Command("backfill", "Load a DynamoDB export into the lake through the same contract.") { path, lake, contractFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var contract = TableContract.LoadEmbedded();
+            var environment = ContractFlag.Environment(parse, contractFile);
+            var contract = environment.Contract();
             var template = TemplateFacts.LoadEmbedded();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             // Built beside the lake in place and put in place only once complete (ADR 0012).
@@ -32,7 +34,7 @@ internal static class BackfillCommand
                 string line;
                 bool failed;
                 long items;
-                using (var loader = LakeLoader.OnExistingLake(contract, template, stage))
+                using (var loader = LakeLoader.OnExistingLake(environment, template, stage))
                 {
                     var before = loader.Iceberg.Count;
                     await loader.DeliverAsync(changes, delivery, null, cancellationToken);

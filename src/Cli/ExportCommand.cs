@@ -21,9 +21,10 @@ internal static class ExportCommand
     {
         var endpoint = new Option<string?>("--endpoint") { Description = "DynamoDB endpoint, e.g. http://127.0.0.1:5000 (moto) or :8000 (dynalite); AWS when absent." };
         var region = new Option<string?>("--region") { Description = "AWS region (default: the SDK's chain; us-east-1 for a local endpoint)." };
-        var table = new Option<string>("--table") { Description = "Table to export.", DefaultValueFactory = _ => TableContract.LoadEmbedded().Table };
+        var table = new Option<string?>("--table") { Description = "Table to export (default: the contract's table)." };
+        var contractFile = ContractFlag.Create();
         var output = new Option<string>("--file") { Description = "The export file to write (.json.gz).", DefaultValueFactory = _ => "export.json.gz" };
-        var command = new Command("export", "Scan a DynamoDB table into a DynamoDB export file ({\"Item\":…} lines, gzipped) that backfill reads.") { endpoint, region, table, output };
+        var command = new Command("export", "Scan a DynamoDB table into a DynamoDB export file ({\"Item\":…} lines, gzipped) that backfill reads.") { endpoint, region, table, output, contractFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             Uri? endpointUri = null;
@@ -46,7 +47,7 @@ internal static class ExportCommand
                 return ExitCodes.Usage;
             }
 
-            var name = parse.GetValue(table)!;
+            var name = parse.GetValue(table) ?? ContractFlag.Environment(parse, contractFile).Contract().Table;
             var where = endpointUri?.ToString() ?? "AWS";
             using var client = DynamoDbClients.Create(endpointUri, parse.GetValue(region));
             var temporary = file + ".partial";

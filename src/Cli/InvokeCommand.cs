@@ -28,19 +28,21 @@ internal static class InvokeCommand
             Description = "Run the handler N times on the same request and print 'MB/s <figure>' (request bytes / mean time) on stderr.",
             DefaultValueFactory = _ => 1,
         };
+        var contractFile = ContractFlag.Create();
 
         var command = new Command("invoke", "Run a function's Lambda handler on an event and print its response.")
         {
             function,
             eventPath,
             repeat,
+            contractFile,
         };
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse.GetValue(function)!, parse.GetValue(eventPath)!, parse.GetValue(repeat), stdout, stderr, cancellationToken));
+            RunAsync(parse.GetValue(function)!, parse.GetValue(eventPath)!, parse.GetValue(repeat), ContractFlag.Environment(parse, contractFile), stdout, stderr, cancellationToken));
         return command;
     }
 
-    public static async Task<int> RunAsync(string functionName, string eventPath, int repeat, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string functionName, string eventPath, int repeat, FunctionEnvironment environment, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (!LambdaFunctions.All.TryGetValue(functionName, out var factory))
         {
@@ -86,7 +88,7 @@ internal static class InvokeCommand
         Console.SetOut(console);
         try
         {
-            var handler = factory();
+            var handler = factory(environment);
             byte[] response;
             using (var responseStream = await handler(new MemoryStream(request, writable: false)))
             {
@@ -98,7 +100,7 @@ internal static class InvokeCommand
                 // The repeats' log lines stay out of the measurement and out of the way: the MB/s line comes last.
                 // (A function takes Console.Out as its log when it is built, as in Lambda: build a quiet one.)
                 Console.SetOut(TextWriter.Null);
-                var quiet = factory();
+                var quiet = factory(environment);
                 var watch = Stopwatch.StartNew();
                 for (var i = 0; i < repeat; i++)
                 {

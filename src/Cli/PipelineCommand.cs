@@ -39,10 +39,11 @@ internal static class PipelineCommand
         var table = new Option<string>("--table") { Description = "Table name for --endpoint (created when missing).", DefaultValueFactory = _ => "transactions" };
         var from = WorkloadWindow.FromOption();
         var days = WorkloadWindow.DaysOption();
+        var contractFile = ContractFlag.Create();
 
         var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
         {
-            count, seed, updates, moves, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, streamView, endpoint, region, table,
+            count, seed, updates, moves, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, streamView, endpoint, region, table, contractFile,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -98,7 +99,8 @@ internal static class PipelineCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            var paths = LakePaths.For(lakeFolder, TemplateFacts.LoadEmbedded(), DynamoLake.Core.Contract.TableContract.LoadEmbedded());
+            var environment = ContractFlag.Environment(parse, contractFile);
+            var paths = LakePaths.For(lakeFolder, TemplateFacts.LoadEmbedded(), environment.Contract());
             if (CannotWrite(paths.Root) is { } why)
             {
                 stderr.WriteLine($"error: cannot write the lake at '{paths.Root}': {why} Choose a writable --lake.");
@@ -109,6 +111,7 @@ internal static class PipelineCommand
             {
                 Workload = workload,
                 Out = lakeFolder,
+                Environment = environment,
                 Endpoint = endpointUri,
                 Region = parse.GetValue(region),
                 Table = parse.GetValue(table)!,

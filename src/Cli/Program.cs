@@ -20,7 +20,12 @@ internal static class Program
         ["backfill"] = ["backfill /tmp/transactions-export.json.gz   (written by export)", "backfill /tmp/transactions-export.json.gz --lake /tmp/lake"],
         ["invoke"] = ["invoke transform events/kinesis-insert.json", "invoke partition-keys events/kinesis-mixed-batch.json", "invoke transform /tmp/big.json --repeat 50 > /dev/null   (after: dynamolake make-request /tmp/big.json)"],
         ["make-request"] = ["make-request /tmp/big.json", "make-request /tmp/small.json --bytes 100000 --seed 7"],
-        ["contract"] = ["contract glue-columns", "contract view"],
+        ["contract"] =
+        [
+            "contract glue-columns", "contract view", "contract view --contract schema/transactions.json   (your table's contract: any file)",
+            "contract infer --endpoint http://127.0.0.1:5000 --table orders   (moto, after the seed example: key, TTL and types from the items)",
+            "contract infer --from-export /tmp/transactions-export.json.gz --key transaction_id --ttl expires_at --table transactions   (after the export example)",
+        ],
         ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite: node tests/tools/node_modules/dynalite/cli.js --port 8000)", "seed --endpoint http://127.0.0.1:5000 --table orders --create-table --count 500 --days 1   (moto)"],
         ["provision"] = ["provision --print-request"],
         ["verify"] = ["verify --stack dynamolake --dry-run   (the queries and the IAM actions, nothing run)", "verify --stack dynamolake   (AWS: after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/   (AWS)"],

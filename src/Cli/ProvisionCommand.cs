@@ -15,7 +15,8 @@ internal static class ProvisionCommand
     {
         var print = new Option<bool>("--print-request") { Description = "Print the CreateTable request body generated from the contract." };
         var table = new Option<string?>("--table") { Description = "Table name in the request (default: the contract's)." };
-        var command = new Command("provision", "Show what the TableProvisioner creates in S3 Tables (run it with: invoke provisioner EVENT).") { print, table };
+        var contractFile = ContractFlag.Create();
+        var command = new Command("provision", "Show what the TableProvisioner creates in S3 Tables (run it with: invoke provisioner EVENT).") { print, table, contractFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!parse.GetValue(print))
@@ -24,7 +25,7 @@ internal static class ProvisionCommand
                 return ExitCodes.Usage;
             }
 
-            var contract = TableContract.LoadEmbedded();
+            var contract = ContractFlag.Environment(parse, contractFile).Contract();
             var body = IcebergSchema.CreateTableRequest(contract, parse.GetValue(table) ?? contract.Table, indented: true) + "\n";
             await stdout.WriteAsync(Encoding.UTF8.GetBytes(body), cancellationToken);
             await stdout.FlushAsync(cancellationToken);

@@ -30,7 +30,8 @@ internal static class QueryCommand
             }
         });
         var csv = new Option<bool>("--csv") { Description = "Same as --format csv." };
-        var command = new Command("query", "Query the local lake with SQL (DuckDB).") { sql, name, lake, format, csv };
+        var contractFile = ContractFlag.Create();
+        var command = new Command("query", "Query the local lake with SQL (DuckDB).") { sql, name, lake, format, csv, contractFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var text = parse.GetValue(sql);
@@ -52,7 +53,7 @@ internal static class QueryCommand
                 text = NamedQuery(queryName);
             }
 
-            var contract = TableContract.LoadEmbedded();
+            var contract = ContractFlag.Environment(parse, contractFile).Contract();
             var template = TemplateFacts.LoadEmbedded();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             try

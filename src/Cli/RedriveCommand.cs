@@ -18,10 +18,12 @@ internal static class RedriveCommand
     {
         var folder = new Argument<string?>("dir") { Description = "Folder of error objects (default: <lake>/errors/processing-failed).", Arity = ArgumentArity.ZeroOrOne };
         var lake = new Option<string>("--lake") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
-        var command = new Command("redrive", "Re-send processing-failed records through the transform into the lake.") { folder, lake };
+        var contractFile = ContractFlag.Create();
+        var command = new Command("redrive", "Re-send processing-failed records through the transform into the lake.") { folder, lake, contractFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var contract = TableContract.LoadEmbedded();
+            var environment = ContractFlag.Environment(parse, contractFile);
+            var contract = environment.Contract();
             var template = TemplateFacts.LoadEmbedded();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             var dir = Path.GetFullPath(parse.GetValue(folder) ?? paths.ProcessingFailed);
@@ -47,7 +49,7 @@ internal static class RedriveCommand
                 string line;
                 bool failed;
                 long ok;
-                using (var loader = LakeLoader.OnExistingLake(contract, template, stage))
+                using (var loader = LakeLoader.OnExistingLake(environment, template, stage))
                 {
                     var delivery = new FirehoseDelivery(template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                     await loader.DeliverAsync(records.Select((r, i) => new CapturedChange(i.ToString(CultureInfo.InvariantCulture), r.RawData)), delivery, null, cancellationToken);

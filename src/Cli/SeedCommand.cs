@@ -23,7 +23,8 @@ internal static class SeedCommand
         var seed = new Option<long>("--seed") { Description = "Seed: the same seed gives the same transactions on every machine.", DefaultValueFactory = _ => defaults.Seed };
         var endpoint = new Option<string?>("--endpoint") { Description = "DynamoDB endpoint, e.g. http://127.0.0.1:8000 (moto, dynalite); AWS when absent." };
         var region = new Option<string?>("--region") { Description = "AWS region (default: the SDK's chain; us-east-1 for a local endpoint)." };
-        var table = new Option<string>("--table") { Description = "Table name.", DefaultValueFactory = _ => TableContract.LoadEmbedded().Table };
+        var table = new Option<string?>("--table") { Description = "Table name (default: the contract's table)." };
+        var contractFile = ContractFlag.Create();
         var createTable = new Option<bool>("--create-table") { Description = "Create the table from the contract (key, stream, TTL) when it does not exist." };
         var updates = new Option<double>("--update-fraction") { Description = "Share of transactions inserted PENDING, then approved, declined or flagged.", DefaultValueFactory = _ => defaults.UpdateFraction };
         var moves = new Option<double>("--move-fraction") { Description = "Share of the updated transactions whose update also re-dates them to an earlier day (a change of the Iceberg partition source).", DefaultValueFactory = _ => defaults.MoveFraction };
@@ -35,7 +36,7 @@ internal static class SeedCommand
 
         var command = new Command("seed", "Write realistic transactions to DynamoDB, then update and delete some, accounting for every write.")
         {
-            count, seed, endpoint, region, table, createTable, updates, moves, deletes, ttl, from, days, parallelism,
+            count, seed, endpoint, region, table, createTable, updates, moves, deletes, ttl, from, days, parallelism, contractFile,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -64,8 +65,9 @@ internal static class SeedCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            var target = new Target(endpointText is null ? null : new Uri(endpointText), parse.GetValue(region), parse.GetValue(table)!, parse.GetValue(createTable));
-            return RunAsync(options, parse.GetValue(parallelism), target, stdout, stderr, cancellationToken);
+            var contract = ContractFlag.Environment(parse, contractFile).Contract();
+            var target = new Target(endpointText is null ? null : new Uri(endpointText), parse.GetValue(region), parse.GetValue(table) ?? contract.Table, parse.GetValue(createTable));
+            return RunAsync(contract, options, parse.GetValue(parallelism), target, stdout, stderr, cancellationToken);
         });
         return command;
     }
@@ -75,7 +77,7 @@ internal static class SeedCommand
         public string Where => Endpoint is null ? "AWS" : Endpoint.ToString();
     }
 
-    private static async Task<int> RunAsync(WorkloadOptions options, int parallelism, Target target, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(TableContract contract, WorkloadOptions options, int parallelism, Target target, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var problems = WorkloadFlags.Problems(options).ToList();
         if (parallelism is < 1 or > SeedRequest.MaxParallelism)
@@ -93,7 +95,6 @@ internal static class SeedCommand
             return ExitCodes.Usage;
         }
 
-        var contract = TableContract.LoadEmbedded();
         if (RegionProblem(target.Endpoint, target.Region, ConfiguredRegion) is { } regionProblem)
         {
             await stderr.WriteLineAsync($"error: {regionProblem}");

@@ -19,12 +19,12 @@ internal static class VerifyCommand
 {
     public static Command Create(Stream stdout, TextWriter stderr)
     {
-        var contract = TableContract.LoadEmbedded();
+        var contractFile = ContractFlag.Create();
         var stack = new Option<string?>("--stack") { Description = "The deployed stack: names, settle window and the S3 path from its outputs and parameters." };
         var table = new Option<string?>("--table") { Description = "The DynamoDB table (default: the stack's SourceTableName)." };
         var catalog = new Option<string?>("--catalog") { Description = "Athena catalog of the table bucket, s3tablescatalog/BUCKET (default: from the stack)." };
         var database = new Option<string?>("--database") { Description = "The S3 Tables namespace (default: from the stack)." };
-        var lakeTable = new Option<string?>("--lake-table") { Description = $"The Iceberg table (default: from the stack, else '{contract.Table}')." };
+        var lakeTable = new Option<string?>("--lake-table") { Description = "The Iceberg table (default: from the stack, else the contract's table)." };
         var changeLog = new Option<string?>("--change-log-database") { Description = "Glue database of the S3 path, to check its current-state view too (default: the stack's ChangeLogDatabase when EnableS3Path)." };
         var stream = new Option<string?>("--stream") { Description = "Kinesis stream of the table's changes, to tell changes in flight (default: the stack's ChangeStreamName)." };
         var workGroup = new Option<string>("--workgroup") { Description = "Athena workgroup.", DefaultValueFactory = _ => "primary" };
@@ -40,10 +40,11 @@ internal static class VerifyCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the queries and the IAM actions, and stop (with --stack, only DescribeStacks is called)." };
         var command = new Command("verify", "Prove a deployed lake equal to its DynamoDB table: one Scan, one Athena UNLOAD, compared by the local pipeline's parity; changes in flight are told apart.")
         {
-            stack, table, catalog, database, lakeTable, changeLog, stream, workGroup, results, region, endpoint, settle, wait, segments, queryTimeout, limit, showValues, dryRun,
+            stack, table, catalog, database, lakeTable, changeLog, stream, workGroup, results, region, endpoint, settle, wait, segments, queryTimeout, limit, showValues, dryRun, contractFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var contract = ContractFlag.Environment(parse, contractFile).Contract();
             Uri? endpointUri = null;
             if (parse.GetValue(endpoint) is { } text && !LocalEndpoint.TryParse(text, out endpointUri))
             {

@@ -1,14 +1,14 @@
 namespace DynamoLake.Local;
 
-/// <summary>The deployable functions, by the name the CLI uses, each called through its Lambda entry point.</summary>
+/// <summary>The deployable functions, by the name the CLI uses, each built as Lambda builds it, in the environment given.</summary>
 internal static class LambdaFunctions
 {
-    public static IReadOnlyDictionary<string, Func<Func<Stream, Task<Stream>>>> All { get; } =
-        new Dictionary<string, Func<Func<Stream, Task<Stream>>>>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, Func<FunctionEnvironment, Func<Stream, Task<Stream>>>> All { get; } =
+        new Dictionary<string, Func<FunctionEnvironment, Func<Stream, Task<Stream>>>>(StringComparer.Ordinal)
         {
-            ["transform"] = () => new Transform.Function().FunctionHandler,
-            ["partition-keys"] = () => new PartitionKeys.Function().FunctionHandler,
-            ["provisioner"] = () => new TableProvisioner.Function().FunctionHandler,
+            ["transform"] = environment => new Transform.Function(environment.Get).FunctionHandler,
+            ["partition-keys"] = environment => new PartitionKeys.Function(environment.Get).FunctionHandler,
+            ["provisioner"] = environment => TableProvisioner.Function.FromEnvironment(environment.Get).FunctionHandler,
         };
 
     /// <summary>Each function's resource in serverless.template (its environment and LoggingConfig).</summary>

@@ -15,9 +15,20 @@ public sealed class Function
 
     /// <summary>Used by the Lambda runtime: the contract file CONTRACT names, keys from the environment, logs to stdout.</summary>
     public Function()
-        : this(TableContract.FromEnvironment(Environment.GetEnvironmentVariable), null, TimeProvider.System, Console.Out)
+        : this(Environment.GetEnvironmentVariable)
     {
-        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
+    }
+
+    /// <summary>The runtime's path with the environment given (the local workbench overlays CONTRACT on its own).</summary>
+    internal Function(Func<string, string?> environment)
+        : this(TableContract.FromEnvironment(environment), environment)
+    {
+        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(environment, Console.Out);
+    }
+
+    private Function(TableContract contract, Func<string, string?> environment)
+        : this(contract, PartitionKeysSettings.From(contract, environment), TimeProvider.System, Console.Out)
+    {
     }
 
     internal Function(TableContract contract, PartitionKeysSettings? settings, TimeProvider clock, TextWriter log)

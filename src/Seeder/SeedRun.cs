@@ -60,9 +60,9 @@ internal sealed class SeedRun
 
         await TableSetup.RequireAsync(_client, table, cancellationToken);
         var keyAttributes = _contract.UniqueKey.Select(c => c.Source).ToArray();
-        if (keyAttributes.Length != 1)
+        if (TransactionGenerator.Refusal(_contract) is { } refusal)
         {
-            throw new SeedException($"the seeder writes tables keyed by one attribute; the contract's unique key has {keyAttributes.Length}.");
+            throw new SeedException(refusal);
         }
 
         var ttlItems = Plan(options).Ttl;

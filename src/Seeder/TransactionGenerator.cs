@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Contract;
 
 namespace Seeder;
 
@@ -57,6 +58,26 @@ internal static class TransactionGenerator
     private static readonly string[] s_patternMatch = [Vocabulary.Of("fraud_indicators.pattern_match", "NORMAL"), Vocabulary.Of("fraud_indicators.pattern_match", "SUSPICIOUS")];
 
     /// <summary>Every transaction of the workload, in index order, created lazily.</summary>
+    /// <summary>
+    /// Why the sample's transactions cannot be written to a table of <paramref name="contract"/>: another key,
+    /// or a required column whose attribute a transaction never has. Null when the contract fits them.
+    /// </summary>
+    public static string? Refusal(TableContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        var key = contract.UniqueKey.Select(c => c.Source).ToArray();
+        if (key is not ["transaction_id"])
+        {
+            return $"the workload writes the sample's transactions, keyed by transaction_id; {contract.SourceName} is keyed by {string.Join(" + ", key)}. A workload for other contracts is not built yet: seed your table yourself and use --endpoint, or run the sample.";
+        }
+
+        var written = Items(new WorkloadOptions { Count = 200, TtlFraction = 0.5 }).SelectMany(i => i.Item.Keys).ToHashSet(StringComparer.Ordinal);
+        var missing = contract.Columns.Columns.Where(c => c.Required && c.Derived == DerivedField.None && !written.Contains(c.Source)).Select(c => c.Name).ToList();
+        return missing.Count == 0
+            ? null
+            : $"the workload writes the sample's transactions, which never have the attribute of the required column(s) {string.Join(", ", missing)} of {contract.SourceName}.";
+    }
+
     public static IEnumerable<WorkloadItem> Items(WorkloadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

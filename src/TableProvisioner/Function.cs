@@ -29,6 +29,14 @@ public sealed class Function
         DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
     }
 
+    /// <summary>The runtime's path with the environment given (the local workbench overlays CONTRACT on its own).</summary>
+    internal static Function FromEnvironment(Func<string, string?> environment)
+    {
+        var function = new Function(environment, NewHttpClient(), AwsCredentialChain.ResolveAsync, TimeProvider.System, Console.Out);
+        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(environment, Console.Out);
+        return function;
+    }
+
     /// <summary>
     /// Reads the settings through <paramref name="environment"/> without ever throwing: a bad value (say
     /// <c>DEADLINE_SECONDS=soon</c>) is kept and answered as FAILED to every request, because a constructor

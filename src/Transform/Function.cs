@@ -16,9 +16,15 @@ public sealed class Function
 
     /// <summary>Used by the Lambda runtime: the contract file CONTRACT names, settings from the environment, logs to stdout.</summary>
     public Function()
-        : this(TableContract.FromEnvironment(Environment.GetEnvironmentVariable), TransformSettings.FromEnvironment(), TimeProvider.System, Console.Out)
+        : this(Environment.GetEnvironmentVariable)
     {
-        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(Environment.GetEnvironmentVariable, Console.Out);
+    }
+
+    /// <summary>The runtime's path with the environment given (the local workbench overlays CONTRACT on its own).</summary>
+    internal Function(Func<string, string?> environment)
+        : this(TableContract.FromEnvironment(environment), TransformSettings.From(environment), TimeProvider.System, Console.Out)
+    {
+        DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(environment, Console.Out);
     }
 
     internal Function(TableContract contract, TransformSettings settings, TimeProvider clock, TextWriter log)

@@ -33,6 +33,7 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         Assert.True(help.Count >= 20, $"only {help.Count} examples were found in --help");
         var examples = documented.Concat(help).DistinctBy(e => e.Line).ToList();
         CopyFolder(Path.Combine(RepoPaths.Root, "events"), Path.Combine(Folder, "events"));
+        CopyFolder(Path.Combine(RepoPaths.Root, "schema"), Path.Combine(Folder, "schema"));
         await MotoStacks.CreateAsync(moto.Server.Endpoint, "dynamolake", new Dictionary<string, string>
         {
             ["SourceTableName"] = "transactions",

@@ -77,7 +77,7 @@ public sealed class LambdaConsoleTests
         Console.SetOut(new LambdaConsole(LambdaConsole.EnvironmentOf(template, function), events) { RequestId = Guid.NewGuid().ToString() });
         try
         {
-            var handler = LambdaFunctions.All[s_functions[function]]();
+            var handler = LambdaFunctions.All[s_functions[function]](FunctionEnvironment.Process);
             await using var response = await handler(File.OpenRead(Path.Combine(RepoPaths.Root, "events", "kinesis-mixed-batch.json")));
         }
         finally

@@ -11,6 +11,18 @@ public sealed class TransactionGeneratorTests
     private static readonly WorkloadOptions s_options = new() { Count = 5_000, Seed = 42 };
 
     [Fact]
+    public void Refusal_TheSampleFits_OthersAreRefusedWithTheReason()
+    {
+        var sample = File.ReadAllText(Path.Combine(RepoPaths.Root, "schema", "transactions.json"));
+        var orders = TableContract.Parse(Encoding.UTF8.GetBytes(sample.Replace("\"transaction_id\"", "\"order_id\"", StringComparison.Ordinal)), "orders.json");
+        var required = TableContract.Parse(Encoding.UTF8.GetBytes(sample.Replace("\"columns\": [", "\"columns\": [\n    { \"name\": \"loyalty_tier\", \"type\": \"string\", \"required\": true },", StringComparison.Ordinal)), "tier.json");
+
+        Assert.Null(TransactionGenerator.Refusal(TableContract.LoadEmbedded()));
+        Assert.Contains("orders.json is keyed by order_id", TransactionGenerator.Refusal(orders), StringComparison.Ordinal);
+        Assert.Contains("required column(s) loyalty_tier of tier.json", TransactionGenerator.Refusal(required), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Generator_SameSeed_GivesTheSameItems()
     {
         var first = Canonical(TransactionGenerator.Items(s_options).Take(200));

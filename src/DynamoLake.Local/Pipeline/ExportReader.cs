@@ -11,7 +11,34 @@ namespace DynamoLake.Local.Pipeline;
 /// </summary>
 internal static class ExportReader
 {
+    /// <summary>Each item of the export as INSERT change records of the table, in file and line order.</summary>
     public static IEnumerable<CapturedChange> Changes(string path, string keyName, string tableName, long eventMicros)
+    {
+        long n = 0;
+        foreach (var (file, number, item) in Items(path, $" with the key attribute '{keyName}'"))
+        {
+            if (!item.TryGetProperty(keyName, out var key) || ItemKey.Text(key) is not { } keyText)
+            {
+                throw new PipelineException($"{file}:{number}: expected {{\"Item\":{{…}}}} with the key attribute '{keyName}'");
+            }
+
+            n++;
+            var keyType = key.TryGetProperty("S", out _) ? "S" : "N";
+            var image = Encoding.UTF8.GetBytes(item.GetRawText());
+            yield return new CapturedChange(
+                keyText,
+                KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, keyName, keyType, keyText, newImage: image, oldImage: null, ttl: false));
+        }
+    }
+
+    /// <summary>
+    /// Each item of an export (a file, or a folder of .json / .json.gz files read in name order) with its file and
+    /// line; a line that is not <c>{"Item":{…}}</c> stops the read naming the file and line. The element lives
+    /// until the next item is read.
+    /// </summary>
+    /// <param name="path">The export file or folder.</param>
+    /// <param name="expected">What else an item must have, for the message.</param>
+    public static IEnumerable<(string File, int Line, JsonElement Item)> Items(string path, string expected = "")
     {
         var files = File.Exists(path)
             ? [path]
@@ -23,7 +50,6 @@ internal static class ExportReader
             throw new PipelineException($"'{path}' holds no .json or .json.gz export files");
         }
 
-        long n = 0;
         foreach (var file in files)
         {
             using var stream = File.OpenRead(file);
@@ -50,18 +76,12 @@ internal static class ExportReader
 
                 using (document)
                 {
-                    if (!document.RootElement.TryGetProperty("Item", out var item) || item.ValueKind != JsonValueKind.Object
-                        || !item.TryGetProperty(keyName, out var key) || ItemKey.Text(key) is not { } keyText)
+                    if (!document.RootElement.TryGetProperty("Item", out var item) || item.ValueKind != JsonValueKind.Object)
                     {
-                        throw new PipelineException($"{file}:{number}: expected {{\"Item\":{{…}}}} with the key attribute '{keyName}'");
+                        throw new PipelineException($"{file}:{number}: expected {{\"Item\":{{…}}}}{expected}");
                     }
 
-                    n++;
-                    var keyType = key.TryGetProperty("S", out _) ? "S" : "N";
-                    var image = Encoding.UTF8.GetBytes(item.GetRawText());
-                    yield return new CapturedChange(
-                        keyText,
-                        KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, keyName, keyType, keyText, newImage: image, oldImage: null, ttl: false));
+                    yield return (file, number, item);
                 }
             }
         }

@@ -14,11 +14,18 @@ internal sealed class LakeLoader : IDisposable
     private readonly FunctionLog _log;
     private readonly string _work;
     private readonly TemplateFacts _template;
+    private readonly FunctionEnvironment _environment;
 
-    public LakeLoader(TableContract contract, TemplateFacts template, LakePaths paths)
+    /// <param name="environment">What the functions see, and so the contract they and the sinks read.</param>
+    /// <param name="template">The template emulated (console formats, the S3 prefix).</param>
+    /// <param name="paths">Where the lake is written.</param>
+    public LakeLoader(FunctionEnvironment environment, TemplateFacts template, LakePaths paths)
     {
+        ArgumentNullException.ThrowIfNull(environment);
+        var contract = environment.Contract();
         Paths = paths;
         _template = template;
+        _environment = environment;
         _work = Path.Combine(paths.Work, Guid.NewGuid().ToString("N"));
         Iceberg = new IcebergTableSink(contract, Path.Combine(_work, "iceberg"));
         ChangeLog = new ChangeLogSink(contract, template.S3Prefix, Path.Combine(_work, "changes"));
@@ -27,13 +34,13 @@ internal sealed class LakeLoader : IDisposable
     }
 
     /// <summary>A loader that writes into <paramref name="stage"/>, its Iceberg table starting from the rows of the lake in place (redrive, backfill).</summary>
-    public static LakeLoader OnExistingLake(TableContract contract, TemplateFacts template, LakeStage stage)
+    public static LakeLoader OnExistingLake(FunctionEnvironment environment, TemplateFacts template, LakeStage stage)
     {
         ArgumentNullException.ThrowIfNull(stage);
-        var loader = new LakeLoader(contract, template, stage.Paths);
+        var loader = new LakeLoader(environment, template, stage.Paths);
         try
         {
-            loader.Iceberg.Load(LakeDatabase.IcebergRows(stage.Live, contract));
+            loader.Iceberg.Load(LakeDatabase.IcebergRows(stage.Live, environment.Contract()));
             return loader;
         }
         catch
@@ -72,10 +79,10 @@ internal sealed class LakeLoader : IDisposable
             // lines reach the function log as CloudWatch would receive them.
             var transformConsole = _template.ConsoleFor("TransformFunction", _log);
             Console.SetOut(transformConsole);
-            var transformFunction = new Transform.Function();
+            var transformFunction = new Transform.Function(_environment.Get);
             var partitionKeysConsole = _template.ConsoleFor("PartitionKeysFunction", _log);
             Console.SetOut(partitionKeysConsole);
-            var partitionKeysFunction = new PartitionKeys.Function();
+            var partitionKeysFunction = new PartitionKeys.Function(_environment.Get);
             Console.SetOut(_log);
             Func<Stream, Task<Stream>> transform = request =>
             {

@@ -9,6 +9,9 @@ internal sealed record PipelineOptions
 
     public required string Out { get; init; }
 
+    /// <summary>What the functions see: the contract they, the sinks and parity read.</summary>
+    public FunctionEnvironment Environment { get; init; } = FunctionEnvironment.Process;
+
     /// <summary>A DynamoDB endpoint with Streams (moto); null for the embedded change capture.</summary>
     public Uri? Endpoint { get; init; }
 

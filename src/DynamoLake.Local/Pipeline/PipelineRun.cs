@@ -13,8 +13,6 @@ internal sealed class PipelineRun
     // What the parity checks' DuckDB may hold; what does not fit goes to disk.
     private const int ParityMemoryMegabytes = 256;
 
-    private readonly TableContract _contract = TableContract.LoadEmbedded();
-
     /// <summary>Whether the run's lake was put in place (after which a failure no longer leaves the old lake).</summary>
     public bool Committed { get; private set; }
     private readonly TemplateFacts _template = TemplateFacts.LoadEmbedded();
@@ -26,10 +24,17 @@ internal sealed class PipelineRun
     /// <param name="phase">Called as each phase after delivery begins (writing the files, parity), for a progress display.</param>
     public async Task<PipelineResult> RunAsync(PipelineOptions options, IChangeSource source, Action<long>? progress, CancellationToken cancellationToken, Action<string>? phase = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var watch = Stopwatch.StartNew();
+        var contract = options.Environment.Contract();
+        if (Seeder.TransactionGenerator.Refusal(contract) is { } refusal)
+        {
+            throw new PipelineException(refusal);
+        }
+
         // The new lake is built beside the one in place, which keeps answering queries until the new one is
         // complete and checked; a failure or Ctrl+C before that removes the stage and leaves the lake as it was.
-        using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, _contract));
+        using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, contract));
         var paths = stage.Paths;
 
         // Asked while holding the lake's lock, so that nothing is added between the question and the rebuild.
@@ -47,7 +52,7 @@ internal sealed class PipelineRun
             (options.Workload.From + options.Workload.Window).ToUnixTimeMilliseconds());
 
         // The loader is closed (its spill removed, the function log flushed) before the checks and the swap.
-        var loader = new LakeLoader(_contract, _template, paths);
+        var loader = new LakeLoader(options.Environment, _template, paths);
         List<(string Phase, TimeSpan Elapsed)> timings;
         (int Iceberg, int ChangeLog, int Errors) files;
         using (loader)
@@ -71,13 +76,13 @@ internal sealed class PipelineRun
         long sourceRows;
         try
         {
-            using var lake = LakeDatabase.Open(paths, _contract, _template.ChangeLogProjection);
+            using var lake = LakeDatabase.Open(paths, contract, _template.ChangeLogProjection);
             lake.Bound(work, ParityMemoryMegabytes);
             (sourceRows, differences) = await Parity.CompareAsync(
-                _contract,
+                contract,
                 source.FinalState(cancellationToken),
                 lake,
-                [Parity.Relation.Table(_contract.Table), Parity.CurrentView(_contract)],
+                [Parity.Relation.Table(contract.Table), Parity.CurrentView(contract)],
                 Math.Max(loader.Iceberg.Count, loader.PartitionKeys.Ok),
                 cancellationToken);
         }

@@ -38,7 +38,7 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
     {
         var endpoint = options.Endpoint!;
         var region = options.Region ?? DynamoDbClients.LocalRegion;
-        var contract = TableContract.LoadEmbedded();
+        var contract = options.Environment.Contract();
         var client = DynamoDbClients.Create(endpoint, region);
         foreach (var note in await TableSetup.CreateIfMissingAsync(client, options.Table, contract, cancellationToken, options.StreamView))
         {

@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DynamoLake.Testing;
+
+namespace Cli.Tests;
+
+/// <summary>--contract FILE on every verb: the verb and the functions it runs read the user's file, the way the functions read CONTRACT in Lambda.</summary>
+[Collection(UsesConsole.Name)]
+public sealed class ContractFlagTests : IDisposable
+{
+    private readonly TempFolder _temp = new("dynamolake-contract-flag-");
+
+    private string Lake => Path.Combine(_temp.Path, "lake");
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>The sample contract changed by <paramref name="change"/>, written to a file of the test's folder.</summary>
+    private string Contract(string name, Action<JsonObject> change)
+    {
+        var contract = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema", "transactions.json")))!.AsObject();
+        change(contract);
+        var file = Path.Combine(_temp.Path, name);
+        File.WriteAllText(file, contract.ToJsonString());
+        return file;
+    }
+
+    private static void AddLoyaltyTier(JsonObject contract) =>
+        contract["columns"]!.AsArray().Insert(2, new JsonObject { ["name"] = "loyalty_tier", ["type"] = "string" });
+
+    private static void DropMerchantCategory(JsonObject contract)
+    {
+        var columns = contract["columns"]!.AsArray();
+        columns.Remove(columns.Single(c => c!["name"]!.GetValue<string>() == "merchant_category"));
+    }
+
+    [Fact]
+    public async Task ContractGlueColumns_PrintsTheGivenContracts()
+    {
+        var file = Contract("mine.json", AddLoyaltyTier);
+
+        var (exit, stdout, _) = await CliRun.Run("contract", "glue-columns", "--contract", file);
+        var (_, sample, _) = await CliRun.Run("contract", "glue-columns");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"loyalty_tier\"", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("loyalty_tier", sample, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("contract", "view")]
+    [InlineData("provision", "--print-request")]
+    [InlineData("query", "SELECT 1")]
+    public async Task AMissingOrInvalidContract_FailsNamingTheFile(string verb, string argument)
+    {
+        var missing = Path.Combine(_temp.Path, "missing.json");
+        var broken = Contract("broken.json", c => c["columns"]![0]!.AsObject().Remove("type"));
+
+        var (exitMissing, _, stderrMissing) = await CliRun.Run(verb == "query" ? [verb, argument, "--contract", missing, "--lake", Lake] : [verb, argument, "--contract", missing]);
+        var (exitBroken, _, stderrBroken) = verb == "query" ? (1, "", "") : await CliRun.Run(verb, argument, "--contract", broken);
+
+        Assert.Equal(1, exitMissing);
+        Assert.Contains($"{missing}: cannot read the table contract", stderrMissing, StringComparison.Ordinal);
+        Assert.Equal(1, exitBroken);
+        if (verb != "query")
+        {
+            Assert.Contains($"{broken}: column 'transaction_id': \"type\" is missing", stderrBroken, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Invoke_TheFunctionReadsTheGivenContract()
+    {
+        var file = Contract("narrow.json", DropMerchantCategory);
+        var insert = Path.Combine(RepoPaths.Root, "events", "kinesis-insert.json");
+
+        var (exit, narrow, _) = await CliRun.Run("invoke", "transform", insert, "--contract", file);
+        var (_, sample, _) = await CliRun.Run("invoke", "transform", insert);
+
+        Assert.Equal(0, exit);
+        Assert.All(Rows(narrow), row => Assert.False(row.ContainsKey("merchant_category")));
+        Assert.All(Rows(sample), row => Assert.True(row.ContainsKey("merchant_category")));
+    }
+
+    [Fact]
+    public async Task Pipeline_WithTheUsersContract_EndsInParity()
+    {
+        var file = Contract("mine.json", AddLoyaltyTier);
+
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "1500", "--seed", "5", "--lake", Lake, "--contract", file);
+        var (queryExit, rows, _) = await CliRun.Run("query", "SELECT count(*) AS n FROM transactions WHERE loyalty_tier IS NULL", "--lake", Lake, "--contract", file, "--format", "csv");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("parity", stdout + stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, queryExit);
+        Assert.Matches(@"n\s+[1-9]", rows);
+    }
+
+    [Fact]
+    public async Task Pipeline_AContractTheWorkloadCannotWrite_IsRefusedNamingTheKey()
+    {
+        var file = Contract("orders.json", c =>
+        {
+            c["table"] = "orders";
+            c["columns"]![0]!["name"] = "order_id";
+            c["uniqueKey"] = new JsonArray("order_id");
+        });
+
+        var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "100", "--lake", Lake, "--contract", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("keyed by transaction_id", stderr, StringComparison.Ordinal);
+        Assert.Contains("is keyed by order_id", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(Lake, "iceberg")));
+    }
+
+    private static List<JsonObject> Rows(string response)
+    {
+        using var document = JsonDocument.Parse(response);
+        return document.RootElement.GetProperty("records").EnumerateArray()
+            .Where(r => r.GetProperty("result").GetString() == "Ok")
+            .Select(r => JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(r.GetProperty("data").GetString()!)))!.AsObject())
+            .ToList();
+    }
+}
