@@ -108,20 +108,9 @@ internal sealed class ContractInference
             }
             else
             {
-                if (Type(attribute, shape, out var values, out var unit) is not { } type)
+                if (!Declare(column, attribute, shape))
                 {
                     continue;
-                }
-
-                column["type"] = type;
-                if (unit is not null)
-                {
-                    column["sourceUnit"] = unit;
-                }
-
-                if (values is not null)
-                {
-                    column["values"] = values;
                 }
 
                 if (shape.Present == Items && Items > 0)
@@ -180,6 +169,28 @@ internal sealed class ContractInference
     }
 
     private static readonly JsonSerializerOptions s_compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Sets the column's type (with its sourceUnit and values, when inferred); false when the attribute is left undeclared.</summary>
+    private bool Declare(JsonObject column, string path, AttributeShape shape)
+    {
+        if (Type(path, shape, out var values, out var unit) is not { } type)
+        {
+            return false;
+        }
+
+        column["type"] = type;
+        if (unit is not null)
+        {
+            column["sourceUnit"] = unit;
+        }
+
+        if (values is not null)
+        {
+            column["values"] = values;
+        }
+
+        return true;
+    }
 
     /// <summary>The column type for what the attribute held; null for maps that were always empty (the attribute is left undeclared, and said so).</summary>
     private JsonNode? Type(string path, AttributeShape shape, out JsonArray? values, out string? sourceUnit, bool element = false)
@@ -254,20 +265,9 @@ internal sealed class ContractInference
                 column["source"] = attribute;
             }
 
-            if (Type($"{path}.{attribute}", field, out var values, out var unit) is not { } type)
+            if (!Declare(column, $"{path}.{attribute}", field))
             {
                 continue;
-            }
-
-            column["type"] = type;
-            if (unit is not null)
-            {
-                column["sourceUnit"] = unit;
-            }
-
-            if (values is not null)
-            {
-                column["values"] = values;
             }
 
             column["doc"] = $"Inferred: in {field.Present:N0} of {shape.Maps:N0} maps{Detail(field)}";
