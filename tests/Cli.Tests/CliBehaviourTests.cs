@@ -35,6 +35,7 @@ public sealed class CliBehaviourTests : IDisposable
     [InlineData("seed")]
     [InlineData("provision")]
     [InlineData("export")]
+    [InlineData("template")]
     public async Task EveryVerbsHelp_HasExamples_UnderTheProgramsName(string verb)
     {
         var (exit, stdout, stderr) = await CliRun.Run(verb, "--help");

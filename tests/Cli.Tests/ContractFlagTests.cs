@@ -69,6 +69,27 @@ public sealed class ContractFlagTests : IDisposable
     }
 
     [Fact]
+    public async Task Template_ForTheSample_PrintsTheCheckedInTemplate_AndForAnotherContractItsOwn()
+    {
+        var file = Contract("orders.json", c =>
+        {
+            c["table"] = "orders";
+            c["columns"]![0]!["name"] = "order_id";
+            c["uniqueKey"] = new JsonArray("order_id");
+        });
+
+        var (exit, sample, _) = await CliRun.Run("template");
+        var (ordersExit, orders, stderr) = await CliRun.Run("template", "--contract", file);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "serverless.template")), sample);
+        Assert.Equal(0, ordersExit);
+        Assert.Contains("\"AttributeName\": \"order_id\"", orders, StringComparison.Ordinal);
+        Assert.Contains("\"CONTRACT\": \"contracts/orders.json\"", orders, StringComparison.Ordinal);
+        Assert.Contains("put orders.json in the repository's schema/ folder", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invoke_TheFunctionReadsTheGivenContract()
     {
         var file = Contract("narrow.json", DropMerchantCategory);

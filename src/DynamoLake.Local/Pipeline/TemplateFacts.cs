@@ -46,11 +46,14 @@ internal sealed class TemplateFacts
     /// <summary>A parameter's default as text.</summary>
     public string ParameterDefault(string name) => _parameters[name]?["Default"]?.ToString() ?? throw new PipelineException($"the template has no default for the parameter {name}");
 
-    public static TemplateFacts LoadEmbedded()
+    public static TemplateFacts LoadEmbedded() => From(LoadEmbeddedTemplate());
+
+    /// <summary>The checked-in serverless.template, as embedded.</summary>
+    public static JsonNode LoadEmbeddedTemplate()
     {
         using var stream = typeof(TemplateFacts).Assembly.GetManifestResourceStream("serverless.template")
             ?? throw new PipelineException("serverless.template is not embedded in the CLI");
-        return From(JsonNode.Parse(stream)!);
+        return JsonNode.Parse(stream)!;
     }
 
     /// <summary>The facts of a template (tests pass a modified one).</summary>
