@@ -23,7 +23,7 @@ internal static class BackfillCommand
         {
             var environment = ContractFlag.Environment(parse, contractFile);
             var contract = environment.Contract();
-            var template = TemplateFacts.LoadEmbedded();
+            var template = environment.Template();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             // Built beside the lake in place and put in place only once complete (ADR 0012).
             return await StagedRun.RunAsync(paths, stderr, async stage =>

@@ -83,7 +83,9 @@ internal static class InvokeCommand
         // The function logs to Console.Out as in Lambda — the managed runtime's console for the template's
         // environment, so its lines look as CloudWatch would receive them; here stdout carries only the response.
         var originalOut = Console.Out;
-        var console = TemplateFacts.LoadEmbedded().ConsoleFor(LambdaFunctions.LogicalIds[functionName], stderr);
+        var template = environment.Template();
+        var console = template.ConsoleFor(LambdaFunctions.LogicalIds[functionName], stderr);
+        environment = environment.For(template, LambdaFunctions.LogicalIds[functionName]);
         console.RequestId = Guid.NewGuid().ToString();
         Console.SetOut(console);
         try

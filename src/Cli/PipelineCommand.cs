@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Amazon.Runtime;
+using DynamoLake.Core.Contract;
 using DynamoLake.Local;
 using DynamoLake.Local.Pipeline;
 using Seeder;
@@ -36,7 +37,7 @@ internal static class PipelineCommand
         var shards = new Option<int>("--shards") { Description = "Stream shards (1-64).", DefaultValueFactory = _ => 4 };
         var endpoint = new Option<string?>("--endpoint") { Description = "DynamoDB endpoint with Streams, e.g. moto at http://127.0.0.1:5000: the Seeder writes there and changes are read from the table's stream." };
         var region = new Option<string?>("--region") { Description = "Region for --endpoint (default us-east-1)." };
-        var table = new Option<string>("--table") { Description = "Table name for --endpoint (created when missing).", DefaultValueFactory = _ => "transactions" };
+        var table = new Option<string?>("--table") { Description = "Table name (default: the contract's); with --endpoint, created when missing." };
         var from = WorkloadWindow.FromOption();
         var days = WorkloadWindow.DaysOption();
         var contractFile = ContractFlag.Create();
@@ -100,7 +101,7 @@ internal static class PipelineCommand
             }
 
             var environment = ContractFlag.Environment(parse, contractFile);
-            var paths = LakePaths.For(lakeFolder, TemplateFacts.LoadEmbedded(), environment.Contract());
+            var paths = LakePaths.For(lakeFolder, environment.Template(), environment.Contract());
             if (CannotWrite(paths.Root) is { } why)
             {
                 stderr.WriteLine($"error: cannot write the lake at '{paths.Root}': {why} Choose a writable --lake.");
@@ -114,7 +115,7 @@ internal static class PipelineCommand
                 Environment = environment,
                 Endpoint = endpointUri,
                 Region = parse.GetValue(region),
-                Table = parse.GetValue(table)!,
+                Table = parse.GetValue(table) ?? environment.Contract().Table,
                 Duplicates = rate,
                 Shuffle = parse.GetValue(shuffle),
                 Force = parse.GetValue(force),
@@ -141,9 +142,12 @@ internal static class PipelineCommand
                 .StartAsync(async progress =>
                 {
                     IChangeSource source;
+                    IWorkload? workload = null;
                     if (options.Endpoint is null)
                     {
-                        source = new ChangeCapture(options.Workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter, options.StreamView);
+                        // The sample's transactions when they fit the contract, else the contract's own items.
+                        workload = Workloads.For(options.Environment.Contract(), options.Workload);
+                        source = new ChangeCapture(workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter, options.StreamView);
                     }
                     else
                     {
@@ -156,7 +160,7 @@ internal static class PipelineCommand
                         seed.Value = seed.MaxValue;
                     }
 
-                    var expected = options.Endpoint is null ? ChangeCapture.CountChanges(options.Workload) : (long?)null;
+                    var expected = workload is null ? (long?)null : ChangeCapture.CountChanges(workload);
                     var task = progress.AddTask("change records", maxValue: expected ?? 1);
                     // After delivery, each phase shows as its own line until it ends (writing files and parity take a while at size).
                     var current = task;
@@ -220,7 +224,7 @@ internal static class PipelineCommand
         Summary(console, result, seeding);
         var lines = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Differences)}\n")
-            .Append(CultureInfo.InvariantCulture, $"view parity (S3 change log, {LakeViewName}): {Parity.Summary(result.ViewDifferences)}\n");
+            .Append(CultureInfo.InvariantCulture, $"view parity (S3 change log, {LakeSchema.CurrentView(options.Environment.Contract())}): {Parity.Summary(result.ViewDifferences)}\n");
         await stdout.WriteAsync(Encoding.UTF8.GetBytes(lines.ToString()), cancellationToken);
         await stdout.FlushAsync(cancellationToken);
         if (!result.Equal)
@@ -241,7 +245,6 @@ internal static class PipelineCommand
         return ExitCodes.Ok;
     }
 
-    private const string LakeViewName = "transactions_current";
 
     // After a failure: the lake is as it was, unless the run had already put its own in place.
     private static Task Untouched(TextWriter stderr, PipelineRun runner, PipelineOptions options) =>

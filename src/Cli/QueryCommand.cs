@@ -18,7 +18,7 @@ internal static class QueryCommand
 
     public static Command Create(Stream stdout, TextWriter stderr)
     {
-        var sql = new Argument<string?>("sql") { Description = $"SQL to run (views: {LakeViews}).", Arity = ArgumentArity.ZeroOrOne };
+        var sql = new Argument<string?>("sql") { Description = $"SQL to run (views: {LakeViews(TableContract.LoadEmbedded())}; for --contract FILE, its table's).", Arity = ArgumentArity.ZeroOrOne };
         var name = new Option<string?>("--name") { Description = $"A named query instead of SQL: {string.Join(", ", Names)}." };
         var lake = new Option<string>("--lake") { Description = "Folder of the local lake.", DefaultValueFactory = _ => "lake" };
         var format = new Option<string>("--format") { Description = "Output: table, csv or json.", DefaultValueFactory = _ => "table" };
@@ -53,8 +53,9 @@ internal static class QueryCommand
                 text = NamedQuery(queryName);
             }
 
-            var contract = ContractFlag.Environment(parse, contractFile).Contract();
-            var template = TemplateFacts.LoadEmbedded();
+            var environment = ContractFlag.Environment(parse, contractFile);
+            var contract = environment.Contract();
+            var template = environment.Template();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             try
             {
@@ -64,8 +65,9 @@ internal static class QueryCommand
                     await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"warning: {invisible.Count:N0} change-log files lie outside the partitions the template's projection names; Athena would not read them (first: {invisible[0]})."));
                 }
 
-                var declared = database.ColumnTypes(text!);
-                using var reader = database.Query(text!);
+                var columns = database.Columns(text!);
+                var declared = columns?.Select(c => c.Type).ToList();
+                using var reader = database.Query(LakeDatabase.WithExactDecimals(text!, columns));
                 var types = QueryOutput.Types(reader, declared);
                 var writer = new StreamWriter(stdout, leaveOpen: true);
                 var chosen = parse.GetValue(csv) ? "csv" : parse.GetValue(format);
@@ -117,7 +119,7 @@ internal static class QueryCommand
                 // DuckDB suggests its own catalogue views ("duckdb_views"); the lake's are what the user can query.
                 var what = e.Message.Split('\n')[0];
                 var cut = what.IndexOf(" Did you mean", StringComparison.Ordinal);
-                await stderr.WriteLineAsync($"error: the query failed: {(cut > 0 ? what[..cut] : what)} The lake has: {LakeViews}.");
+                await stderr.WriteLineAsync($"error: the query failed: {(cut > 0 ? what[..cut] : what)} The lake has: {LakeViews(contract)}.");
                 return ExitCodes.Failed;
             }
             catch (DuckDB.NET.Data.DuckDBException e)
@@ -130,7 +132,8 @@ internal static class QueryCommand
     }
 
     // The relations a query may name: the Iceberg table, the change log as Athena reads it, and its current-state view.
-    private const string LakeViews = "transactions (the Iceberg table), transactions_changes (the S3 change log), transactions_current (its current-state view)";
+    private static string LakeViews(TableContract contract) =>
+        $"{contract.Table} (the Iceberg table), {LakeSchema.ChangeLogTable(contract)} (the S3 change log), {LakeSchema.CurrentView(contract)} (its current-state view)";
 
     public static string NamedQuery(string name)
     {

@@ -21,6 +21,7 @@ internal static class QueryOutput
         null or DBNull => "",
         bool flag => flag ? "true" : "false",
         decimal number => Decimal(number, Scale(typeName)),
+        string digits when Scale(typeName) is not null => LeadingZero(digits),
         BigInteger big => BigDecimal(big, Scale(typeName)),
         DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         DateTimeOffset instant => instant.ToString("yyyy-MM-dd HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture),
@@ -46,6 +47,9 @@ internal static class QueryOutput
                 json.WriteBooleanValue(flag);
                 break;
             case decimal or BigInteger:
+                json.WriteRawValue(Text(value, typeName));
+                break;
+            case string when Scale(typeName) is not null:
                 json.WriteRawValue(Text(value, typeName));
                 break;
             case long or int or short or sbyte or byte or ushort or uint or ulong:
@@ -114,6 +118,10 @@ internal static class QueryOutput
 
     public static string Csv(string cell) =>
         cell.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+
+    // A wide decimal read as DuckDB's text: .5 and -.5 (a DECIMAL(38,38)) with their zero.
+    private static string LeadingZero(string digits) =>
+        digits.StartsWith('.') ? "0" + digits : digits.StartsWith("-.", StringComparison.Ordinal) ? "-0" + digits[1..] : digits;
 
     // DECIMAL(38,2): the scale after the comma.
     private static int? Scale(string typeName) =>

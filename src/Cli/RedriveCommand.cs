@@ -24,7 +24,7 @@ internal static class RedriveCommand
         {
             var environment = ContractFlag.Environment(parse, contractFile);
             var contract = environment.Contract();
-            var template = TemplateFacts.LoadEmbedded();
+            var template = environment.Template();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             var dir = Path.GetFullPath(parse.GetValue(folder) ?? paths.ProcessingFailed);
             // The lake's own error folder, given or not, may simply not exist yet: nothing to redrive.

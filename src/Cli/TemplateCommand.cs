@@ -27,15 +27,14 @@ internal static class TemplateCommand
             var keys = parse.GetValue(partitions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (keys is null)
             {
-                var checkedIn = template["Resources"]!["PartitionKeysFunction"]!["Properties"]!["Environment"]!["Variables"]!["PARTITION_KEYS"]!.GetValue<string>().Split(',');
-                keys = checkedIn.All(k => TemplateGenerator.DefaultS3Partitions.Contains(k) || contract.Columns.Find(k)?.Values is { Count: > 0 }) ? checkedIn : [.. TemplateGenerator.DefaultS3Partitions];
-                if (keys != checkedIn)
+                keys = [.. TemplateGenerator.PartitionsFor(template, contract)];
+                if (keys.SequenceEqual(TemplateGenerator.DefaultS3Partitions))
                 {
-                    await stderr.WriteLineAsync($"S3 partitions: {string.Join(',', keys)} (the checked-in {string.Join(',', checkedIn)} names columns {contract.SourceName} does not have with values; choose with --s3-partitions).");
+                    await stderr.WriteLineAsync($"S3 partitions: {string.Join(',', keys)}, the hours of the change's time column (choose others with --s3-partitions).");
                 }
             }
 
-            var file = environment.ContractFile is { } given ? Path.GetFileName(given) : Path.GetFileName(DynamoLake.Core.Contract.TableContract.SampleFile);
+            var file = environment.ContractFileName;
             var text = TemplateGenerator.Write(TemplateGenerator.For(template, contract, file, keys));
             if (environment.ContractFile is { } source && !File.Exists(Path.Combine(RepoFolderOf(source), "schema", file)))
             {

@@ -9,4 +9,8 @@ namespace Seeder;
 /// <param name="Update">The status transition applied after all inserts, if any.</param>
 /// <param name="Delete">Deleted after the updates.</param>
 /// <param name="ExpiresAt">The TTL attribute in epoch seconds, if the item has one.</param>
-internal sealed record WorkloadItem(int Index, string Key, Dictionary<string, AttributeValue> Item, StatusUpdate? Update, bool Delete, long? ExpiresAt);
+internal sealed record WorkloadItem(int Index, string Key, Dictionary<string, AttributeValue> Item, StatusUpdate? Update, bool Delete, long? ExpiresAt)
+{
+    /// <summary>Updated after the inserts (a contract workload's items, whose update is not a status transition).</summary>
+    public bool Modified { get; init; }
+}

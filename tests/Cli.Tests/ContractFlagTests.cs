@@ -118,21 +118,39 @@ public sealed class ContractFlagTests : IDisposable
     }
 
     [Fact]
-    public async Task Pipeline_AContractTheWorkloadCannotWrite_IsRefusedNamingTheKey()
+    public async Task Pipeline_ACompositeKey_IsRefusedNamingTheKey_AndNothingIsWritten()
     {
         var file = Contract("orders.json", c =>
         {
             c["table"] = "orders";
-            c["columns"]![0]!["name"] = "order_id";
-            c["uniqueKey"] = new JsonArray("order_id");
+            c["uniqueKey"] = new JsonArray("transaction_id", "customer_id");
         });
 
         var (exit, _, stderr) = await CliRun.Run("pipeline", "--count", "100", "--lake", Lake, "--contract", file);
 
         Assert.Equal(1, exit);
-        Assert.Contains("keyed by transaction_id", stderr, StringComparison.Ordinal);
-        Assert.Contains("is keyed by order_id", stderr, StringComparison.Ordinal);
+        Assert.Contains("is keyed by transaction_id + customer_id: the workload writes tables keyed by one attribute", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(Lake, "iceberg")));
+    }
+
+    [Fact]
+    public async Task Pipeline_AnotherTablesContract_RunsItsOwnWorkload_ToParity_OverSeeds()
+    {
+        // examples/orders.json: every column type and time unit, a nested struct, decimal(38,10) and decimal(4,4), TTL, a day partition.
+        var contract = Path.Combine(RepoPaths.Root, "examples", "orders.json");
+        foreach (var seed in new[] { "1", "2", "3" })
+        {
+            var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--count", "1200", "--seed", seed, "--duplicates", "0.3", "--shuffle", "--shards", "3", "--lake", Lake, "--contract", contract, "--force");
+
+            Assert.True(exit == 0, $"seed {seed}: {stderr}{stdout}");
+            Assert.Matches(@"^parity: [\d,]+ rows, 0 differences$", stdout.Split('\n')[0]);
+            Assert.Equal("view parity (S3 change log, orders_current): 0 differences", stdout.Split('\n')[1]);
+        }
+
+        // The query prints a decimal(38,10) exactly: the workload's largest value, all 38 nines.
+        var (queryExit, rows, _) = await CliRun.Run("query", "SELECT max(total) AS largest, count(*) AS n FROM orders", "--lake", Lake, "--contract", contract, "--format", "csv");
+        Assert.Equal(0, queryExit);
+        Assert.Matches(@"^largest,n\n9999999999999999999999999999\.9999999999,[1-9][0-9]*\n$", rows);
     }
 
     private static List<JsonObject> Rows(string response)

@@ -34,6 +34,7 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
         var examples = documented.Concat(help).DistinctBy(e => e.Line).ToList();
         CopyFolder(Path.Combine(RepoPaths.Root, "events"), Path.Combine(Folder, "events"));
         CopyFolder(Path.Combine(RepoPaths.Root, "schema"), Path.Combine(Folder, "schema"));
+        CopyFolder(Path.Combine(RepoPaths.Root, "examples"), Path.Combine(Folder, "examples"));
         await MotoStacks.CreateAsync(moto.Server.Endpoint, "dynamolake", new Dictionary<string, string>
         {
             ["SourceTableName"] = "transactions",

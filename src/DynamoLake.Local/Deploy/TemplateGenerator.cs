@@ -30,6 +30,18 @@ internal static class TemplateGenerator
     /// <summary>The S3 partitions when none are asked for: the hours of the change's time column.</summary>
     public static IReadOnlyList<string> DefaultS3Partitions { get; } = s_timeParts;
 
+    /// <summary>
+    /// The S3 partitions when none are given: the template's own (PARTITION_KEYS) when the contract can give
+    /// them all, else the hours of the change's time column.
+    /// </summary>
+    public static IReadOnlyList<string> PartitionsFor(JsonNode template, TableContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(contract);
+        var own = template["Resources"]!["PartitionKeysFunction"]!["Properties"]!["Environment"]!["Variables"]!["PARTITION_KEYS"]!.GetValue<string>().Split(',');
+        return own.All(k => s_timeParts.Contains(k) || contract.Columns.Find(k)?.Values is { Count: > 0 }) ? own : s_timeParts;
+    }
+
     /// <summary>The template for <paramref name="contract"/>, from <paramref name="template"/> (not changed).</summary>
     /// <param name="template">The template to start from (the embedded serverless.template).</param>
     /// <param name="contract">The table's contract.</param>

@@ -16,7 +16,7 @@ namespace DynamoLake.Local.Pipeline;
 /// </summary>
 internal sealed class ChangeCapture : IChangeSource
 {
-    private const string KeyName = "transaction_id";
+    private readonly IWorkload _workload;
     private readonly WorkloadOptions _options;
     private readonly string _tableName;
     private readonly long _expirySeconds;
@@ -30,7 +30,19 @@ internal sealed class ChangeCapture : IChangeSource
     /// DynamoDB Streams with that view writes them (EventBridge Pipes), NEW_IMAGE dropping the old images.
     /// </param>
     public ChangeCapture(WorkloadOptions options, string tableName, DateTimeOffset expiryClock, string? streamView = null)
+        : this(new TransactionWorkload(options), tableName, expiryClock, streamView)
     {
+    }
+
+    /// <param name="workload">The items and what happens to them: the sample's transactions, or a contract's items.</param>
+    /// <param name="tableName">The table the records name.</param>
+    /// <param name="expiryClock">Items whose TTL attribute is at or before this moment are removed by TTL at the end.</param>
+    /// <param name="streamView">As above.</param>
+    public ChangeCapture(IWorkload workload, string tableName, DateTimeOffset expiryClock, string? streamView = null)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        var options = workload.Options;
+        _workload = workload;
         _streamView = streamView;
         _options = options;
         _tableName = tableName;
@@ -104,8 +116,8 @@ internal sealed class ChangeCapture : IChangeSource
             await Task.Run(
                 () => Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
                 {
-                    var w = TransactionGenerator.Create(_options, start + i);
-                    items[i] = w.Delete || Expired(w) ? null : new(w.Key, Json(Updated(w)));
+                    var w = _workload.Create(start + i);
+                    items[i] = w.Delete || Expired(w) ? null : new(w.Key, Json(_workload.Updated(w)));
                 }),
                 cancellationToken);
             for (var i = 0; i < count; i++)
@@ -123,7 +135,7 @@ internal sealed class ChangeCapture : IChangeSource
     {
         if (pass != Pass.Insert)
         {
-            var (update, delete, ttl) = TransactionGenerator.Plan(_options, index);
+            var (update, delete, ttl) = _workload.Plan(index);
             var concerned = pass switch
             {
                 Pass.Modify => update,
@@ -136,43 +148,29 @@ internal sealed class ChangeCapture : IChangeSource
             }
         }
 
-        var w = TransactionGenerator.Create(_options, index);
+        var w = _workload.Create(index);
         return pass switch
         {
             Pass.Insert => (w.Key, Json(w.Item), null),
-            Pass.Modify => (w.Key, Json(Updated(w)), Json(w.Item)),
-            Pass.Remove => (w.Key, null, Json(Updated(w))),
-            _ => Expired(w) ? (w.Key, null, Json(Updated(w))) : null,
+            Pass.Modify => (w.Key, Json(_workload.Updated(w)), Json(w.Item)),
+            Pass.Remove => (w.Key, null, Json(_workload.Updated(w))),
+            _ => Expired(w) ? (w.Key, null, Json(_workload.Updated(w))) : null,
         };
     }
 
     private bool Expired(WorkloadItem w) => w.ExpiresAt is { } at && at <= _expirySeconds;
 
-    // The item as it is after its update, if it has one.
-    private static Dictionary<string, AttributeValue> Updated(WorkloadItem w)
-    {
-        if (w.Update is null)
-        {
-            return w.Item;
-        }
-
-        var item = new Dictionary<string, AttributeValue>(w.Item, StringComparer.Ordinal);
-        foreach (var (name, value) in TransactionGenerator.UpdatedAttributes(w.Update))
-        {
-            item[name] = value;
-        }
-
-        return item;
-    }
-
     /// <summary>How many change records the workload makes (for progress), without making them.</summary>
-    public static long CountChanges(WorkloadOptions options)
+    public static long CountChanges(WorkloadOptions options) => CountChanges(new TransactionWorkload(options));
+
+    /// <summary>How many change records a workload makes (for progress), without making them.</summary>
+    public static long CountChanges(IWorkload workload)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(workload);
         long changes = 0;
-        for (var i = 0; i < options.Count; i++)
+        for (var i = 0; i < workload.Options.Count; i++)
         {
-            var (update, delete, ttl) = TransactionGenerator.Plan(options, i);
+            var (update, delete, ttl) = workload.Plan(i);
             changes += 1 + (update ? 1 : 0) + (delete ? 1 : 0) + (ttl && !delete ? 1 : 0);
         }
 
@@ -196,9 +194,9 @@ internal sealed class ChangeCapture : IChangeSource
         var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{eventNumber:x12}-4000-8000-000000000000");
         if (_streamView is not null)
         {
-            return StreamsChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, eventNumber, _streamView, KeyName, key, newImage, oldImage, ttl);
+            return StreamsChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, eventNumber, _streamView, _workload.KeyAttribute, _workload.KeyType, key, newImage, oldImage, ttl);
         }
 
-        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, KeyName, "S", key, newImage, oldImage, ttl);
+        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, _workload.KeyAttribute, _workload.KeyType, key, newImage, oldImage, ttl);
     }
 }

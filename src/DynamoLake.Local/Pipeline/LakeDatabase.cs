@@ -150,23 +150,37 @@ internal sealed class LakeDatabase : IDisposable
     /// ZONE</c>): the data reader reports only "Decimal", and a sum of cents then loses its scale. Null when the
     /// statement cannot be described (not a query).
     /// </summary>
-    public IReadOnlyList<string>? ColumnTypes(string sql)
+    /// <summary>A query's result columns, names and declared types; null when DuckDB cannot describe it (not a query).</summary>
+    public IReadOnlyList<(string Name, string Type)>? Columns(string sql)
     {
         try
         {
             using var reader = Query("DESCRIBE " + sql.TrimEnd().TrimEnd(';'));
-            var types = new List<string>();
+            var columns = new List<(string, string)>();
             while (reader.Read())
             {
-                types.Add(reader.GetString(1));
+                columns.Add((reader.GetString(0), reader.GetString(1)));
             }
 
-            return types;
+            return columns;
         }
         catch (DuckDBException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The query with its decimals wider than System.Decimal's 28 digits read as their exact text (the
+    /// ADO.NET reader would round them); the query itself when it has none or cannot be described.
+    /// </summary>
+    public static string WithExactDecimals(string sql, IReadOnlyList<(string Name, string Type)>? columns)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        var wide = columns?.Where(c => c.Type.StartsWith("DECIMAL(", StringComparison.OrdinalIgnoreCase) && int.TryParse(c.Type.AsSpan(8, c.Type.IndexOf(',', StringComparison.Ordinal) - 8), System.Globalization.CultureInfo.InvariantCulture, out var width) && width > 28).ToList();
+        return wide is not { Count: > 0 }
+            ? sql
+            : $"SELECT * REPLACE ({string.Join(", ", wide.Select(c => $"CAST({Quote(c.Name)} AS VARCHAR) AS {Quote(c.Name)}"))}) FROM ({sql.TrimEnd().TrimEnd(';')})";
     }
 
     /// <summary>

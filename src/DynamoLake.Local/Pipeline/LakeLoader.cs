@@ -79,10 +79,10 @@ internal sealed class LakeLoader : IDisposable
             // lines reach the function log as CloudWatch would receive them.
             var transformConsole = _template.ConsoleFor("TransformFunction", _log);
             Console.SetOut(transformConsole);
-            var transformFunction = new Transform.Function(_environment.Get);
+            var transformFunction = new Transform.Function(_environment.For(_template, "TransformFunction").Get);
             var partitionKeysConsole = _template.ConsoleFor("PartitionKeysFunction", _log);
             Console.SetOut(partitionKeysConsole);
-            var partitionKeysFunction = new PartitionKeys.Function(_environment.Get);
+            var partitionKeysFunction = new PartitionKeys.Function(_environment.For(_template, "PartitionKeysFunction").Get);
             Console.SetOut(_log);
             Func<Stream, Task<Stream>> transform = request =>
             {

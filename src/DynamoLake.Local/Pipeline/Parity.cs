@@ -514,11 +514,14 @@ internal static class Parity
         private static string Micros(string raw, int digits, string factor) =>
             $"CASE WHEN regexp_full_match({raw}, '-?[0-9]{{1,{digits}}}') THEN CAST({raw} AS BIGINT) * {factor} ELSE TRY_CAST(trunc(TRY_CAST({raw} AS DECIMAL(38,6)) * {factor}) AS BIGINT) END";
 
-        /// <summary>A number's text without trailing fractional zeros, and -0 as 0 (the same number as the lake's).</summary>
+        /// <summary>
+        /// A number's text without trailing fractional zeros, -0 as 0, and a leading zero before the point
+        /// (DuckDB writes a DECIMAL(4,4) as .1742): the same number as the lake's, whatever its spelling.
+        /// </summary>
         public static string Normal(string text)
         {
             var trimmed = $"(CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END)";
-            return $"(CASE WHEN {trimmed} = '-0' THEN '0' ELSE {trimmed} END)";
+            return $"(CASE WHEN {trimmed} IN ('', '-', '-0') THEN '0' WHEN starts_with({trimmed}, '-.') THEN '-0' || substr({trimmed}, 2) WHEN starts_with({trimmed}, '.') THEN '0' || {trimmed} ELSE {trimmed} END)";
         }
 
 

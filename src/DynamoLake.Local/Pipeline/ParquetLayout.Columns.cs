@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DynamoLake.Core.Contract;
 using Parquet;
+using Parquet.Data;
 using Parquet.Schema;
 
 namespace DynamoLake.Local.Pipeline;
@@ -144,19 +145,20 @@ internal sealed partial class ParquetLayout
                 type = type.Fields!.Find(nested)!.Type;
             }
 
-            leaves.Add(new Leaf(string.Join('.', names), field, type.Kind));
+            leaves.Add(new Leaf(string.Join('.', names), field, type));
         }
 
         return leaves;
     }
 
-    private sealed class Leaf(string path, DataField field, ColumnKind kind)
+    private sealed class Leaf(string path, DataField field, ColumnType type)
     {
+        private readonly ColumnKind _kind = type.Kind;
         private Array _values = Array.Empty<object>();
 
         public string Path { get; } = path;
 
-        public void Allocate(int rows) => _values = kind switch
+        public void Allocate(int rows) => _values = _kind switch
         {
             ColumnKind.String => new string?[rows],
             ColumnKind.Int => new int?[rows],
@@ -164,12 +166,13 @@ internal sealed partial class ParquetLayout
             ColumnKind.Boolean => new bool?[rows],
             ColumnKind.Float => new float?[rows],
             ColumnKind.Double => new double?[rows],
+            ColumnKind.Decimal when type.Precision > MaxSystemDecimalDigits => new BigDecimal?[rows],
             ColumnKind.Decimal => new decimal?[rows],
             ColumnKind.Date => new DateTime?[rows],
             ColumnKind.Timestamp or ColumnKind.TimestampTz when field.ClrType == typeof(long) => new long?[rows],
             ColumnKind.Timestamp or ColumnKind.TimestampTz => new DateTime?[rows],
             ColumnKind.Binary => new byte[]?[rows],
-            _ => throw new PipelineException($"the local lake does not write {kind} columns yet"),
+            _ => throw new PipelineException($"the local lake does not write {_kind} columns yet"),
         };
 
         public void Set(int row, ref Utf8JsonReader reader)
@@ -197,7 +200,10 @@ internal sealed partial class ParquetLayout
                 case decimal?[] decimals:
                     decimals[row] = decimal.Parse(reader.ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture);
                     break;
-                case DateTime?[] times when kind == ColumnKind.Date:
+                case BigDecimal?[] bigs:
+                    bigs[row] = Exact(reader.ValueSpan, type.Precision, type.Scale);
+                    break;
+                case DateTime?[] times when _kind == ColumnKind.Date:
                     times[row] = DateTime.SpecifyKind(DateTime.ParseExact(reader.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture), DateTimeKind.Utc);
                     break;
                 case DateTime?[] times:
@@ -237,10 +243,24 @@ internal sealed partial class ParquetLayout
                 case decimal?[] decimals:
                     await group.WriteAsync<decimal>(field, decimals, null, null, cancellationToken);
                     break;
+                case BigDecimal?[] bigs:
+                    await group.WriteAsync<BigDecimal>(field, bigs, null, null, cancellationToken);
+                    break;
                 case DateTime?[] times:
                     await group.WriteAsync<DateTime>(field, times, null, null, cancellationToken);
                     break;
             }
+        }
+
+        // The Transform writes a decimal as plain digits with exactly its scale's fraction digits: the
+        // unscaled value is those digits without the point, exact at any precision up to 38.
+        private static BigDecimal Exact(ReadOnlySpan<byte> text, int precision, int scale)
+        {
+            var digits = System.Text.Encoding.ASCII.GetString(text);
+            var point = digits.IndexOf('.', StringComparison.Ordinal);
+            var fraction = point < 0 ? "" : digits[(point + 1)..];
+            var unscaled = (point < 0 ? digits : digits[..point]) + fraction.PadRight(scale, '0')[..scale];
+            return new BigDecimal(System.Numerics.BigInteger.Parse(unscaled, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), precision, scale);
         }
     }
 }

@@ -29,6 +29,9 @@ internal sealed partial class ParquetLayout
 
     public static ParquetLayout ChangeLog(TableContract contract) => new(contract, timestampsAsBigint: true);
 
+    /// <summary>The widest decimal System.Decimal holds exactly (28 significant digits).</summary>
+    private const int MaxSystemDecimalDigits = 28;
+
     private Field Field(Column column) => Field(column.Name, column.Type);
 
     // Every field is nullable: a delete row may miss values, and Iceberg's required flag is the table's business.
@@ -40,6 +43,8 @@ internal sealed partial class ParquetLayout
         ColumnKind.Boolean => new DataField<bool?>(name),
         ColumnKind.Float => new DataField<float?>(name),
         ColumnKind.Double => new DataField<double?>(name),
+        // System.Decimal holds 28 digits: wider decimals are written from their exact digits.
+        ColumnKind.Decimal when type.Precision > MaxSystemDecimalDigits => new BigDecimalDataField(name, type.Precision, type.Scale, isNullable: true),
         ColumnKind.Decimal => new DecimalDataField(name, type.Precision, type.Scale, forceByteArrayEncoding: false, isNullable: true),
         ColumnKind.Date => new DateTimeDataField(name, DateTimeFormat.Date, isNullable: true),
         ColumnKind.Timestamp or ColumnKind.TimestampTz when _timestampsAsBigint => new DataField<long?>(name),

@@ -15,7 +15,6 @@ internal sealed class PipelineRun
 
     /// <summary>Whether the run's lake was put in place (after which a failure no longer leaves the old lake).</summary>
     public bool Committed { get; private set; }
-    private readonly TemplateFacts _template = TemplateFacts.LoadEmbedded();
 
     /// <param name="options">The run.</param>
     /// <param name="source">Where the changes come from.</param>
@@ -27,14 +26,11 @@ internal sealed class PipelineRun
         ArgumentNullException.ThrowIfNull(options);
         var watch = Stopwatch.StartNew();
         var contract = options.Environment.Contract();
-        if (Seeder.TransactionGenerator.Refusal(contract) is { } refusal)
-        {
-            throw new PipelineException(refusal);
-        }
+        var template = options.Environment.Template();
 
         // The new lake is built beside the one in place, which keeps answering queries until the new one is
         // complete and checked; a failure or Ctrl+C before that removes the stage and leaves the lake as it was.
-        using var stage = LakeStage.Begin(LakePaths.For(options.Out, _template, contract));
+        using var stage = LakeStage.Begin(LakePaths.For(options.Out, template, contract));
         var paths = stage.Paths;
 
         // Asked while holding the lake's lock, so that nothing is added between the question and the rebuild.
@@ -44,7 +40,7 @@ internal sealed class PipelineRun
         }
 
         var delivery = new FirehoseDelivery(
-            options.RequestBytes ?? _template.ProcessorBufferBytes,
+            options.RequestBytes ?? template.ProcessorBufferBytes,
             options.Shards,
             options.Duplicates,
             options.Shuffle ? (int)options.Workload.Seed : null,
@@ -52,7 +48,7 @@ internal sealed class PipelineRun
             (options.Workload.From + options.Workload.Window).ToUnixTimeMilliseconds());
 
         // The loader is closed (its spill removed, the function log flushed) before the checks and the swap.
-        var loader = new LakeLoader(options.Environment, _template, paths);
+        var loader = new LakeLoader(options.Environment, template, paths);
         List<(string Phase, TimeSpan Elapsed)> timings;
         (int Iceberg, int ChangeLog, int Errors) files;
         using (loader)
@@ -76,7 +72,7 @@ internal sealed class PipelineRun
         long sourceRows;
         try
         {
-            using var lake = LakeDatabase.Open(paths, contract, _template.ChangeLogProjection);
+            using var lake = LakeDatabase.Open(paths, contract, template.ChangeLogProjection);
             lake.Bound(work, ParityMemoryMegabytes);
             (sourceRows, differences) = await Parity.CompareAsync(
                 contract,

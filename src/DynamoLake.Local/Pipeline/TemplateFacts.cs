@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DynamoLake.Core.Contract;
 
 namespace DynamoLake.Local.Pipeline;
 
@@ -47,6 +48,19 @@ internal sealed class TemplateFacts
     public string ParameterDefault(string name) => _parameters[name]?["Default"]?.ToString() ?? throw new PipelineException($"the template has no default for the parameter {name}");
 
     public static TemplateFacts LoadEmbedded() => From(LoadEmbeddedTemplate());
+
+    /// <summary>
+    /// The template as generated for <paramref name="contract"/> (its S3 partitions as <c>template</c> chooses
+    /// them by default): for the sample, the checked-in template itself.
+    /// </summary>
+    public static TemplateFacts For(TableContract contract, string contractFile)
+    {
+        var template = LoadEmbeddedTemplate();
+        return From(Deploy.TemplateGenerator.For(template, contract, contractFile, Deploy.TemplateGenerator.PartitionsFor(template, contract)));
+    }
+
+    /// <summary>A function's environment variables in the template (literals, and parameters' defaults).</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentOf(string functionLogicalId) => LambdaConsole.EnvironmentOf(_template, functionLogicalId);
 
     /// <summary>The checked-in serverless.template, as embedded.</summary>
     public static JsonNode LoadEmbeddedTemplate()
