@@ -23,6 +23,12 @@ internal static class BackfillCommand
         {
             var environment = ContractFlag.Environment(parse, contractFile);
             var contract = environment.Contract();
+            if (contract.UniqueKey.Count > 1)
+            {
+                await stderr.WriteLineAsync($"error: {contract.SourceName} is keyed by {string.Join(" + ", contract.UniqueKey.Select(c => c.Name))}; backfill reads exports of tables keyed by one attribute (composite keys run in pipeline, not yet in backfill).");
+                return ExitCodes.Failed;
+            }
+
             var template = environment.Template();
             var paths = LakePaths.For(parse.GetValue(lake)!, template, contract);
             // Built beside the lake in place and put in place only once complete (ADR 0012).

@@ -14,7 +14,7 @@ internal static class Program
 
     private static readonly Dictionary<string, string[]> s_examples = new(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --contract examples/orders.json --count 5000 --lake /tmp/orders-lake   (your own table: a workload made from its contract)", "pipeline --endpoint http://127.0.0.1:5000 --count 2000   (moto: python3 -m moto.server -H 127.0.0.1 -p 5000)"],
+        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --contract examples/orders.json --count 5000 --lake /tmp/orders-lake   (your own table: a workload made from its contract)", "pipeline --contract examples/customer-orders.json --lake /tmp/customer-orders-lake   (a partition key and a sort key)", "pipeline --endpoint http://127.0.0.1:5000 --count 2000   (moto: python3 -m moto.server -H 127.0.0.1 -p 5000)"],
         ["query"] = ["query --name daily-risk", "query --name today-by-hour --format csv", "query \"SELECT status, count(*) FROM transactions GROUP BY status\" --format json", "query \"SELECT status, count(*) AS orders, max(total) AS largest FROM orders GROUP BY status\" --contract examples/orders.json --lake /tmp/orders-lake"],
         ["redrive"] = ["redrive", "redrive lake/errors/processing-failed --lake lake"],
         ["backfill"] = ["backfill /tmp/transactions-export.json.gz   (written by export)", "backfill /tmp/transactions-export.json.gz --lake /tmp/lake"],

@@ -6,7 +6,7 @@ using DynamoLake.Core.Contract;
 namespace Seeder;
 
 /// <summary>
-/// A workload for any contract with a one-attribute key: every declared column gets values of its type —
+/// A workload for any contract (a partition key, and a sort key if the table has one): every declared column gets values of its type —
 /// strings from escapes to emoji (or the declared <c>values</c>), numbers at the edges of their precision,
 /// each time unit, dates, binaries, nested structs, lists and sets — optional columns sometimes absent or
 /// NULL, TTL on some items. An update changes some mutable columns and never an immutable one, so a row
@@ -20,7 +20,7 @@ internal sealed class ContractWorkload : IWorkload
     ];
 
     private readonly TableContract _contract;
-    private readonly Column _key;
+    private readonly IReadOnlyList<Column> _key;
     private readonly Column? _ttl;
     private readonly List<Column> _columns;
     private readonly long _windowStart;
@@ -34,21 +34,21 @@ internal sealed class ContractWorkload : IWorkload
         ArgumentNullException.ThrowIfNull(options);
         _contract = contract;
         Options = options;
-        if (contract.UniqueKey.Count != 1)
+        if (contract.UniqueKey.Count > 2)
         {
-            throw new SeedException($"{contract.SourceName} is keyed by {string.Join(" + ", contract.UniqueKey.Select(c => c.Name))}: the workload writes tables keyed by one attribute (composite keys are not in the workbench yet).");
+            throw new SeedException($"{contract.SourceName} is keyed by {string.Join(" + ", contract.UniqueKey.Select(c => c.Name))}: a DynamoDB table has a partition key and at most a sort key.");
         }
 
-        _key = contract.UniqueKey[0];
-        KeyType = _key.Type.Kind switch
+        _key = contract.UniqueKey;
+        Key = [.. _key.Select(c => (c.Source, c.Type.Kind switch
         {
             ColumnKind.String => "S",
             ColumnKind.Int or ColumnKind.Long => "N",
-            ColumnKind.Decimal when _key.Type.Precision - _key.Type.Scale >= 10 => "N",
-            _ => throw new SeedException($"{contract.SourceName}: the key column '{_key.Name}' is {_key.Type}; the workload writes string keys, and number keys of at least 10 whole digits."),
-        };
+            ColumnKind.Decimal when c.Type.Precision - c.Type.Scale >= 10 => "N",
+            _ => throw new SeedException($"{contract.SourceName}: the key column '{c.Name}' is {c.Type}; the workload writes string keys, and number keys of at least 10 whole digits."),
+        }))];
         _ttl = contract.TimeToLive;
-        _columns = [.. contract.Columns.Columns.Where(c => c.Derived == DerivedField.None && c != _key && c != _ttl)];
+        _columns = [.. contract.Columns.Columns.Where(c => c.Derived == DerivedField.None && !_key.Contains(c) && c != _ttl)];
         _windowStart = options.From.ToUnixTimeMilliseconds() * 1000;
         _windowEnd = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
         _expiryClock = (options.From + options.Window + options.TtlAfter).ToUnixTimeSeconds();
@@ -56,9 +56,7 @@ internal sealed class ContractWorkload : IWorkload
 
     public WorkloadOptions Options { get; }
 
-    public string KeyAttribute => _key.Source;
-
-    public string KeyType { get; }
+    public IReadOnlyList<(string Attribute, string Type)> Key { get; }
 
     public (bool Update, bool Delete, bool Ttl) Plan(int index)
     {
@@ -73,11 +71,21 @@ internal sealed class ContractWorkload : IWorkload
         var delete = random.Chance(Options.DeleteFraction);
         var ttl = random.Chance(Options.TtlFraction) && _ttl is not null;
 
-        var key = KeyType == "S" ? string.Create(CultureInfo.InvariantCulture, $"{_contract.Table}#{index:D9}") : (index + 1).ToString(CultureInfo.InvariantCulture);
-        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        // One key attribute: a value per item. A partition key and a sort key: up to four items per partition key.
+        var parts = Key.Count == 1
+            ? [Key[0].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"{_contract.Table}#{index:D9}") : (index + 1).ToString(CultureInfo.InvariantCulture)]
+            : new[]
+            {
+                Key[0].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"{_contract.Table}#{index / 4:D8}") : ((index / 4) + 1).ToString(CultureInfo.InvariantCulture),
+                Key[1].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"item#{index % 4}") : (index % 4).ToString(CultureInfo.InvariantCulture),
+            };
+        var key = string.Join('\u001f', parts);
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        for (var i = 0; i < Key.Count; i++)
         {
-            [_key.Source] = KeyType == "S" ? new AttributeValue { S = key } : new AttributeValue { N = key },
-        };
+            item[Key[i].Attribute] = Key[i].Type == "S" ? new AttributeValue { S = parts[i] } : new AttributeValue { N = parts[i] };
+        }
+
         foreach (var column in _columns)
         {
             if (Optional(column, ref random) is { } value)

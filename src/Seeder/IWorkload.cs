@@ -10,16 +10,16 @@ internal interface IWorkload
 {
     WorkloadOptions Options { get; }
 
-    /// <summary>The table's key attribute (one: the workloads write tables with a partition key only).</summary>
-    string KeyAttribute { get; }
-
-    /// <summary>The key's DynamoDB type: S or N.</summary>
-    string KeyType { get; }
+    /// <summary>The table's key: the partition key's attribute and DynamoDB type (S or N), then the sort key's, if any.</summary>
+    IReadOnlyList<(string Attribute, string Type)> Key { get; }
 
     /// <summary>What the workload does to the item at <paramref name="index"/>, without making it (cheap).</summary>
     (bool Update, bool Delete, bool Ttl) Plan(int index);
 
-    /// <summary>The item at <paramref name="index"/> as inserted, and what the workload does to it.</summary>
+    /// <summary>
+    /// The item at <paramref name="index"/> as inserted, and what the workload does to it. Its key text is the
+    /// key attributes' values joined by U+001F (one attribute: its value).
+    /// </summary>
     WorkloadItem Create(int index);
 
     /// <summary>The item after its update (the item itself when it has none).</summary>

@@ -7,9 +7,7 @@ internal sealed class TransactionWorkload(WorkloadOptions options) : IWorkload
 {
     public WorkloadOptions Options => options;
 
-    public string KeyAttribute => "transaction_id";
-
-    public string KeyType => "S";
+    public IReadOnlyList<(string Attribute, string Type)> Key { get; } = [("transaction_id", "S")];
 
     public (bool Update, bool Delete, bool Ttl) Plan(int index) => TransactionGenerator.Plan(options, index);
 

@@ -57,13 +57,27 @@ public sealed class ContractWorkloadTests
     }
 
     [Fact]
-    public void ACompositeKey_IsRefusedNamingIt()
+    public void ACompositeKey_GivesEveryItemItsOwnFullKey_AndUpToFourPerPartitionKey()
+    {
+        var contract = TableContract.Load(Path.Combine(RepoPaths.Root, "examples", "customer-orders.json"));
+        var workload = new ContractWorkload(contract, s_options);
+
+        var items = Enumerable.Range(0, 100).Select(workload.Create).ToList();
+
+        Assert.Equal([("customer_id", "S"), ("order_number", "N")], workload.Key);
+        Assert.Equal(100, items.Select(i => i.Key).Distinct().Count());
+        Assert.All(items, i => Assert.Equal($"{i.Item["customer_id"].S}\u001f{i.Item["order_number"].N}", i.Key));
+        Assert.Equal(25, items.Select(i => i.Item["customer_id"].S).Distinct().Count());
+    }
+
+    [Fact]
+    public void AKeyOfAnotherType_IsRefusedNamingIt()
     {
         var sample = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "orders.json"));
-        var composite = TableContract.Parse(Encoding.UTF8.GetBytes(sample.Replace("\"uniqueKey\": [\"order_id\"]", "\"uniqueKey\": [\"order_id\", \"placed_at\"]", StringComparison.Ordinal)), "composite.json");
+        var timed = TableContract.Parse(Encoding.UTF8.GetBytes(sample.Replace("\"uniqueKey\": [\"order_id\"]", "\"uniqueKey\": [\"order_id\", \"placed_at\"]", StringComparison.Ordinal)), "timed.json");
 
-        var error = Assert.Throws<SeedException>(() => new ContractWorkload(composite, s_options));
+        var error = Assert.Throws<SeedException>(() => new ContractWorkload(timed, s_options));
 
-        Assert.Contains("composite.json is keyed by order_id + placed_at", error.Message, StringComparison.Ordinal);
+        Assert.Contains("timed.json: the key column 'placed_at' is timestamptz", error.Message, StringComparison.Ordinal);
     }
 }

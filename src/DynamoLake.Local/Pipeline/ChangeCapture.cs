@@ -194,9 +194,9 @@ internal sealed class ChangeCapture : IChangeSource
         var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{eventNumber:x12}-4000-8000-000000000000");
         if (_streamView is not null)
         {
-            return StreamsChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, eventNumber, _streamView, _workload.KeyAttribute, _workload.KeyType, key, newImage, oldImage, ttl);
+            return StreamsChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, eventNumber, _streamView, _workload.Key, key, newImage, oldImage, ttl);
         }
 
-        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, _workload.KeyAttribute, _workload.KeyType, key, newImage, oldImage, ttl);
+        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, _workload.Key, key, newImage, oldImage, ttl);
     }
 }

@@ -27,7 +27,7 @@ internal static class ExportReader
             var image = Encoding.UTF8.GetBytes(item.GetRawText());
             yield return new CapturedChange(
                 keyText,
-                KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, keyName, keyType, keyText, newImage: image, oldImage: null, ttl: false));
+                KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, [(keyName, keyType)], keyText, newImage: image, oldImage: null, ttl: false));
         }
     }
 

@@ -39,7 +39,7 @@ internal sealed class IcebergTableSink : IDisposable
     private readonly TableContract _contract;
     private readonly string _spillFolder;
     private readonly PartitionedSpill _operations;
-    private readonly byte[] _keyName;
+    private readonly byte[][] _keyNames;
     private readonly long _maxBucketBytes;
     private readonly long _spillBudgetBytes;
     private readonly PartitionField? _spec;
@@ -55,7 +55,7 @@ internal sealed class IcebergTableSink : IDisposable
         _maxBucketBytes = maxBucketBytes;
         _spillBudgetBytes = spillBudgetBytes;
         _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
-        _keyName = Encoding.UTF8.GetBytes(contract.UniqueKey[0].Name);
+        _keyNames = [.. contract.UniqueKey.Select(c => Encoding.UTF8.GetBytes(c.Name))];
         _spec = contract.PartitionSpec.Count > 0 ? contract.PartitionSpec[0] : null;
 
         // Deletes apply within a partition, so the partitions must be computed as the table's: this model knows
@@ -225,24 +225,39 @@ internal sealed class IcebergTableSink : IDisposable
         return ((uint)hash.ToHashCode() % (uint)buckets).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    // The unique key's value as UTF-8 (unescaped), so that one key is one bucket whatever its JSON spelling.
+    // The unique key's values as UTF-8 (unescaped), the parts of a composite key joined by U+001F, so that
+    // one key is one bucket whatever its JSON spelling.
     private byte[] KeyOf(byte[] row)
     {
+        var parts = new byte[_keyNames.Length][];
+        var found = 0;
         var reader = new Utf8JsonReader(row);
         reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (found < parts.Length && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var match = reader.ValueTextEquals(_keyName);
-            reader.Read();
-            if (match)
+            var part = -1;
+            for (var k = 0; k < _keyNames.Length && part < 0; k++)
             {
-                return reader.TokenType == JsonTokenType.String ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan.ToArray();
+                part = reader.ValueTextEquals(_keyNames[k]) ? k : -1;
+            }
+
+            reader.Read();
+            if (part >= 0 && parts[part] is null)
+            {
+                parts[part] = reader.TokenType == JsonTokenType.String ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan.ToArray();
+                found++;
+                continue;
             }
 
             reader.Skip();
         }
 
-        throw new PipelineException($"a Transform row has no {_contract.UniqueKey[0].Name}");
+        if (found < parts.Length)
+        {
+            throw new PipelineException($"a Transform row has no {_contract.UniqueKey[Array.IndexOf(parts, null)].Name}");
+        }
+
+        return parts.Length == 1 ? parts[0] : [.. parts.SelectMany((p, i) => i == 0 ? p : [(byte)Parity.KeySeparator, .. p])];
     }
 
     private static string PartitionOf(ReadOnlySpan<byte> row, PartitionField? spec)

@@ -12,10 +12,9 @@ internal static class KinesisChangeRecord
 {
     public const string Region = "us-east-1";
 
-    /// <param name="keyName">The key attribute.</param>
-    /// <param name="keyType">Its DynamoDB type tag, S or N.</param>
+    /// <param name="keyNames">The key attributes with their DynamoDB type tags (S or N): the partition key, then the sort key if any.</param>
     /// <param name="key">Its value as text.</param>
-    public static byte[] Create(string eventId, string eventName, string tableName, long micros, string keyName, string keyType, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
+    public static byte[] Create(string eventId, string eventName, string tableName, long micros, IReadOnlyList<(string Attribute, string Type)> keyNames, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         var buffer = new ArrayBufferWriter<byte>(1024 + (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
         using (var writer = new Utf8JsonWriter(buffer))
@@ -40,7 +39,7 @@ internal static class KinesisChangeRecord
             writer.WriteString("tableName"u8, tableName);
             writer.WriteStartObject("dynamodb"u8);
             writer.WriteNumber("ApproximateCreationDateTime"u8, micros);
-            WriteKeysAndImages(writer, keyName, keyType, key, newImage, oldImage);
+            WriteKeysAndImages(writer, keyNames, key, newImage, oldImage);
             writer.WriteNumber("SizeBytes"u8, (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
             writer.WriteEndObject();
             writer.WriteString("eventSource"u8, "aws:dynamodb");
@@ -51,12 +50,18 @@ internal static class KinesisChangeRecord
     }
 
     /// <summary>The dynamodb part's Keys (one key attribute), NewImage and OldImage (each when given), as both record shapes write them.</summary>
-    internal static void WriteKeysAndImages(Utf8JsonWriter writer, string keyName, string keyType, string key, byte[]? newImage, byte[]? oldImage)
+    internal static void WriteKeysAndImages(Utf8JsonWriter writer, IReadOnlyList<(string Attribute, string Type)> keyNames, string key, byte[]? newImage, byte[]? oldImage)
     {
+        // A composite key's text holds its parts joined by U+001F, in the key's order.
+        var parts = keyNames.Count == 1 ? [key] : key.Split(Parity.KeySeparator);
         writer.WriteStartObject("Keys"u8);
-        writer.WriteStartObject(keyName);
-        writer.WriteString(keyType, key);
-        writer.WriteEndObject();
+        for (var i = 0; i < keyNames.Count; i++)
+        {
+            writer.WriteStartObject(keyNames[i].Attribute);
+            writer.WriteString(keyNames[i].Type, parts[i]);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
         if (newImage is not null)
         {

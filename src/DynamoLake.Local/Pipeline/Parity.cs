@@ -54,9 +54,10 @@ internal static class Parity
         TableContract contract, IAsyncEnumerable<KeyValuePair<string, byte[]>> source, LakeDatabase lake, IReadOnlyList<Relation> relations, long expectedRows, Options options, CancellationToken cancellationToken)
     {
         var leaves = Leaves(contract);
-        var keyLeaf = leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == contract.UniqueKey[0].Name);
-        var lakeKey = $"CAST({leaves[keyLeaf].LakeColumn} AS VARCHAR)";
-        var keyIsNumber = leaves[keyLeaf].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long;
+        // The key: one column, or a table's partition key and sort key, whose texts are joined by U+001F.
+        var keyLeaves = contract.UniqueKey.Select(k => leaves.FindIndex(l => l.Path.Length == 1 && l.Path[0] == k.Name)).ToArray();
+        var numberKeys = keyLeaves.Select(k => leaves[k].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long).ToArray();
+        var lakeKey = KeySql(keyLeaves.Select(k => $"CAST({leaves[k].LakeColumn} AS VARCHAR)"));
         var limit = options.Limit;
         var sliceRows = options.SliceRows;
         var differences = relations.Select(_ => new Differences(limit, options.ShowValues)).ToArray();
@@ -75,7 +76,7 @@ internal static class Parity
             {
                 await foreach (var (key, item) in source.WithCancellation(cancellationToken))
                 {
-                    var writer = writers[slices == 1 ? 0 : SliceOf(keyIsNumber ? NormalNumber(key) : key) % slices];
+                    var writer = writers[slices == 1 ? 0 : SliceOf(NormalKey(key, numberKeys)) % slices];
                     writer.Write(item);
                     writer.WriteByte((byte)'\n');
                     sourceRows++;
@@ -102,7 +103,7 @@ internal static class Parity
 
                 if (hasInFlight)
                 {
-                    InFlightTable(lake, options.InFlight, keyIsNumber);
+                    InFlightTable(lake, options.InFlight, numberKeys);
                 }
             }
             catch (DuckDB.NET.Data.DuckDBException e)
@@ -112,8 +113,8 @@ internal static class Parity
 
             // Each stored relation is cut into its slices once (one pass, written under the work folder), so
             // that a slice's comparison reads only its own rows.
-            var storedKey = keyIsNumber ? Leaf.Normal($"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)") : $"CAST(\"{contract.UniqueKey[0].Name}\" AS VARCHAR)";
-            var sourceKey = keyIsNumber ? Leaf.Normal($"raw[{keyLeaf + 1}]") : $"raw[{keyLeaf + 1}]";
+            var storedKey = KeySql(contract.UniqueKey.Select((k, i) => numberKeys[i] ? Leaf.Normal($"CAST({LakeDatabase.Quote(k.Name)} AS VARCHAR)") : $"CAST({LakeDatabase.Quote(k.Name)} AS VARCHAR)"));
+            var sourceKey = KeySql(keyLeaves.Select((k, i) => numberKeys[i] ? Leaf.Normal($"raw[{k + 1}]") : $"raw[{k + 1}]"));
             var stored = relations.Select(r => r.Stored).Distinct(StringComparer.Ordinal).ToDictionary(b => b, b => slices == 1 ? null : Cut(lake, b, storedKey, slices), StringComparer.Ordinal);
             for (var slice = 0; slice < slices; slice++)
             {
@@ -124,7 +125,7 @@ internal static class Parity
                     var slicing = new Slicing(files[slice], part, storedKey, sourceKey, []);
                     try
                     {
-                        CompareFitting(lake, leaves, keyLeaf, slicing, relations[r], duplicated[r], differences[r], hasInFlight ? inFlight[r] : null, splits);
+                        CompareFitting(lake, leaves, keyLeaves, slicing, relations[r], duplicated[r], differences[r], hasInFlight ? inFlight[r] : null, splits);
                     }
                     catch (DuckDB.NET.Data.DuckDBException e)
                     {
@@ -150,7 +151,7 @@ internal static class Parity
     }
 
     // The keys in flight as a table the comparison leaves out (number keys as Leaf.Normal makes them).
-    private static void InFlightTable(LakeDatabase lake, IReadOnlyCollection<string> keys, bool keyIsNumber)
+    private static void InFlightTable(LakeDatabase lake, IReadOnlyCollection<string> keys, bool[] numberKeys)
     {
         var file = lake.ScratchFile("parity-in-flight.jsonl");
         try
@@ -159,7 +160,7 @@ internal static class Parity
             {
                 foreach (var key in keys)
                 {
-                    writer.WriteLine(new System.Text.Json.Nodes.JsonObject { ["k"] = keyIsNumber ? NormalNumber(key) : key }.ToJsonString());
+                    writer.WriteLine(new System.Text.Json.Nodes.JsonObject { ["k"] = NormalKey(key, numberKeys) }.ToJsonString());
                 }
             }
 
@@ -216,7 +217,7 @@ internal static class Parity
         {
             var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
             duplicated.Add(key);
-            differences.Add($"{key}: more than one row in the lake");
+            differences.Add($"{Display(key)}: more than one row in the lake");
         }
 
         return duplicated;
@@ -228,6 +229,34 @@ internal static class Parity
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351:Do Not Use Broken Cryptographic Algorithms", Justification = "A hash DuckDB computes alike, to cut keys into slices; it secures nothing.")]
     internal static int SliceOf(string key) => System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(key))[0];
+
+    /// <summary>The separator of a composite key's parts in its text (U+001F, the unit separator).</summary>
+    internal const char KeySeparator = '\u001f';
+
+    // A composite key as a person reads it: its parts joined by " | ".
+    private static string Display(string key) => key.Replace(KeySeparator.ToString(), " | ", StringComparison.Ordinal);
+
+    // A key's parts joined as KeyText in SQL (one part: itself).
+    private static string KeySql(IEnumerable<string> parts)
+    {
+        var list = parts.ToList();
+        // || is NULL when a part is, as a key that is missing is (concat_ws would make it '').
+        return list.Count == 1 ? list[0] : "(" + string.Join(" || chr(31) || ", list) + ")";
+    }
+
+    /// <summary>A key's text as parity reads it: its parts joined by <see cref="KeySeparator"/>, number parts as Leaf.Normal makes them.</summary>
+    internal static string NormalKey(string key, bool[] numberParts)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(numberParts);
+        if (numberParts.Length == 1)
+        {
+            return numberParts[0] ? NormalNumber(key) : key;
+        }
+
+        var parts = key.Split(KeySeparator);
+        return string.Join(KeySeparator, parts.Select((p, i) => i < numberParts.Length && numberParts[i] ? NormalNumber(p) : p));
+    }
 
     // A number key's text as Leaf.Normal makes it in SQL, so that both sides slice it alike.
     internal static string NormalNumber(string text)
@@ -252,13 +281,13 @@ internal static class Parity
     // Compares a slice; one that does not fit in DuckDB's memory is cut into sub-slices by a further byte of
     // the key's MD5 — the stored relation before the relation's query runs over it (a view's window then sees
     // only its sub-slice), the source's items alike — and each is compared on its own.
-    private static void CompareFitting(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, Slicing slicing, Relation relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight, System.Runtime.CompilerServices.StrongBox<int> splits)
+    private static void CompareFitting(LakeDatabase lake, List<Leaf> leaves, int[] keyLeaves, Slicing slicing, Relation relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight, System.Runtime.CompilerServices.StrongBox<int> splits)
     {
         var listed = differences.Count;
         try
         {
             var stored = slicing.Path.Count == 0 ? slicing.Stored : $"(SELECT * FROM {slicing.Stored} WHERE {SubSliceFilter(slicing.StoredKey, slicing.Path)})";
-            CompareSlice(lake, leaves, keyLeaf, slicing.Items, SubSliceFilter(slicing.SourceKey, slicing.Path), relation.Over(stored), duplicated, differences, inFlight);
+            CompareSlice(lake, leaves, keyLeaves, slicing.Items, SubSliceFilter(slicing.SourceKey, slicing.Path), relation.Over(stored), duplicated, differences, inFlight);
         }
         catch (DuckDB.NET.Data.DuckDBException e) when (slicing.Path.Count < MaxSplits && e.Message.Contains("Out of Memory", StringComparison.OrdinalIgnoreCase))
         {
@@ -266,7 +295,7 @@ internal static class Parity
             splits.Value++;
             for (var part = 0; part < SubSlices; part++)
             {
-                CompareFitting(lake, leaves, keyLeaf, slicing with { Path = [.. slicing.Path, part] }, relation, duplicated, differences, inFlight, splits);
+                CompareFitting(lake, leaves, keyLeaves, slicing with { Path = [.. slicing.Path, part] }, relation, duplicated, differences, inFlight, splits);
             }
         }
     }
@@ -281,7 +310,7 @@ internal static class Parity
             : string.Join(" AND ", path.Select((part, depth) => $"coalesce({SliceSql(keyText, depth + 1)} % {SubSlices}, 0) = {part}"));
 
     // Reports the slice's differences, and adds its differing keys that are in flight to inFlight (when given).
-    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int keyLeaf, string items, string itemFilter, string relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
+    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int[] keyLeaves, string items, string itemFilter, string relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
     {
         var hasInFlight = inFlight is not null;
         // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
@@ -295,10 +324,10 @@ internal static class Parity
             l AS (
                 SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.LakeValue} AS l_{i}"))}
                 FROM {relation} AS lake)
-            SELECT coalesce({Leaf.Text($"s.s_{keyLeaf}")}, {Leaf.Text($"l.l_{keyLeaf}")}) AS parity_key, s.s_{keyLeaf} IS NULL AS lake_only, l.l_{keyLeaf} IS NULL AS source_only,
+            SELECT coalesce({KeySql(keyLeaves.Select(k => Leaf.Text($"s.s_{k}")))}, {KeySql(keyLeaves.Select(k => Leaf.Text($"l.l_{k}")))}) AS parity_key, s.s_{keyLeaves[0]} IS NULL AS lake_only, l.l_{keyLeaves[0]} IS NULL AS source_only,
                    {string.Join(", ", leaves.Select((l, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}, {Leaf.Text($"s.s_{i}")}, {Leaf.Text($"l.l_{i}")}"))}
-            FROM s FULL OUTER JOIN l ON s.s_{keyLeaf} = l.l_{keyLeaf}
-            WHERE s.s_{keyLeaf} IS NULL OR l.l_{keyLeaf} IS NULL OR {string.Join(" OR ", leaves.Select((_, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}"))}
+            FROM s FULL OUTER JOIN l ON {string.Join(" AND ", keyLeaves.Select(k => $"s.s_{k} = l.l_{k}"))}
+            WHERE s.s_{keyLeaves[0]} IS NULL OR l.l_{keyLeaves[0]} IS NULL OR {string.Join(" OR ", leaves.Select((_, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}"))}
             """;
         var notInFlight = hasInFlight ? " WHERE parity_key IS NULL OR parity_key NOT IN (SELECT k FROM parity_in_flight)" : "";
         using (var reader = lake.Query($"SELECT * FROM ({differing}){notInFlight} ORDER BY 1 LIMIT {differences.Limit + duplicated.Count + 1}"))
@@ -308,11 +337,11 @@ internal static class Parity
                 var key = reader.IsDBNull(0) ? Null : reader.GetString(0);
                 if (reader.GetBoolean(1))
                 {
-                    differences.Add($"{key}: in the lake but not in the source");
+                    differences.Add($"{Display(key)}: in the lake but not in the source");
                 }
                 else if (reader.GetBoolean(2))
                 {
-                    differences.Add($"{key}: in the source but not in the lake");
+                    differences.Add($"{Display(key)}: in the source but not in the lake");
                 }
                 else if (!duplicated.Contains(key))
                 {
@@ -321,7 +350,7 @@ internal static class Parity
                         var at = 3 + (3 * i);
                         if (reader.GetBoolean(at))
                         {
-                            differences.Add($"{key}.{leaves[i].Name}: source {differences.Shown(Text(reader, at + 1))}, lake {differences.Shown(Text(reader, at + 2))}");
+                            differences.Add($"{Display(key)}.{leaves[i].Name}: source {differences.Shown(Text(reader, at + 1))}, lake {differences.Shown(Text(reader, at + 2))}");
                         }
                     }
                 }

@@ -13,7 +13,7 @@ internal static class StreamsChangeRecord
 {
     /// <param name="eventNumber">The change's place in the stream, which is its SequenceNumber.</param>
     /// <param name="view">NEW_IMAGE or NEW_AND_OLD_IMAGES.</param>
-    public static byte[] Create(string eventId, string eventName, string tableName, long micros, long eventNumber, string view, string keyName, string keyType, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
+    public static byte[] Create(string eventId, string eventName, string tableName, long micros, long eventNumber, string view, IReadOnlyList<(string Attribute, string Type)> keyNames, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         if (view == StreamViews.NewImage)
         {
@@ -39,7 +39,7 @@ internal static class StreamsChangeRecord
 
             writer.WriteStartObject("dynamodb"u8);
             writer.WriteNumber("ApproximateCreationDateTime"u8, micros / 1_000_000);
-            KinesisChangeRecord.WriteKeysAndImages(writer, keyName, keyType, key, newImage, oldImage);
+            KinesisChangeRecord.WriteKeysAndImages(writer, keyNames, key, newImage, oldImage);
             writer.WriteString("SequenceNumber"u8, eventNumber.ToString("D21", CultureInfo.InvariantCulture));
             writer.WriteNumber("SizeBytes"u8, (newImage?.Length ?? 0) + (oldImage?.Length ?? 0));
             writer.WriteString("StreamViewType"u8, view);
