@@ -17,12 +17,12 @@ internal static class TableScan
     /// <summary>Each item as its key's text and its DynamoDB JSON (the form parity reads).</summary>
     /// <param name="client">The DynamoDB client.</param>
     /// <param name="table">The table.</param>
-    /// <param name="keyAttribute">The partition key's attribute.</param>
+    /// <param name="keyAttributes">The key's attributes (partition key, then sort key): the key text joins their values by U+001F.</param>
     /// <param name="segments">Parallel segments (1: one sequential Scan).</param>
     /// <param name="progress">Told the number of items read so far, after each page.</param>
     /// <param name="cancellationToken">Stops the scan.</param>
     public static async IAsyncEnumerable<KeyValuePair<string, byte[]>> ItemsAsync(
-        IAmazonDynamoDB client, string table, string keyAttribute, int segments, Action<long>? progress, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        IAmazonDynamoDB client, string table, IReadOnlyList<string> keyAttributes, int segments, Action<long>? progress, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var queue = Channel.CreateBounded<KeyValuePair<string, byte[]>>(new BoundedChannelOptions(QueuedItems) { SingleReader = true });
         long read = 0;
@@ -44,8 +44,8 @@ internal static class TableScan
                     var page = await PageAsync(client, request, retry, stop.Token);
                     foreach (var item in page.Items ?? [])
                     {
-                        var key = item.TryGetValue(keyAttribute, out var value) ? value.S ?? value.N : null;
-                        await queue.Writer.WriteAsync(new(key ?? "", Pipeline.ChangeCapture.Json(item)), stop.Token);
+                        var key = string.Join(Core.Changes.ItemKey.Separator, keyAttributes.Select(a => item.TryGetValue(a, out var value) ? value.S ?? value.N ?? "" : ""));
+                        await queue.Writer.WriteAsync(new(key, Pipeline.ChangeCapture.Json(item)), stop.Token);
                     }
 
                     progress?.Invoke(Interlocked.Add(ref read, page.Items?.Count ?? 0));

@@ -46,9 +46,9 @@ internal sealed class SeedRun
         return (options.Count, updates, deletes, ttl);
     }
 
-    /// <summary>The transactions a phase touches; only those are made again (an item is a pure function of its index).</summary>
-    private static IEnumerable<WorkloadItem> Selected(WorkloadOptions options, Func<(bool Update, bool Delete, bool Ttl), bool> phase) =>
-        Enumerable.Range(0, options.Count).Where(i => phase(TransactionGenerator.Plan(options, i))).Select(i => TransactionGenerator.Create(options, i));
+    /// <summary>The items a phase touches; only those are made again (an item is a pure function of its index).</summary>
+    private static IEnumerable<WorkloadItem> Selected(IWorkload workload, Func<(bool Update, bool Delete, bool Ttl), bool> phase) =>
+        Enumerable.Range(0, workload.Options.Count).Where(i => phase(workload.Plan(i))).Select(workload.Create);
 
     /// <summary>Runs the workload; the summary accounts for every write. Throws <see cref="SeedException"/> for a missing table.</summary>
     public async Task<SeedSummary> RunAsync(string table, WorkloadOptions options, int parallelism, Action<Phase, long>? progress, CancellationToken cancellationToken)
@@ -59,30 +59,34 @@ internal sealed class SeedRun
         }
 
         await TableSetup.RequireAsync(_client, table, cancellationToken);
-        var keyAttributes = _contract.UniqueKey.Select(c => c.Source).ToArray();
-        if (TransactionGenerator.Refusal(_contract) is { } refusal)
-        {
-            throw new SeedException(refusal);
-        }
 
-        var ttlItems = Plan(options).Ttl;
+        // The sample's transactions when they fit the contract, else items made from the contract itself.
+        var workload = Workloads.For(_contract, options);
+        var keyAttributes = workload.Key.Select(k => k.Attribute).ToArray();
+        var ttlItems = Enumerable.Range(0, options.Count).Count(i => workload.Plan(i).Ttl);
         var watch = Stopwatch.StartNew();
         var writer = new BatchWriter(_client, table, keyAttributes, _retry, parallelism);
 
         var inserts = await writer.WriteAsync(
-            TransactionGenerator.Items(options).Select(w => new WriteRequest { PutRequest = new PutRequest { Item = w.Item } }),
+            Enumerable.Range(0, options.Count).Select(workload.Create).Select(w => new WriteRequest { PutRequest = new PutRequest { Item = w.Item } }),
             Report(Phase.Insert),
             cancellationToken);
 
-        var updates = await new ItemUpdater(_client, table, keyAttributes[0], _retry, parallelism).UpdateAsync(
-            Selected(options, plan => plan.Update).Select(w => (w.Key, w.Update!)),
-            Report(Phase.Update),
-            cancellationToken);
+        // A transaction's update is a conditional status transition; a contract item's is the item as updated, put again.
+        var updates = workload is TransactionWorkload
+            ? await new ItemUpdater(_client, table, keyAttributes[0], _retry, parallelism).UpdateAsync(
+                Selected(workload, plan => plan.Update).Select(w => (w.Key, w.Update!)),
+                Report(Phase.Update),
+                cancellationToken)
+            : await writer.WriteAsync(
+                Selected(workload, plan => plan.Update).Select(w => new WriteRequest { PutRequest = new PutRequest { Item = workload.Updated(w) } }),
+                Report(Phase.Update),
+                cancellationToken);
 
         var deletes = await writer.WriteAsync(
-            Selected(options, plan => plan.Delete).Select(w => new WriteRequest
+            Selected(workload, plan => plan.Delete).Select(w => new WriteRequest
             {
-                DeleteRequest = new DeleteRequest { Key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [keyAttributes[0]] = new() { S = w.Key } } },
+                DeleteRequest = new DeleteRequest { Key = keyAttributes.ToDictionary(a => a, a => w.Item[a], StringComparer.Ordinal) },
             }),
             Report(Phase.Delete),
             cancellationToken);

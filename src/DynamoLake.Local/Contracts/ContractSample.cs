@@ -34,7 +34,7 @@ internal static class ContractSample
 
         var inference = new ContractInference();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await foreach (var item in TableScan.ItemsAsync(client, table, key[0].AttributeName, segments, progress, stop.Token))
+        await foreach (var item in TableScan.ItemsAsync(client, table, [key[0].AttributeName], segments, progress, stop.Token))
         {
             using (var document = JsonDocument.Parse(item.Value))
             {

@@ -231,7 +231,7 @@ internal static class Parity
     internal static int SliceOf(string key) => System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(key))[0];
 
     /// <summary>The separator of a composite key's parts in its text (U+001F, the unit separator).</summary>
-    internal const char KeySeparator = '\u001f';
+    internal const char KeySeparator = DynamoLake.Core.Changes.ItemKey.Separator;
 
     // A composite key as a person reads it: its parts joined by " | ".
     private static string Display(string key) => key.Replace(KeySeparator.ToString(), " | ", StringComparison.Ordinal);

@@ -20,11 +20,11 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
     private readonly IAmazonDynamoDB _client;
     private readonly string _table;
     private readonly List<CapturedChange> _changes;
-    private readonly string _keyName;
+    private readonly string[] _keyNames;
 
-    private StreamsSource(IAmazonDynamoDB client, string table, List<CapturedChange> changes, string keyName)
+    private StreamsSource(IAmazonDynamoDB client, string table, List<CapturedChange> changes, string[] keyNames)
     {
-        _keyName = keyName;
+        _keyNames = keyNames;
         _client = client;
         _table = table;
         _changes = changes;
@@ -62,7 +62,7 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var streams = new DynamoDbStreamsClient(http, endpoint, region, credentials);
-        var keyName = contract.UniqueKey[0].Source;
+        string[] keyNames = [.. contract.UniqueKey.Select(c => c.Source)];
         var changes = new List<CapturedChange>();
         try
         {
@@ -70,8 +70,8 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
             {
                 await foreach (var record in streams.RecordsAsync(streamArn, shard, cancellationToken))
                 {
-                    var text = ItemKey.OfChangeRecord(record, keyName)
-                        ?? throw new PipelineException($"a record of {streamArn} has no key attribute '{keyName}' in dynamodb.Keys");
+                    var text = ItemKey.OfChangeRecord(record, keyNames)
+                        ?? throw new PipelineException($"a record of {streamArn} lacks the key attribute(s) {string.Join(", ", keyNames)} in dynamodb.Keys");
                     changes.Add(new CapturedChange(text, System.Text.Encoding.UTF8.GetBytes(record.GetRawText())));
                 }
             }
@@ -82,13 +82,13 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
         }
 
         await log.WriteLineAsync($"read {changes.Count:N0} change records from {streamArn}");
-        return new StreamsSource(client, options.Table, changes, keyName);
+        return new StreamsSource(client, options.Table, changes, keyNames);
     }
 
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken) => _changes;
 
     public IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(CancellationToken cancellationToken) =>
-        TableScan.ItemsAsync(_client, _table, _keyName, segments: 1, progress: null, cancellationToken);
+        TableScan.ItemsAsync(_client, _table, _keyNames, segments: 1, progress: null, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 }

@@ -112,7 +112,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             // change stream read, so that parity finds both sides and the keys in flight ready.
             async IAsyncEnumerable<KeyValuePair<string, byte[]>> Source()
             {
-                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, contract.UniqueKey[0].Source, options.Segments, n => progress?.Invoke(n, itemCount), stop.Token).GetAsyncEnumerator(stop.Token))
+                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, [contract.UniqueKey[0].Source], options.Segments, n => progress?.Invoke(n, itemCount), stop.Token).GetAsyncEnumerator(stop.Token))
                 {
                     while (true)
                     {
