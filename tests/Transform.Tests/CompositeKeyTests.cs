@@ -35,22 +35,10 @@ public sealed class CompositeKeyTests
     private static string Record(string eventName, long micros, string body) =>
         $$$"""{"eventID":"e{{{micros}}}","eventName":"{{{eventName}}}","tableName":"orders","dynamodb":{"ApproximateCreationDateTime":{{{micros}}},{{{body}}}}}""";
 
-    private static byte[] Request(params string[] changes) =>
-        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["invocationId"] = "inv",
-            ["records"] = changes.Select((c, i) => new Dictionary<string, object>
-            {
-                ["recordId"] = $"r{i}",
-                ["approximateArrivalTimestamp"] = 1795426800000L,
-                ["data"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(c)),
-            }).ToArray(),
-        });
-
     [Fact]
     public async Task NewestChangeWins_PerFullKey_NotPerPartitionKey()
     {
-        var result = await Harness.Invoke(Request(
+        var result = await Harness.Invoke(Harness.Request(
             Record("INSERT", 1795435200000001, $"\"Keys\":{Keys("A", 1)},\"NewImage\":{Image("A", 1, "1.00")}"),
             Record("INSERT", 1795435200000002, $"\"Keys\":{Keys("A", 2)},\"NewImage\":{Image("A", 2, "2.00")}"),
             Record("MODIFY", 1795435200000003, $"\"Keys\":{Keys("A", 1)},\"OldImage\":{Image("A", 1, "1.00")},\"NewImage\":{Image("A", 1, "3.00")}"),
@@ -68,7 +56,7 @@ public sealed class CompositeKeyTests
     [Fact]
     public async Task RemoveWithOnlyKeys_CarriesBothKeyColumns()
     {
-        var result = await Harness.Invoke(Request(Record("REMOVE", 1795435200000001, $"\"Keys\":{Keys("C", 7)}")), contract: s_orders);
+        var result = await Harness.Invoke(Harness.Request(Record("REMOVE", 1795435200000001, $"\"Keys\":{Keys("C", 7)}")), contract: s_orders);
 
         Assert.Equal(["Ok"], result.Results);
         Assert.Equal("delete", result.Operation(0));

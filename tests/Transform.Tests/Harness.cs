@@ -32,6 +32,19 @@ internal static class Harness
         return TableContract.Parse(Encoding.UTF8.GetBytes(contract.ToJsonString()), "test contract");
     }
 
+    /// <summary>A Firehose transformation request of change records (JSON text each), record ids r0, r1, ….</summary>
+    public static byte[] Request(params string[] changes) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["invocationId"] = "inv",
+            ["records"] = changes.Select((c, i) => new Dictionary<string, object>
+            {
+                ["recordId"] = $"r{i}",
+                ["approximateArrivalTimestamp"] = 1795426800000L,
+                ["data"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(c)),
+            }).ToArray(),
+        });
+
     public static Task<Invocation> InvokeEvent(string name, TransformSettings? settings = null) =>
         Invoke(File.ReadAllBytes(EventPath(name)), settings);
 }

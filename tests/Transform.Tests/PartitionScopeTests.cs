@@ -19,25 +19,13 @@ public sealed class PartitionScopeTests
     private static string Record(string eventName, string dynamodbBody) =>
         $$$"""{"eventID":"e1","eventName":"{{{eventName}}}","tableName":"transactions","dynamodb":{"ApproximateCreationDateTime":1795435200000000,{{{dynamodbBody}}}}}""";
 
-    private static byte[] Request(params string[] changes) =>
-        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["invocationId"] = "inv",
-            ["records"] = changes.Select((c, i) => new Dictionary<string, object>
-            {
-                ["recordId"] = $"r{i}",
-                ["approximateArrivalTimestamp"] = 1795426800000L,
-                ["data"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(c)),
-            }).ToArray(),
-        });
-
     [Theory]
     [InlineData(-Day)]
     [InlineData(Day)]
     [InlineData(12 * 3_600_000)] // from noon to the next midnight: another day
     public async Task ModifyThatMovesTheRowToAnotherDay_FailsPartitionMoved(long shift)
     {
-        var result = await Harness.Invoke(Request(Record("MODIFY", $"\"OldImage\":{Image("k", Noon)},\"NewImage\":{Image("k", Noon + shift, "APPROVED")}")));
+        var result = await Harness.Invoke(Harness.Request(Record("MODIFY", $"\"OldImage\":{Image("k", Noon)},\"NewImage\":{Image("k", Noon + shift, "APPROVED")}")));
 
         Assert.Equal(["ProcessingFailed"], result.Results);
         Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty("partition_moved").GetInt32());
@@ -50,7 +38,7 @@ public sealed class PartitionScopeTests
     [InlineData(-(12 * 3_600_000))] // to midnight of the same day
     public async Task ModifyWithinTheSameDay_IsOk(long shift)
     {
-        var result = await Harness.Invoke(Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon + shift, "APPROVED")},\"OldImage\":{Image("k", Noon)}")));
+        var result = await Harness.Invoke(Harness.Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon + shift, "APPROVED")},\"OldImage\":{Image("k", Noon)}")));
 
         Assert.Equal(["Ok"], result.Results);
         Assert.Equal(0, Metrics(result).GetProperty("RecordsPartitionConflicts").GetInt32());
@@ -59,7 +47,7 @@ public sealed class PartitionScopeTests
     [Fact]
     public async Task RemoveWithOnlyKeys_FailsUnknownPartition_ForTheDayPartitionedTable()
     {
-        var result = await Harness.Invoke(Request(Record("REMOVE", "\"Keys\":{\"transaction_id\":{\"S\":\"k\"}}")));
+        var result = await Harness.Invoke(Harness.Request(Record("REMOVE", "\"Keys\":{\"transaction_id\":{\"S\":\"k\"}}")));
 
         Assert.Equal(["ProcessingFailed"], result.Results);
         Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty("unknown_partition").GetInt32());
@@ -69,7 +57,7 @@ public sealed class PartitionScopeTests
     [Fact]
     public async Task RemoveWithOldImage_IsAnOkDelete_InTheOldImagesPartition()
     {
-        var result = await Harness.Invoke(Request(Record("REMOVE", $"\"Keys\":{{\"transaction_id\":{{\"S\":\"k\"}}}},\"OldImage\":{Image("k", Noon)}")));
+        var result = await Harness.Invoke(Harness.Request(Record("REMOVE", $"\"Keys\":{{\"transaction_id\":{{\"S\":\"k\"}}}},\"OldImage\":{Image("k", Noon)}")));
 
         Assert.Equal(["Ok"], result.Results);
         Assert.Equal("delete", result.Operation(0));
@@ -79,7 +67,7 @@ public sealed class PartitionScopeTests
     [Fact]
     public async Task ModifyWithoutOldImage_IsOk_TheContractDeclaresTheTimestampImmutable()
     {
-        var result = await Harness.Invoke(Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon)}")));
+        var result = await Harness.Invoke(Harness.Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon)}")));
 
         Assert.Equal(["Ok"], result.Results);
     }
@@ -95,7 +83,7 @@ public sealed class PartitionScopeTests
     [InlineData("OldImage\":{\"note\":{\"S\":\"a\"},\"note\":{\"S\":\"b\"}}", "invalid_json")]
     public async Task ADamagedOtherImage_IsRefused(string oldImage, string reason)
     {
-        var result = await Harness.Invoke(Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon)},\"{oldImage}")));
+        var result = await Harness.Invoke(Harness.Request(Record("MODIFY", $"\"NewImage\":{Image("k", Noon)},\"{oldImage}")));
 
         Assert.Equal(["ProcessingFailed"], result.Results);
         Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty(reason).GetInt32());
@@ -107,7 +95,7 @@ public sealed class PartitionScopeTests
     [InlineData("[]")]
     public async Task ARemoveWhoseOldImageIsNotAMap_IsRefused_NotTakenForAKeyOnlyDelete(string oldImage)
     {
-        var result = await Harness.Invoke(Request(Record("REMOVE", $"\"Keys\":{{\"transaction_id\":{{\"S\":\"k\"}}}},\"OldImage\":{oldImage}")));
+        var result = await Harness.Invoke(Harness.Request(Record("REMOVE", $"\"Keys\":{{\"transaction_id\":{{\"S\":\"k\"}}}},\"OldImage\":{oldImage}")));
 
         Assert.Equal(["ProcessingFailed"], result.Results);
         Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty("unknown_shape").GetInt32());
@@ -122,7 +110,7 @@ public sealed class PartitionScopeTests
         var record = Record("INSERT", $"\"NewImage\":{Image("k", Noon)}");
         record = $"{{\"{field}\":{value},\"{field}\":{value},{record[1..]}";
 
-        var result = await Harness.Invoke(Request(record));
+        var result = await Harness.Invoke(Harness.Request(record));
 
         Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty("invalid_json").GetInt32());
     }
@@ -132,7 +120,7 @@ public sealed class PartitionScopeTests
     [InlineData("StreamViewType", "\"NEW_AND_OLD_IMAGES\"")]
     public async Task ADynamoDbFieldSaidTwice_IsInvalidJson(string field, string value)
     {
-        var result = await Harness.Invoke(Request(Record("INSERT", $"\"{field}\":{value},\"{field}\":{value},\"NewImage\":{Image("k", Noon)}")));
+        var result = await Harness.Invoke(Harness.Request(Record("INSERT", $"\"{field}\":{value},\"{field}\":{value},\"NewImage\":{Image("k", Noon)}")));
 
         Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty("invalid_json").GetInt32());
     }
