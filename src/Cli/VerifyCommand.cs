@@ -45,12 +45,6 @@ internal static class VerifyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var contract = ContractFlag.Environment(parse, contractFile).Contract();
-            if (contract.UniqueKey.Count > 1)
-            {
-                await stderr.WriteLineAsync($"error: {contract.SourceName} is keyed by {string.Join(" + ", contract.UniqueKey.Select(c => c.Name))}; verify compares tables keyed by one attribute (composite keys run in pipeline, not yet in verify).");
-                return ExitCodes.Failed;
-            }
-
             Uri? endpointUri = null;
             if (parse.GetValue(endpoint) is { } text && !LocalEndpoint.TryParse(text, out endpointUri))
             {

@@ -20,7 +20,7 @@ internal sealed class KinesisChanges(AwsJsonClient client)
     /// <param name="keyAttribute">The item key's attribute.</param>
     /// <param name="since">From when.</param>
     /// <param name="cancellationToken">Stops the read.</param>
-    public async Task<(Dictionary<string, DateTimeOffset> Keys, long Records)> ChangedSinceAsync(string stream, string table, string keyAttribute, DateTimeOffset since, CancellationToken cancellationToken)
+    public async Task<(Dictionary<string, DateTimeOffset> Keys, long Records)> ChangedSinceAsync(string stream, string table, IReadOnlyList<string> keyAttributes, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var keys = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         long records = 0;
@@ -52,7 +52,7 @@ internal sealed class KinesisChanges(AwsJsonClient client)
                         ? DateTimeOffset.FromUnixTimeMilliseconds((long)(at.GetDouble() * 1000))
                         : reading + client.ClockOffset;
                     newest = arrived > newest ? arrived : newest;
-                    if (KeyOf(record.GetProperty("Data").GetBytesFromBase64(), table, keyAttribute) is { } key)
+                    if (KeyOf(record.GetProperty("Data").GetBytesFromBase64(), table, keyAttributes) is { } key)
                     {
                         keys[key] = keys.TryGetValue(key, out var seen) && seen > arrived ? seen : arrived;
                     }
@@ -73,8 +73,8 @@ internal sealed class KinesisChanges(AwsJsonClient client)
         return (keys, records);
     }
 
-    /// <summary>The item key of a DynamoDB change record (Kinesis form), if it is one of the table's; its number text as given.</summary>
-    internal static string? KeyOf(byte[] data, string table, string keyAttribute)
+    /// <summary>The item key of a DynamoDB change record (Kinesis form), if it is one of the table's: its parts' texts as given, joined by U+001F.</summary>
+    internal static string? KeyOf(byte[] data, string table, IReadOnlyList<string> keyAttributes)
     {
         try
         {
@@ -82,7 +82,7 @@ internal sealed class KinesisChanges(AwsJsonClient client)
             var root = document.RootElement;
             return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("tableName", out var name) && name.GetString() != table
                 ? null
-                : ItemKey.OfChangeRecord(root, keyAttribute);
+                : ItemKey.OfChangeRecord(root, keyAttributes);
         }
         catch (JsonException)
         {

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DynamoLake.Core.Contract;
+using DynamoLake.Local;
 using DynamoLake.Local.Pipeline;
 using DynamoLake.Testing;
 
@@ -21,14 +22,19 @@ namespace Cli.Tests;
 /// </summary>
 internal sealed partial class AthenaStandIn : IDisposable
 {
+    private readonly FunctionEnvironment _environment;
     private readonly FakeHttpServer _server;
     private readonly string _lake;
     private readonly AmazonS3Client _s3;
     private readonly ConcurrentDictionary<string, Query> _queries = new();
 
-    public AthenaStandIn(string lake, Uri s3)
+    /// <param name="lake">The local lake it answers from.</param>
+    /// <param name="s3">The S3 endpoint (moto) its UNLOAD writes to.</param>
+    /// <param name="contract">The lake's contract file (default: the sample).</param>
+    public AthenaStandIn(string lake, Uri s3, string? contract = null)
     {
         _lake = lake;
+        _environment = FunctionEnvironment.With(contract);
         _s3 = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("local", "local"), new AmazonS3Config { ServiceURL = s3.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         _server = new FakeHttpServer(HandleAsync);
     }
@@ -199,8 +205,8 @@ internal sealed partial class AthenaStandIn : IDisposable
         }
 
         var select = CatalogName().Replace(unload.Groups["select"].Value, m => $"\"{m.Groups["table"].Value}\"");
-        var contract = TableContract.LoadEmbedded();
-        var template = TemplateFacts.LoadEmbedded();
+        var contract = _environment.Contract();
+        var template = _environment.Template();
         var file = Path.Combine(Path.GetTempPath(), $"athena-stand-in-{id}.parquet");
         long rows;
         try

@@ -166,6 +166,30 @@ public sealed class VerifyTests(MotoFixture moto) : IClassFixture<MotoFixture>, 
     }
 
     // A pipeline run against moto (table, lake), a results bucket, and the stand-in over the lake.
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task Verify_ACompositeKeyTable_IsEqual_ThenNamesADifferenceByBothKeyParts()
+    {
+        // examples/customer-orders.json: a partition key and a sort key, decimal(38,10), a struct of structs.
+        var contract = Path.Combine(RepoPaths.Root, "examples", "customer-orders.json");
+        var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--contract", contract, "--count", "150", "--seed", "5", "--out", Lake);
+        Assert.True(exit == 0, stderr + stdout);
+        using var athena = new AthenaStandIn(Lake, moto.Server.Endpoint, contract);
+        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", athena.Endpoint.ToString());
+
+        (exit, stdout, stderr) = await CliRun.Run([.. Flags(athena, results: true), "--contract", contract]);
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("\"awsdatacatalog\".\"lake_changes\".\"customer_orders_current\": 0 differences\n", stdout, StringComparison.Ordinal);
+
+        using var dynamo = Seeder.DynamoDbClients.Create(moto.Server.Endpoint, "us-east-1");
+        var item = (await dynamo.ScanAsync(new ScanRequest { TableName = _table, Limit = 1 })).Items[0];
+        var key = new Dictionary<string, AttributeValue> { ["customer_id"] = item["customer_id"], ["order_number"] = item["order_number"] };
+        await dynamo.UpdateItemAsync(new UpdateItemRequest { TableName = _table, Key = key, UpdateExpression = "SET #t = :t", ExpressionAttributeNames = new() { ["#t"] = "total" }, ExpressionAttributeValues = new() { [":t"] = new AttributeValue { N = "0.0000000001" } } });
+
+        (exit, stdout, stderr) = await CliRun.Run([.. Flags(athena, results: true), "--contract", contract]);
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.Equal(2, Regex.Count(stdout, $"  {Regex.Escape(item["customer_id"].S)} \\| {item["order_number"].N}\\.total: source \\(hidden\\), lake \\(hidden\\)\n"));
+    }
+
     private async Task<AthenaStandIn> PipelineAndAthenaAsync()
     {
         var (exit, stdout, stderr) = await CliRun.Run("pipeline", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--count", "150", "--seed", "5", "--out", Lake);

@@ -106,13 +106,14 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
             _ = lake.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             var inFlight = new HashSet<string>(StringComparer.Ordinal);
             var arrivals = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            var keyIsNumber = contract.UniqueKey[0].Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long;
+            var numberKeys = contract.UniqueKey.Select(c => c.Type.Kind is ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long).ToArray();
+            string[] keyAttributes = [.. contract.UniqueKey.Select(c => c.Source)];
 
             // The source: the Scan's items; as it ends, the lake is awaited (it was exported meanwhile) and the
             // change stream read, so that parity finds both sides and the keys in flight ready.
             async IAsyncEnumerable<KeyValuePair<string, byte[]>> Source()
             {
-                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, [contract.UniqueKey[0].Source], options.Segments, n => progress?.Invoke(n, itemCount), stop.Token).GetAsyncEnumerator(stop.Token))
+                await using (var items = TableScan.ItemsAsync(dynamo, target.Table, keyAttributes, options.Segments, n => progress?.Invoke(n, itemCount), stop.Token).GetAsyncEnumerator(stop.Token))
                 {
                     while (true)
                     {
@@ -148,10 +149,10 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
                     // The window on the stream's clock (AWS's, as the Date header gave it; whole seconds, so a second more).
                     var since = started + athenaJson.ClockOffset - target.Settle - TimeSpan.FromSeconds(1);
                     var kinesis = new KinesisChanges(session.Json(http, "KINESIS", "kinesis", "Kinesis_20131202"));
-                    var (keys, _) = await kinesis.ChangedSinceAsync(stream, target.Table, contract.UniqueKey[0].Source, since, cancellationToken);
+                    var (keys, _) = await kinesis.ChangedSinceAsync(stream, target.Table, keyAttributes, since, cancellationToken);
                     foreach (var (key, arrived) in keys)
                     {
-                        arrivals[keyIsNumber ? Parity.NormalNumber(key) : key] = arrived;
+                        arrivals[Parity.NormalKey(key, numberKeys)] = arrived;
                     }
 
                     inFlight.UnionWith(keys.Keys);
