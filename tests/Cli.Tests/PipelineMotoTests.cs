@@ -59,6 +59,33 @@ public sealed class PipelineMotoTests(MotoFixture moto) : IClassFixture<MotoFixt
         }
     }
 
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task Export_ThenBackfill_OfACompositeKeyTable_LoadsEveryItemByItsFullKey()
+    {
+        var table = $"composite-{Guid.NewGuid():N}";
+        var file = Path.Combine(Path.GetTempPath(), table + ".json.gz");
+        var contract = Path.Combine(RepoPaths.Root, "examples", "customer-orders.json");
+        try
+        {
+            var (seedExit, _, seedError) = await CliRun.Run("seed", "--endpoint", moto.Server.Endpoint.ToString(), "--table", table, "--create-table", "--count", "200", "--seed", "3", "--contract", contract);
+            Assert.True(seedExit == 0, seedError);
+            var (exportExit, exportOut, exportError) = await CliRun.Run("export", "--endpoint", moto.Server.Endpoint.ToString(), "--table", table, "--file", file);
+            Assert.True(exportExit == 0, exportError);
+            var items = int.Parse(System.Text.RegularExpressions.Regex.Match(exportOut, @"export: (?<n>[\d,]+) items").Groups["n"].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+
+            var (backfillExit, backfillOut, backfillError) = await CliRun.Run("backfill", file, "--lake", Lake, "--contract", contract);
+            Assert.True(backfillExit == 0, backfillError + backfillOut);
+            var (queryExit, count, queryError) = await CliRun.Run("query", "SELECT count(*) AS n, count(DISTINCT customer_id) AS partitions FROM customer_orders", "--lake", Lake, "--contract", contract, "--format", "csv");
+            Assert.True(queryExit == 0, queryError);
+            Assert.Matches($@"^n,partitions\n{items},[1-9][0-9]*\n$", count.ReplaceLineEndings("\n"));
+            Assert.True(items > 150, exportOut); // up to four orders per customer: a key by one part would have kept a quarter
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task Export_OfAnUnreachableEndpoint_NamesTheCause()
     {

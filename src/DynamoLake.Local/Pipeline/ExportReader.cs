@@ -12,22 +12,28 @@ namespace DynamoLake.Local.Pipeline;
 internal static class ExportReader
 {
     /// <summary>Each item of the export as INSERT change records of the table, in file and line order.</summary>
-    public static IEnumerable<CapturedChange> Changes(string path, string keyName, string tableName, long eventMicros)
+    /// <param name="path">The export file or folder.</param>
+    /// <param name="keyNames">The key's attributes: the partition key, then the sort key if any.</param>
+    /// <param name="tableName">The table the records name.</param>
+    /// <param name="eventMicros">The first record's change time (µs); each next one a microsecond later.</param>
+    public static IEnumerable<CapturedChange> Changes(string path, IReadOnlyList<string> keyNames, string tableName, long eventMicros)
     {
+        ArgumentNullException.ThrowIfNull(keyNames);
+        var expected = keyNames.Count == 1 ? $" with the key attribute '{keyNames[0]}'" : $" with the key attributes {string.Join(", ", keyNames.Select(k => $"'{k}'"))}";
         long n = 0;
-        foreach (var (file, number, item) in Items(path, $" with the key attribute '{keyName}'"))
+        foreach (var (file, number, item) in Items(path, expected))
         {
-            if (!item.TryGetProperty(keyName, out var key) || ItemKey.Text(key) is not { } keyText)
+            if (ItemKey.OfItem(item, keyNames) is not { } keyText)
             {
-                throw new PipelineException($"{file}:{number}: expected {{\"Item\":{{…}}}} with the key attribute '{keyName}'");
+                throw new PipelineException($"{file}:{number}: expected {{\"Item\":{{…}}}}{expected}");
             }
 
             n++;
-            var keyType = key.TryGetProperty("S", out _) ? "S" : "N";
+            var keys = keyNames.Select(k => (k, item.GetProperty(k).TryGetProperty("S", out _) ? "S" : "N")).ToList();
             var image = Encoding.UTF8.GetBytes(item.GetRawText());
             yield return new CapturedChange(
                 keyText,
-                KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, [(keyName, keyType)], keyText, newImage: image, oldImage: null, ttl: false));
+                KinesisChangeRecord.Create($"backfill-{n:D12}", "INSERT", tableName, eventMicros + n, keys, keyText, newImage: image, oldImage: null, ttl: false));
         }
     }
 
