@@ -13,14 +13,16 @@ namespace DynamoLake.Local;
 internal sealed class FunctionEnvironment
 {
     private readonly string? _contractFile;
-    private readonly IReadOnlyDictionary<string, string>? _template;
+    private readonly IReadOnlyDictionary<string, string>? _variables;
     private readonly Lazy<TableContract> _contract;
+    private readonly Lazy<TemplateFacts> _template;
 
-    private FunctionEnvironment(string? contractFile, IReadOnlyDictionary<string, string>? template)
+    private FunctionEnvironment(string? contractFile, IReadOnlyDictionary<string, string>? variables)
     {
         _contractFile = contractFile;
-        _template = template;
+        _variables = variables;
         _contract = new Lazy<TableContract>(() => _contractFile is null ? TableContract.FromEnvironment(Get) : TableContract.Load(_contractFile));
+        _template = new Lazy<TemplateFacts>(() => TemplateFacts.For(Contract(), ContractFileName));
     }
 
     /// <summary>This process's environment, with the contract file <paramref name="contractFile"/> when given.</summary>
@@ -47,11 +49,11 @@ internal sealed class FunctionEnvironment
     public string? Get(string name) =>
         name == TableContract.FileVariable && _contractFile is not null
             ? _contractFile
-            : Environment.GetEnvironmentVariable(name) is { Length: > 0 } set ? set : _template?.GetValueOrDefault(name);
+            : Environment.GetEnvironmentVariable(name) is { Length: > 0 } set ? set : _variables?.GetValueOrDefault(name);
 
     /// <summary>The contract: the file given, else the function's default; invalid or missing throws naming the file and the rule.</summary>
     public TableContract Contract() => _contract.Value;
 
-    /// <summary>serverless.template as generated for the contract (for the sample, the checked-in one).</summary>
-    public TemplateFacts Template() => TemplateFacts.For(Contract(), ContractFileName);
+    /// <summary>serverless.template as generated for the contract (for the sample, the checked-in one), made once.</summary>
+    public TemplateFacts Template() => _template.Value;
 }

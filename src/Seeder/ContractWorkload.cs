@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Amazon.DynamoDBv2.Model;
+using DynamoLake.Core.Changes;
 using DynamoLake.Core.Contract;
 
 namespace Seeder;
@@ -23,6 +24,7 @@ internal sealed class ContractWorkload : IWorkload
     private readonly IReadOnlyList<Column> _key;
     private readonly Column? _ttl;
     private readonly List<Column> _columns;
+    private readonly List<Column> _mutable;
     private readonly long _windowStart;
     private readonly long _windowEnd;
     private readonly long _expiryClock;
@@ -49,6 +51,7 @@ internal sealed class ContractWorkload : IWorkload
         }))];
         _ttl = contract.TimeToLive;
         _columns = [.. contract.Columns.Columns.Where(c => c.Derived == DerivedField.None && !_key.Contains(c) && c != _ttl)];
+        _mutable = [.. _columns.Where(c => !c.Immutable)];
         _windowStart = options.From.ToUnixTimeMilliseconds() * 1000;
         _windowEnd = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
         _expiryClock = (options.From + options.Window + options.TtlAfter).ToUnixTimeSeconds();
@@ -61,15 +64,13 @@ internal sealed class ContractWorkload : IWorkload
     public (bool Update, bool Delete, bool Ttl) Plan(int index)
     {
         var random = new SeedRandom(Options.Seed, index);
-        return (random.Chance(Options.UpdateFraction), random.Chance(Options.DeleteFraction), random.Chance(Options.TtlFraction) && _ttl is not null);
+        return Decide(ref random);
     }
 
     public WorkloadItem Create(int index)
     {
         var random = new SeedRandom(Options.Seed, index);
-        var update = random.Chance(Options.UpdateFraction);
-        var delete = random.Chance(Options.DeleteFraction);
-        var ttl = random.Chance(Options.TtlFraction) && _ttl is not null;
+        var (update, delete, ttl) = Decide(ref random);
 
         // One key attribute: a value per item. A partition key and a sort key: up to four items per partition key.
         var parts = Key.Count == 1
@@ -79,7 +80,7 @@ internal sealed class ContractWorkload : IWorkload
                 Key[0].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"{_contract.Table}#{index / 4:D8}") : ((index / 4) + 1).ToString(CultureInfo.InvariantCulture),
                 Key[1].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"item#{index % 4}") : (index % 4).ToString(CultureInfo.InvariantCulture),
             };
-        var key = string.Join('\u001f', parts);
+        var key = string.Join(ItemKey.Separator, parts);
         var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         for (var i = 0; i < Key.Count; i++)
         {
@@ -117,7 +118,7 @@ internal sealed class ContractWorkload : IWorkload
         // Another stream of the same item: the update changes about half the mutable columns, at least one.
         var random = new SeedRandom(Options.Seed ^ 0x5DEECE66DL, item.Index);
         var updated = new Dictionary<string, AttributeValue>(item.Item, StringComparer.Ordinal);
-        var mutable = _columns.Where(c => !c.Immutable).ToList();
+        var mutable = _mutable;
         var changed = false;
         for (var i = 0; i < mutable.Count; i++)
         {
@@ -137,6 +138,11 @@ internal sealed class ContractWorkload : IWorkload
 
         return updated;
     }
+
+    // The workload's decisions for an item, drawn first so that a fraction changes only what it governs
+    // (the same draws as Plan, which makes no item).
+    private (bool Update, bool Delete, bool Ttl) Decide(ref SeedRandom random) =>
+        (random.Chance(Options.UpdateFraction), random.Chance(Options.DeleteFraction), random.Chance(Options.TtlFraction) && _ttl is not null);
 
     // A column's value, or null (absent) for some of an optional column's items; NULL for some others.
     private AttributeValue? Optional(Column column, ref SeedRandom random)

@@ -56,16 +56,16 @@ internal sealed class AttributeShape
                 return;
             }
 
+            if (typed.Name is "S" or "N" or "B" or "BOOL")
+            {
+                AddScalar(typed.Name, typed.Value.ValueKind == JsonValueKind.String ? typed.Value.GetString()! : "");
+                return;
+            }
+
             Present++;
             Types[typed.Name] = Types.GetValueOrDefault(typed.Name) + 1;
             switch (typed.Name)
             {
-                case "S":
-                    AddString(typed.Value.GetString() ?? "");
-                    break;
-                case "N":
-                    Numbers.Add(typed.Value.GetString() ?? "");
-                    break;
                 case "M":
                     Maps++;
                     foreach (var field in typed.Value.EnumerateObject())

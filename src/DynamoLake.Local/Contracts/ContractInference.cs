@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DynamoLake.Core.Contract;
 
 namespace DynamoLake.Local.Contracts;
 
@@ -16,13 +17,8 @@ internal sealed class ContractInference
     /// <summary>Strings this often repeated (at most <see cref="AttributeShape.MaxDistinct"/> values in at least this many items) are offered as <c>values</c>.</summary>
     private const int ValuesMinimumItems = 50;
 
-    private static readonly string[] s_changeColumns =
-    [
-        """{ "name": "_op", "type": "string", "required": true, "derived": "operation", "doc": "insert, update or delete: the change that produced this row." }""",
-        """{ "name": "_event_time", "type": "timestamptz", "required": true, "derived": "event_time", "doc": "ApproximateCreationDateTime of the change, in microseconds." }""",
-        """{ "name": "_event_id", "type": "string", "required": true, "derived": "event_id", "doc": "eventID of the change record." }""",
-        """{ "name": "_ttl_delete", "type": "boolean", "required": true, "derived": "ttl_delete", "doc": "True when DynamoDB's TTL removed the item." }""",
-    ];
+    /// <summary>The change-data columns (derived from the change record) as the sample declares them: every table has them alike.</summary>
+    private static readonly JsonNode[] s_changeColumns = SampleChangeColumns();
 
     private readonly SortedDictionary<string, AttributeShape> _attributes = new(StringComparer.Ordinal);
     private readonly List<string> _ambiguous = [];
@@ -63,7 +59,7 @@ internal sealed class ContractInference
     {
         ArgumentNullException.ThrowIfNull(key);
         _ambiguous.Clear();
-        var names = new HashSet<string>(StringComparer.Ordinal) { "_op", "_event_time", "_event_id", "_ttl_delete" };
+        var names = s_changeColumns.Select(c => c["name"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
         var columns = new JsonArray();
         var keyNames = new List<string>();
         var attributes = key.Select(k => k.Attribute).Concat(_attributes.Keys.Where(a => key.All(k => k.Attribute != a)).Order(StringComparer.Ordinal));
@@ -125,12 +121,12 @@ internal sealed class ContractInference
 
         foreach (var change in s_changeColumns)
         {
-            columns.Add(JsonNode.Parse(change));
+            columns.Add(change.DeepClone());
         }
 
         var contract = new JsonObject
         {
-            ["table"] = UniqueName(ColumnName(table), [], table),
+            ["table"] = ColumnName(table),
             ["doc"] = $"Inferred by dynamolake contract infer from {source}: {Items.ToString("N0", CultureInfo.InvariantCulture)} items. Read every note; {(_ambiguous.Count == 0 ? "no choice was ambiguous" : $"{_ambiguous.Count} choice(s) were ambiguous (listed when inferred)")}.",
             ["uniqueKey"] = new JsonArray([.. keyNames.Select(n => (JsonNode)n)]),
         };
@@ -141,6 +137,13 @@ internal sealed class ContractInference
 
         contract["columns"] = columns;
         return contract;
+    }
+
+    private static JsonNode[] SampleChangeColumns()
+    {
+        using var stream = typeof(TableContract).Assembly.GetManifestResourceStream(TableContract.EmbeddedResourceName)
+            ?? throw new InvalidOperationException($"{TableContract.EmbeddedResourceName} is not embedded in the core library");
+        return [.. JsonNode.Parse(stream)!["columns"]!.AsArray().Where(c => c!["derived"] is not null).Select(c => c!.DeepClone())];
     }
 
     /// <summary>The contract as the repository writes them: two-space indent, one line per scalar column.</summary>
@@ -285,11 +288,12 @@ internal sealed class ContractInference
 
     private string NumberType(string path, NumberStats numbers)
     {
-        if (numbers.Count == 0)
+        if (numbers.Unreadable > 0)
         {
-            return "long";
+            _ambiguous.Add($"{path}: {Counted.Of(numbers.Unreadable, "value")} of type N that {(numbers.Unreadable == 1 ? "is" : "are")} not a number; left out of the digits counted, and will fail as invalid_attribute_value.");
         }
 
+        // No number seen, or every one whole and within 64 bits.
         if (numbers.AllFitLong)
         {
             return "long";

@@ -1,3 +1,6 @@
+using System.Text;
+using DynamoLake.Core.Changes;
+
 namespace DynamoLake.Local.Contracts;
 
 /// <summary>
@@ -7,8 +10,6 @@ namespace DynamoLake.Local.Contracts;
 /// </summary>
 internal sealed class NumberStats
 {
-    private static readonly System.Buffers.SearchValues<char> s_digits = System.Buffers.SearchValues.Create("0123456789");
-
     public long Count { get; private set; }
 
     public int MaxIntegerDigits { get; private set; }
@@ -19,6 +20,7 @@ internal sealed class NumberStats
 
     public bool AllFitLong { get; private set; } = true;
 
+    /// <summary>Values that are not numbers at all (DynamoDB never stores such; an export could hold them).</summary>
     public long Unreadable { get; private set; }
 
     public void Add(string text)
@@ -33,54 +35,35 @@ internal sealed class NumberStats
         MaxIntegerDigits = Math.Max(MaxIntegerDigits, integerDigits);
         MaxScale = Math.Max(MaxScale, scale);
         AllWhole &= scale == 0;
-        AllFitLong &= scale == 0 && fitsLong;
+        AllFitLong &= fitsLong;
     }
 
-    /// <summary>Digits before the point (leading zeros dropped) and after it (trailing zeros dropped) of a number's text.</summary>
+    /// <summary>
+    /// Digits before the point (leading zeros dropped) and after it (trailing zeros dropped) of a number's
+    /// text, read by the record path's own parser (<see cref="NumberText"/>), so that what is measured is
+    /// what the row writer will convert.
+    /// </summary>
     internal static bool TryDigits(string text, out int integerDigits, out int scale, out bool fitsLong)
     {
+        ArgumentNullException.ThrowIfNull(text);
         integerDigits = 0;
         scale = 0;
         fitsLong = false;
-        var span = text.AsSpan().Trim();
-        if (span.Length > 0 && span[0] is '-' or '+')
-        {
-            span = span[1..];
-        }
-
-        var exponent = 0;
-        var e = span.IndexOfAny('e', 'E');
-        if (e >= 0)
-        {
-            if (!int.TryParse(span[(e + 1)..], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out exponent) || Math.Abs(exponent) > 200)
-            {
-                return false;
-            }
-
-            span = span[..e];
-        }
-
-        var point = span.IndexOf('.');
-        var whole = point >= 0 ? span[..point] : span;
-        var fraction = point >= 0 ? span[(point + 1)..] : [];
-        if (whole.Length + fraction.Length == 0 || whole.ContainsAnyExcept(s_digits) || fraction.ContainsAnyExcept(s_digits))
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var digits = new byte[bytes.Length];
+        if (!NumberText.TryParse(bytes, digits, out _, out var count, out var exponent))
         {
             return false;
         }
 
-        // All the digits, and where the point is among them once the exponent is applied.
-        var digits = string.Concat(whole, fraction).TrimStart('0');
-        var pointAt = whole.Length + exponent - (whole.Length + fraction.Length - digits.Length);
-        digits = digits.TrimEnd('0') is { Length: > 0 } trimmed ? trimmed : "";
-        if (digits.Length == 0)
+        // value = ±digits × 10^exponent, the digits without leading or trailing zeros (none for zero).
+        if (count > 0)
         {
-            fitsLong = true;
-            return true;
+            integerDigits = Math.Max(0, count + exponent);
+            scale = Math.Max(0, -exponent);
         }
 
-        integerDigits = Math.Max(0, pointAt);
-        scale = Math.Max(0, digits.Length - pointAt);
-        fitsLong = scale == 0 && (integerDigits < 19 || (integerDigits == 19 && long.TryParse(digits.PadRight(integerDigits, '0'), out _)));
+        fitsLong = NumberText.TryToInt64(bytes, shift: 0, long.MinValue, long.MaxValue, truncate: false, out _) == ReasonCode.None;
         return true;
     }
 }

@@ -39,8 +39,12 @@ internal static class TemplateGenerator
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(contract);
         var own = template["Resources"]!["PartitionKeysFunction"]!["Properties"]!["Environment"]!["Variables"]!["PARTITION_KEYS"]!.GetValue<string>().Split(',');
-        return own.All(k => s_timeParts.Contains(k) || contract.Columns.Find(k)?.Values is { Count: > 0 }) ? own : s_timeParts;
+        return own.All(k => CanPartitionBy(contract, k)) ? own : s_timeParts;
     }
+
+    /// <summary>Whether the S3 path can be partitioned by <paramref name="key"/>: an hour part of the time column, or a column whose values Athena can project.</summary>
+    private static bool CanPartitionBy(TableContract contract, string key) =>
+        s_timeParts.Contains(key) || contract.Columns.Find(key)?.Values is { Count: > 0 };
 
     /// <summary>The template for <paramref name="contract"/>, from <paramref name="template"/> (not changed).</summary>
     /// <param name="template">The template to start from (the embedded serverless.template).</param>
@@ -144,6 +148,11 @@ internal static class TemplateGenerator
 
     private static S3Partition Partition(TableContract contract, string key)
     {
+        if (!CanPartitionBy(contract, key))
+        {
+            throw new TableContractException($"{contract.SourceName}: the S3 partition '{key}' is neither year, month, day, hour nor a column with \"values\" (Athena projects a partition from its values).");
+        }
+
         // The Glue name differs from a column of the same name (region, hour in the sample), which the Parquet files hold too.
         var glueName = contract.Columns.Find(key) is null ? key : key + "_partition";
         var projection = key switch
@@ -152,8 +161,7 @@ internal static class TemplateGenerator
             "month" => [("type", "integer"), ("range", "1,12"), ("digits", "2")],
             "day" => [("type", "integer"), ("range", "1,31"), ("digits", "2")],
             "hour" => [("type", "integer"), ("range", "0,23"), ("digits", "2")],
-            _ when contract.Columns.Find(key) is { Values: { Count: > 0 } values } => [("type", "enum"), ("values", string.Join(',', values))],
-            _ => throw new TableContractException($"{contract.SourceName}: the S3 partition '{key}' is neither year, month, day, hour nor a column with \"values\" (Athena projects a partition from its values)."),
+            _ => [("type", "enum"), ("values", string.Join(',', contract.Columns.Find(key)!.Values!))],
         };
         return new S3Partition(key, glueName, projection);
     }
