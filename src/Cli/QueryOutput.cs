@@ -28,11 +28,21 @@ internal static class QueryOutput
         DateTime time when typeName.Contains("TIME ZONE", StringComparison.OrdinalIgnoreCase) || typeName.Equals("TimestampTz", StringComparison.OrdinalIgnoreCase) => time.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00:00",
         DateTime time => time.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
         TimeOnly clock => clock.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        // Binaries (DuckDB's BLOB, a stream) as base64, as DynamoDB's JSON writes them.
+        byte[] bytes => Convert.ToBase64String(bytes),
+        Stream stream => Base64(stream),
         IDictionary map => "{" + string.Join(", ", map.Keys.Cast<object>().Select(k => $"{k}: {Text(map[k], "")}")) + "}",
         IEnumerable list and not string => "[" + string.Join(", ", list.Cast<object?>().Select(v => Text(v, ""))) + "]",
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    private static string Base64(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Convert.ToBase64String(copy.GetBuffer(), 0, (int)copy.Length);
+    }
 
     /// <summary>One cell as a JSON value: numbers stay numbers (decimals with their scale), dates and timestamps are strings.</summary>
     public static void Json(Utf8JsonWriter json, object? value, string typeName)
@@ -71,7 +81,7 @@ internal static class QueryOutput
 
                 json.WriteEndObject();
                 break;
-            case IEnumerable list and not string:
+            case IEnumerable list and not (string or byte[]):
                 json.WriteStartArray();
                 foreach (var item in list)
                 {

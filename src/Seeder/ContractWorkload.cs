@@ -207,15 +207,17 @@ internal sealed class ContractWorkload : IWorkload
 
                 return new AttributeValue { M = map };
             case ColumnKind.List:
-                return List(column, type.Element!, ref random, depth);
+                return List(column, type, ref random, depth);
             default:
                 throw new SeedException($"{_contract.SourceName}: the workload cannot make values of {type} ({column.Name}).");
         }
     }
 
-    // Lists as L, and for strings, numbers and binaries as DynamoDB sets (SS, NS, BS) half the time.
-    private AttributeValue List(Column column, ColumnType element, ref SeedRandom random, int depth)
+    // Lists as L (some elements NULL where the element is optional), and for strings, numbers and binaries
+    // as DynamoDB sets (SS, NS, BS) half the time.
+    private AttributeValue List(Column column, ColumnType type, ref SeedRandom random, int depth)
     {
+        var element = type.Element!;
         var count = random.Next(4);
         var asSet = count > 0 && random.Chance(0.5);
         if (asSet && element.Kind == ColumnKind.String && column.Values is null)
@@ -235,10 +237,22 @@ internal sealed class ContractWorkload : IWorkload
             return new AttributeValue { NS = [.. Enumerable.Range(start, count).Select(n => n.ToString(CultureInfo.InvariantCulture))] };
         }
 
+        if (asSet && element.Kind == ColumnKind.Binary)
+        {
+            // Distinct elements, as a set needs: each begins with its index.
+            var binaries = new List<MemoryStream>();
+            for (var i = 0; i < count; i++)
+            {
+                binaries.Add(new MemoryStream([(byte)i, .. Bytes(ref random)]));
+            }
+
+            return new AttributeValue { BS = binaries };
+        }
+
         var list = new List<AttributeValue>();
         for (var i = 0; i < count; i++)
         {
-            list.Add(Value(column, element, ref random, depth + 1));
+            list.Add(!type.ElementRequired && random.Chance(0.1) ? new AttributeValue { NULL = true } : Value(column, element, ref random, depth + 1));
         }
 
         return new AttributeValue { L = list };

@@ -77,6 +77,8 @@ public sealed class TableContractTests
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"Amount","type":"string"}]}""", "column 'Amount'", "lowercase")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":"timestamptz"}]}""", "column 'ts'", "sourceUnit")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"x","type":"varchar"}]}""", "column 'x'", "unknown type \"varchar\"")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"xs","type":{"type":"list","element":"string"},"sourceUnit":"seconds"}]}""", "column 'xs'", "applies to timestamp columns and lists of them only")]
+    [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"ts","type":{"type":"list","element":"timestamptz"},"sourceUnit":"hours"}]}""", "column 'ts'", "expected seconds, milliseconds, microseconds or iso8601")]
     [InlineData("""{"table":"t","uniqueKey":["nope"],"columns":[{"name":"id","type":"string","required":true}]}""", "column 'nope'", "not declared")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string"}]}""", "column 'id'", "required")]
     [InlineData("""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"id","type":"int"}]}""", "column 'id'", "declared twice")]
@@ -102,6 +104,17 @@ public sealed class TableContractTests
         Assert.StartsWith("contract.json:", error.Message, StringComparison.Ordinal);
         Assert.Contains(where, error.Message, StringComparison.Ordinal);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"sourceUnit\":\"milliseconds\",", SourceTimeUnit.Milliseconds)]
+    [InlineData("\"sourceUnit\":\"iso8601\",", SourceTimeUnit.Iso8601)]
+    [InlineData("", SourceTimeUnit.Microseconds)]
+    public void AListOfInstants_ReadsItsElementsInItsSourceUnit_MicrosecondsByDefault(string unit, SourceTimeUnit expected)
+    {
+        var json = $$$"""{"table":"t","uniqueKey":["id"],"columns":[{"name":"id","type":"string","required":true},{"name":"ts",{{{unit}}}"type":{"type":"list","element":"timestamptz"}}]}""";
+
+        Assert.Equal(expected, TableContract.Parse(Encoding.UTF8.GetBytes(json), "contract.json").Columns.Find("ts")!.SourceUnit);
     }
 
     [Theory]

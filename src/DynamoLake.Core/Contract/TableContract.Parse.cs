@@ -154,20 +154,17 @@ public sealed partial class TableContract
             {
                 if (derived == DerivedField.None)
                 {
-                    unit = unitText switch
-                    {
-                        "seconds" => SourceTimeUnit.Seconds,
-                        "milliseconds" => SourceTimeUnit.Milliseconds,
-                        "microseconds" => SourceTimeUnit.Microseconds,
-                        "iso8601" => SourceTimeUnit.Iso8601,
-                        null => throw Fail(file, path, "a timestamp column needs \"sourceUnit\": seconds, milliseconds, microseconds or iso8601"),
-                        _ => throw Fail(file, path, $"\"sourceUnit\" is \"{unitText}\"; expected seconds, milliseconds, microseconds or iso8601"),
-                    };
+                    unit = ParseUnit(unitText, file, path) ?? throw Fail(file, path, "a timestamp column needs \"sourceUnit\": seconds, milliseconds, microseconds or iso8601");
                 }
+            }
+            else if (type.Kind == ColumnKind.List && type.Element!.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz)
+            {
+                // A list of instants reads every element in one unit; microseconds when none is given.
+                unit = ParseUnit(unitText, file, path) ?? SourceTimeUnit.Microseconds;
             }
             else if (unitText is not null)
             {
-                throw Fail(file, path, $"\"sourceUnit\" applies to timestamp columns only, not {type}");
+                throw Fail(file, path, $"\"sourceUnit\" applies to timestamp columns and lists of them only, not {type}");
             }
 
             columns.Add(new Column(rawName, type, required, source, unit, derived, OptionalString(element, "doc", file, path)) { Values = ParseValues(element, type, file, path), Immutable = immutable });
@@ -277,6 +274,16 @@ public sealed partial class TableContract
             EnqueueNested(type.Element!, queue, ref next);
         }
     }
+
+    private static SourceTimeUnit? ParseUnit(string? text, string file, string path) => text switch
+    {
+        null => null,
+        "seconds" => SourceTimeUnit.Seconds,
+        "milliseconds" => SourceTimeUnit.Milliseconds,
+        "microseconds" => SourceTimeUnit.Microseconds,
+        "iso8601" => SourceTimeUnit.Iso8601,
+        _ => throw Fail(file, path, $"\"sourceUnit\" is \"{text}\"; expected seconds, milliseconds, microseconds or iso8601"),
+    };
 
     private static List<Column> ParseUniqueKey(JsonElement root, FieldSet columns, string file)
     {

@@ -174,15 +174,11 @@ internal static class Parity
 
     /// <summary>
     /// The current-state view over the S3 change log, compared like the table: the view's query (generated,
-    /// as deployed) over the change log or a slice of it, its timestamps (epoch µs on the S3 path, ADR 0003)
-    /// made timestamps.
+    /// as deployed) over the change log or a slice of it, its timestamps compared as the epoch µs they are
+    /// stored as on the S3 path (ADR 0003).
     /// </summary>
-    public static Relation CurrentView(TableContract contract)
-    {
-        var timestamps = Compared(contract).Where(c => c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz).ToList();
-        var replace = timestamps.Count == 0 ? "" : " REPLACE (" + string.Join(", ", timestamps.Select(c => $"make_timestamp(\"{c.Name}\") AS \"{c.Name}\"")) + ")";
-        return new Relation(LakeSchema.ChangeLogTable(contract), changes => $"(SELECT *{replace} FROM ({LakeSchema.CurrentStateQuery(contract, changes)}))", CheckDuplicates: false);
-    }
+    public static Relation CurrentView(TableContract contract) =>
+        new(LakeSchema.ChangeLogTable(contract), changes => $"({LakeSchema.CurrentStateQuery(contract, changes)})", CheckDuplicates: false, InstantsAsMicros: true);
 
     // Writes a stored relation's rows as Parquet by slice of key text (one pass; a NULL key in slice 0); returns the folder.
     private static string Cut(LakeDatabase lake, string relation, string keyText, int slices)
@@ -287,7 +283,7 @@ internal static class Parity
         try
         {
             var stored = slicing.Path.Count == 0 ? slicing.Stored : $"(SELECT * FROM {slicing.Stored} WHERE {SubSliceFilter(slicing.StoredKey, slicing.Path)})";
-            CompareSlice(lake, leaves, keyLeaves, slicing.Items, SubSliceFilter(slicing.SourceKey, slicing.Path), relation.Over(stored), duplicated, differences, inFlight);
+            CompareSlice(lake, leaves, keyLeaves, slicing.Items, SubSliceFilter(slicing.SourceKey, slicing.Path), relation.Over(stored), relation.InstantsAsMicros, duplicated, differences, inFlight);
         }
         catch (DuckDB.NET.Data.DuckDBException e) when (slicing.Path.Count < MaxSplits && e.Message.Contains("Out of Memory", StringComparison.OrdinalIgnoreCase))
         {
@@ -310,7 +306,7 @@ internal static class Parity
             : string.Join(" AND ", path.Select((part, depth) => $"coalesce({SliceSql(keyText, depth + 1)} % {SubSlices}, 0) = {part}"));
 
     // Reports the slice's differences, and adds its differing keys that are in flight to inFlight (when given).
-    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int[] keyLeaves, string items, string itemFilter, string relation, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
+    private static void CompareSlice(LakeDatabase lake, List<Leaf> leaves, int[] keyLeaves, string items, string itemFilter, string relation, bool instantsAsMicros, HashSet<string> duplicated, Differences differences, HashSet<string>? inFlight)
     {
         var hasInFlight = inFlight is not null;
         // Per leaf: the source's value and the lake's in the form compared (s_i, l_i). Each item is parsed once
@@ -322,12 +318,12 @@ internal static class Parity
                 FROM (SELECT json_extract_string(json, [{paths}]) AS raw FROM read_ndjson_objects('{LakeDatabase.Escape(items)}', maximum_object_size = {MaximumItemJsonBytes}))
                 WHERE {itemFilter}),
             l AS (
-                SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.LakeValue} AS l_{i}"))}
+                SELECT {string.Join(", ", leaves.Select((l, i) => $"{l.LakeValue(instantsAsMicros)} AS l_{i}"))}
                 FROM {relation} AS lake)
             SELECT coalesce({KeySql(keyLeaves.Select(k => Leaf.Text($"s.s_{k}")))}, {KeySql(keyLeaves.Select(k => Leaf.Text($"l.l_{k}")))}) AS parity_key, s.s_{keyLeaves[0]} IS NULL AS lake_only, l.l_{keyLeaves[0]} IS NULL AS source_only,
-                   {string.Join(", ", leaves.Select((l, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}, {Leaf.Text($"s.s_{i}")}, {Leaf.Text($"l.l_{i}")}"))}
+                   {string.Join(", ", leaves.Select((l, i) => $"{l.Differs($"s.s_{i}", $"l.l_{i}")}, {l.SourceShown($"s.s_{i}")}, {l.LakeShown($"l.l_{i}")}"))}
             FROM s FULL OUTER JOIN l ON {string.Join(" AND ", keyLeaves.Select(k => $"s.s_{k} = l.l_{k}"))}
-            WHERE s.s_{keyLeaves[0]} IS NULL OR l.l_{keyLeaves[0]} IS NULL OR {string.Join(" OR ", leaves.Select((_, i) => $"s.s_{i} IS DISTINCT FROM l.l_{i}"))}
+            WHERE s.s_{keyLeaves[0]} IS NULL OR l.l_{keyLeaves[0]} IS NULL OR {string.Join(" OR ", leaves.Select((l, i) => l.Differs($"s.s_{i}", $"l.l_{i}")))}
             """;
         var notInFlight = hasInFlight ? " WHERE parity_key IS NULL OR parity_key NOT IN (SELECT k FROM parity_in_flight)" : "";
         using (var reader = lake.Query($"SELECT * FROM ({differing}){notInFlight} ORDER BY 1 LIMIT {differences.Limit + duplicated.Count + 1}"))
@@ -476,7 +472,8 @@ internal static class Parity
     /// A lake relation to compare with the source: a query <see cref="Over"/> a stored relation (a table or
     /// view over files), which is what gets cut into slices. Duplicates are looked for in the whole relation first.
     /// </summary>
-    public sealed record Relation(string Stored, Func<string, string> Over, bool CheckDuplicates)
+    /// <param name="InstantsAsMicros">Whether the relation stores instants as epoch µs (bigint), as the S3 change log does (ADR 0003).</param>
+    public sealed record Relation(string Stored, Func<string, string> Over, bool CheckDuplicates, bool InstantsAsMicros = false)
     {
         /// <summary>A stored relation compared as it is (the Iceberg table, or a query over it).</summary>
         public static Relation Table(string sql) => new(sql, stored => stored, CheckDuplicates: true);
@@ -493,41 +490,77 @@ internal static class Parity
 
         /// <summary>
         /// The lake's value in the form compared: numbers as exact text without trailing zeros (12.30 and 12.3
-        /// are one number), timestamps as epoch µs, dates and binaries as the item's text.
+        /// are one number), timestamps as epoch µs (already so where instants are stored as micros), dates and
+        /// binaries as the item's text; lists element by element, structs in lists field by field. A list is
+        /// a pair: in order, and sorted (for a source that is a DynamoDB set, whose order means nothing).
         /// </summary>
-        public string LakeValue => Type.Kind switch
+        public string LakeValue(bool instantsAsMicros) => Type.Kind == ColumnKind.List
+            ? $"struct_pack(o := {LakeForm(Type, LakeColumn, instantsAsMicros, 0)}, s := list_sort({LakeForm(Type, LakeColumn, instantsAsMicros, 0)}))"
+            : LakeForm(Type, LakeColumn, instantsAsMicros, 0);
+
+        private static string LakeForm(ColumnType type, string x, bool micros, int depth) => type.Kind switch
         {
-            ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long => Normal($"CAST({LakeColumn} AS VARCHAR)"),
-            ColumnKind.Timestamp or ColumnKind.TimestampTz => $"epoch_us({LakeColumn})",
-            ColumnKind.Date => $"strftime({LakeColumn}, '%Y-%m-%d')",
-            ColumnKind.Binary => $"to_base64({LakeColumn})",
-            ColumnKind.Float => $"CAST({LakeColumn} AS FLOAT)",
-            ColumnKind.Double => $"CAST({LakeColumn} AS DOUBLE)",
-            _ => LakeColumn,
+            ColumnKind.Decimal or ColumnKind.Int or ColumnKind.Long => Normal($"CAST({x} AS VARCHAR)"),
+            ColumnKind.Timestamp or ColumnKind.TimestampTz => micros ? $"CAST({x} AS BIGINT)" : $"epoch_us({x})",
+            ColumnKind.Date => $"strftime({x}, '%Y-%m-%d')",
+            ColumnKind.Binary => $"to_base64({x})",
+            ColumnKind.Float => $"CAST({x} AS FLOAT)",
+            ColumnKind.Double => $"CAST({x} AS DOUBLE)",
+            ColumnKind.List => $"list_transform({x}, lambda e{depth}: {LakeForm(type.Element!, $"e{depth}", micros, depth + 1)})",
+            ColumnKind.Struct => $"CASE WHEN {x} IS NOT NULL THEN struct_pack({string.Join(", ", type.Fields!.Columns.Select(f => $"{LakeDatabase.Quote(f.Name)} := {LakeForm(f.Type, $"{x}.{LakeDatabase.Quote(f.Name)}", micros, depth)}"))}) END",
+            _ => x,
         };
 
-        /// <summary>Where the value lies in the item's DynamoDB JSON (JSONPath): the attribute, through maps, and the type descriptor the column expects.</summary>
-        public string SourcePath => "$." + string.Join(".M.", Columns.Select(c => PathQuote(c.Source))) + "." + Type.Kind switch
+        /// <summary>Where the value lies in the item's DynamoDB JSON (JSONPath): the attribute, through maps, and the type descriptor the column expects (a list's: its whole attribute value).</summary>
+        public string SourcePath => "$." + string.Join(".M.", Columns.Select(c => PathQuote(c.Source))) + (Type.Kind == ColumnKind.List ? "" : "." + Descriptor(Type, Columns[^1].SourceUnit));
+
+        private static string Descriptor(ColumnType type, SourceTimeUnit unit) => type.Kind switch
         {
             ColumnKind.Binary => "B",
             ColumnKind.Boolean => "BOOL",
             ColumnKind.String or ColumnKind.Date => "S",
-            ColumnKind.Timestamp or ColumnKind.TimestampTz when Columns[^1].SourceUnit == SourceTimeUnit.Iso8601 => "S",
+            ColumnKind.Timestamp or ColumnKind.TimestampTz when unit == SourceTimeUnit.Iso8601 => "S",
             _ => "N",
         };
 
         /// <summary>
         /// The item's value (its text at <see cref="SourcePath"/>) in the form compared. Plain numbers are
         /// compared as text, exactly; other spellings (1.5E+3) go through DECIMAL(38,18) first. Instants are
-        /// epoch µs, through DECIMAL(38,6) only when they have a fraction.
+        /// epoch µs, through DECIMAL(38,6) only when they have a fraction. A list is its elements in order
+        /// (an L) or sorted (a set: SS, NS, BS), with whether it was a set.
         /// </summary>
-        public string SourceValue(string raw) => Type.Kind switch
+        public string SourceValue(string raw) => Type.Kind == ColumnKind.List
+            ? $"struct_pack(is_set := NOT json_exists(CAST({raw} AS JSON), '$.L'), v := {SourceForm(Type, Columns[^1].SourceUnit, $"CAST({raw} AS JSON)", 0, sortSets: true)})"
+            : SourceScalar(Type, Columns[^1].SourceUnit, raw);
+
+        // j is an attribute value's DynamoDB JSON ({"N": "1"}, {"L": [...]}, {"M": {...}}, {"NULL": true}).
+        private static string SourceForm(ColumnType type, SourceTimeUnit unit, string j, int depth, bool sortSets = false)
+        {
+            switch (type.Kind)
+            {
+                case ColumnKind.List:
+                    var element = type.Element!;
+                    var e = $"e{depth}";
+                    var list = $"WHEN json_exists({j}, '$.L') THEN list_transform(CAST(json_extract({j}, '$.L') AS JSON[]), lambda {e}: {SourceForm(element, unit, e, depth + 1)})";
+                    var set = element.Kind == ColumnKind.Boolean || !element.IsPrimitive ? "" : Descriptor(element, unit) + "S";
+                    var setForm = $"list_transform(CAST(json_extract({j}, '$.{set}') AS VARCHAR[]), lambda {e}: {SourceScalar(element, unit, e)})";
+                    return set.Length == 0
+                        ? $"CASE {list} END"
+                        : $"CASE {list} WHEN json_exists({j}, '$.{set}') THEN {(sortSets ? $"list_sort({setForm})" : setForm)} END";
+                case ColumnKind.Struct:
+                    return $"CASE WHEN json_exists({j}, '$.M') THEN struct_pack({string.Join(", ", type.Fields!.Columns.Select(f => $"{LakeDatabase.Quote(f.Name)} := {SourceForm(f.Type, f.SourceUnit, $"json_extract({j}, '$.M.{PathQuote(f.Source).Replace("'", "''", StringComparison.Ordinal)}')", depth)}"))}) END";
+                default:
+                    return SourceScalar(type, unit, $"json_extract_string({j}, '$.{Descriptor(type, unit)}')");
+            }
+        }
+
+        private static string SourceScalar(ColumnType type, SourceTimeUnit unit, string raw) => type.Kind switch
         {
             ColumnKind.String or ColumnKind.Date or ColumnKind.Binary => raw,
             ColumnKind.Boolean => $"TRY_CAST({raw} AS BOOLEAN)",
             ColumnKind.Float => $"TRY_CAST({raw} AS FLOAT)",
             ColumnKind.Double => $"TRY_CAST({raw} AS DOUBLE)",
-            ColumnKind.Timestamp or ColumnKind.TimestampTz => Columns[^1].SourceUnit switch
+            ColumnKind.Timestamp or ColumnKind.TimestampTz => unit switch
             {
                 SourceTimeUnit.Seconds => Micros(raw, 12, "1000000"),
                 SourceTimeUnit.Milliseconds => Micros(raw, 15, "1000"),
@@ -536,6 +569,17 @@ internal static class Parity
             },
             _ => Normal($"CASE WHEN regexp_full_match({raw}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?') THEN {raw} ELSE CAST(TRY_CAST({raw} AS DECIMAL(38,18)) AS VARCHAR) END"),
         };
+
+        /// <summary>Whether the source's value (s) and the lake's (l) differ; a list compares sorted when the source was a set.</summary>
+        public string Differs(string s, string l) => Type.Kind == ColumnKind.List
+            ? $"{s}.v IS DISTINCT FROM (CASE WHEN {s}.is_set THEN {l}.s ELSE {l}.o END)"
+            : $"{s} IS DISTINCT FROM {l}";
+
+        /// <summary>The source's value as the report shows it.</summary>
+        public string SourceShown(string s) => Text(Type.Kind == ColumnKind.List ? $"{s}.v" : s);
+
+        /// <summary>The lake's value as the report shows it (a list as it is stored).</summary>
+        public string LakeShown(string l) => Text(Type.Kind == ColumnKind.List ? $"{l}.o" : l);
 
         /// <summary>A compared value as the report shows it.</summary>
         public static string Text(string value) => $"CAST({value} AS VARCHAR)";

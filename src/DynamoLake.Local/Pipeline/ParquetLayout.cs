@@ -51,6 +51,7 @@ internal sealed partial class ParquetLayout
         ColumnKind.Timestamp or ColumnKind.TimestampTz => new DateTimeDataField(name, DateTimeFormat.Timestamp, isNullable: true, unit: DateTimeTimeUnit.Micros, isAdjustedToUTC: type.Kind == ColumnKind.TimestampTz),
         ColumnKind.Binary => new DataField<byte[]>(name, nullable: true),
         ColumnKind.Struct => new StructField(name, type.Fields!.Columns.Select(c => Field(c.Name, c.Type)).ToArray()),
-        _ => throw new PipelineException($"the local lake does not write {type} columns yet"),
+        // Parquet's three-level list (list/element), as Iceberg writes it.
+        _ => new ListField(name, Field("element", type.Element!)),
     };
 }

@@ -31,9 +31,9 @@ internal static class VerifyPlan
     public static Parity.Relation Relation(TableContract contract, string folder, bool iceberg)
     {
         var instants = Parity.Compared(contract).Where(IsInstant).ToList();
-        var replace = instants.Count == 0 ? "" : " REPLACE (" + string.Join(", ", instants.Select(c => (iceberg ? $"TRY_CAST({LakeDatabase.Quote(c.Name)} AS TIMESTAMPTZ)" : $"make_timestamp({LakeDatabase.Quote(c.Name)})") + $" AS {LakeDatabase.Quote(c.Name)}")) + ")";
+        var replace = !iceberg || instants.Count == 0 ? "" : " REPLACE (" + string.Join(", ", instants.Select(c => $"TRY_CAST({LakeDatabase.Quote(c.Name)} AS TIMESTAMPTZ) AS {LakeDatabase.Quote(c.Name)}")) + ")";
         var stored = $"read_parquet('{LakeDatabase.Escape(Path.Combine(folder, "*"))}', hive_partitioning = false)";
-        return new Parity.Relation(stored, part => $"(SELECT *{replace} FROM {part})", CheckDuplicates: true);
+        return new Parity.Relation(stored, part => $"(SELECT *{replace} FROM {part})", CheckDuplicates: true, InstantsAsMicros: !iceberg);
     }
 
     /// <summary>
