@@ -17,7 +17,7 @@ public class TransformBenchmarks
     private byte[] _request = [];
     private Transform.Function _function = null!;
     private PartitionKeys.Function _partitionKeys = null!;
-    private TableContract _contract = null!;
+    private ChangeRoutes _routes = null!;
 
     public static int RequestBytes { get; private set; }
 
@@ -26,7 +26,7 @@ public class TransformBenchmarks
     {
         _request = BenchmarkEvent.Load();
         RequestBytes = _request.Length;
-        _contract = TableContract.LoadEmbedded();
+        _routes = ChangeRoutes.One(TableContract.LoadEmbedded());
         _function = new Transform.Function();
         _partitionKeys = new PartitionKeys.Function();
         Console.SetOut(TextWriter.Null); // the handler's log lines are not what is measured
@@ -57,7 +57,7 @@ public class TransformBenchmarks
     public int ParseAndConvert()
     {
         using var request = FirehoseRequest.Parse(_request);
-        using var batch = ChangeBatch.Convert(request, _contract);
+        using var batch = ChangeBatch.Convert(request, _routes);
         return batch.UndeclaredAttributes;
     }
 

@@ -34,7 +34,7 @@ public sealed class Function
     internal Function(TableContract contract, PartitionKeysSettings? settings, TimeProvider clock, TextWriter log)
     {
         settings ??= PartitionKeysSettings.FromEnvironment(contract);
-        _transformation = new ChangeTransformation(contract, new PartitionKeysPolicy(settings), settings.MaxResponseBytes, clock, log, settings.SourceTableName);
+        _transformation = new ChangeTransformation(ChangeRoutes.One(contract, settings.SourceTableName), new PartitionKeysPolicy(settings), settings.MaxResponseBytes, clock, log);
     }
 
     /// <summary>Reads a Firehose transformation request and returns the response JSON.</summary>

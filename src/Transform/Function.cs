@@ -22,14 +22,26 @@ public sealed class Function
 
     /// <summary>The runtime's path with the environment given (the local workbench overlays CONTRACT on its own).</summary>
     internal Function(Func<string, string?> environment)
-        : this(TableContract.FromEnvironment(environment), TransformSettings.From(environment), TimeProvider.System, Console.Out)
+        : this(environment, TransformSettings.From(environment))
     {
         DynamoLake.Core.Observability.LambdaEnvironment.WarnAboutLogFormat(environment, Console.Out);
     }
 
-    internal Function(TableContract contract, TransformSettings settings, TimeProvider clock, TextWriter log)
+    private Function(Func<string, string?> environment, TransformSettings settings)
+        : this(ContractSet.FromEnvironment(environment, settings.SourceTableName), settings, TimeProvider.System, Console.Out)
     {
-        _transformation = new ChangeTransformation(contract, new TransformPolicy(settings), settings.MaxResponseBytes, clock, log, settings.SourceTableName);
+    }
+
+    internal Function(TableContract contract, TransformSettings settings, TimeProvider clock, TextWriter log)
+        : this(ContractSet.Of([contract], settings?.SourceTableName), settings!, clock, log)
+    {
+    }
+
+    /// <summary>Several contracts (CONTRACT names more than one file): each change goes to its table's or its entity's contract.</summary>
+    internal Function(ContractSet contracts, TransformSettings settings, TimeProvider clock, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _transformation = new ChangeTransformation(new ChangeRoutes(contracts), new TransformPolicy(settings, contracts), settings.MaxResponseBytes, clock, log);
     }
 
     /// <summary>Reads a Firehose transformation request and returns the response JSON.</summary>

@@ -14,7 +14,8 @@ public sealed record TransformSettings
     /// <summary>S3 Tables namespace (the Glue database of the s3tablescatalog).</summary>
     public string DatabaseName { get; init; } = "analytics";
 
-    public string TableName { get; init; } = "transactions";
+    /// <summary>DESTINATION_TABLE: the Iceberg table of the only contract; null: the contract's own <c>table</c> (for several contracts, each one's).</summary>
+    public string? TableName { get; init; }
 
     public OperationMode OperationMode { get; init; } = OperationMode.Upsert;
 
@@ -46,7 +47,7 @@ public sealed record TransformSettings
         return new TransformSettings
         {
             DatabaseName = NonEmpty(lookup(DatabaseVariable)) ?? defaults.DatabaseName,
-            TableName = NonEmpty(lookup(TableVariable)) ?? defaults.TableName,
+            TableName = NonEmpty(lookup(TableVariable)),
             OperationMode = mode,
             SourceTableName = NonEmpty(lookup(SourceTableVariable)),
             FunctionName = LambdaEnvironment.FunctionName(lookup, defaults.FunctionName),

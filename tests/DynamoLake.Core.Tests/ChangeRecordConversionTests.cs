@@ -214,7 +214,7 @@ public sealed class ChangeRecordConversionTests
 
         var change = Requests.KinesisChange("INSERT", "{\"id\":{\"S\":\"a\"}" + names + "}");
         using var request = FirehoseRequest.Parse(Requests.Firehose(change));
-        using var batch = ChangeBatch.Convert(request, s_contract);
+        using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(s_contract));
 
         Assert.True(batch.Succeeded(0));
         Assert.Equal(20_000, batch.UndeclaredAttributes);
@@ -226,7 +226,7 @@ public sealed class ChangeRecordConversionTests
     {
         var change = Requests.KinesisChange("INSERT", """{"id":{"S":"a"},"loyalty":{"S":"gold"},"nested":{"M":{"x":{"N":"1"}}}}""");
         using var request = FirehoseRequest.Parse(Requests.Firehose(change));
-        using var batch = ChangeBatch.Convert(request, s_contract);
+        using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(s_contract));
 
         Assert.True(batch.Succeeded(0));
         Assert.Equal(2, batch.UndeclaredAttributes);
@@ -310,7 +310,7 @@ public sealed class ChangeRecordConversionTests
     {
         const string streams = """{"eventID":"e","eventName":"MODIFY","eventVersion":"1.1","eventSource":"aws:dynamodb","dynamodb":{"ApproximateCreationDateTime":1795426800.25,"SequenceNumber":"1000","NewImage":{"id":{"S":"a"}}}}""";
         using var request = FirehoseRequest.Parse(Requests.Firehose(streams, $"[{streams}]", Requests.KinesisChange("INSERT", """{"id":{"S":"b"}}""")));
-        using var batch = ChangeBatch.Convert(request, s_contract);
+        using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(s_contract));
 
         Assert.Equal(ChangeShape.DynamoDbStreams, batch.Shape(0));
         Assert.Equal(ChangeShape.DynamoDbStreams, batch.Shape(1));

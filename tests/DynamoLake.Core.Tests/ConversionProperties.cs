@@ -175,7 +175,7 @@ public sealed class ConversionProperties
         {
             var data = payloads.Select(p => (string?)Convert.ToBase64String(p)).ToArray();
             using var request = FirehoseRequest.Parse(Requests.FirehoseFromData(data));
-            using var batch = ChangeBatch.Convert(request, s_contract);
+            using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(s_contract));
             for (var i = 0; i < batch.Count; i++)
             {
                 if (batch.Succeeded(i))
@@ -199,7 +199,7 @@ public sealed class ConversionProperties
             }
 
             using var request = FirehoseRequest.Parse(Requests.FirehoseFromData(Convert.ToBase64String(mutated)));
-            using var batch = ChangeBatch.Convert(request, s_contract);
+            using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(s_contract));
             if (batch.Succeeded(0))
             {
                 using var row = JsonDocument.Parse(batch.Row(0).ToArray()); // throws if the row is not valid JSON
@@ -216,7 +216,7 @@ public sealed class ConversionProperties
         change[at + 1] = 0x28; // 0xC3 0x28 is not UTF-8
 
         using var request = FirehoseRequest.Parse(Requests.FirehoseFromData(Convert.ToBase64String(change)));
-        using var batch = ChangeBatch.Convert(request, s_contract);
+        using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(s_contract));
 
         Assert.Equal(ReasonCode.InvalidJson, batch.Reason(0));
     }

@@ -56,7 +56,7 @@ internal static class Requests
     public static (ReasonCode Reason, string? Row) ConvertOne(TableContract contract, string changeRecord)
     {
         using var request = FirehoseRequest.Parse(Firehose(changeRecord));
-        using var batch = ChangeBatch.Convert(request, contract);
+        using var batch = ChangeBatch.Convert(request, ChangeRoutes.One(contract));
         return batch.Succeeded(0) ? (ReasonCode.None, Encoding.UTF8.GetString(batch.Row(0))) : (batch.Reason(0), null);
     }
 }

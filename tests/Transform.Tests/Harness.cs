@@ -14,10 +14,14 @@ internal static class Harness
 
     public static string ExpectedPath(string name) => Path.Combine(RepoPaths.Root, "events", "expected", name + ".response.json");
 
-    public static async Task<Invocation> Invoke(byte[] request, TransformSettings? settings = null, TableContract? contract = null)
+    public static Task<Invocation> Invoke(byte[] request, TransformSettings? settings = null, TableContract? contract = null) =>
+        Invoke(request, ContractSet.Of([contract ?? Contract], settings?.SourceTableName), settings);
+
+    /// <summary>The Transform over several contracts (CONTRACT naming several files).</summary>
+    public static async Task<Invocation> Invoke(byte[] request, ContractSet contracts, TransformSettings? settings = null)
     {
         var log = new StringWriter();
-        var function = new Function(contract ?? Contract, settings ?? new TransformSettings(), new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1795427000000)), log);
+        var function = new Function(contracts, settings ?? new TransformSettings(), new FixedClock(DateTimeOffset.FromUnixTimeMilliseconds(1795427000000)), log);
         using var response = await function.FunctionHandler(new MemoryStream(request));
         using var copy = new MemoryStream();
         await response.CopyToAsync(copy);
@@ -61,6 +65,10 @@ internal sealed record Invocation(byte[] Response, string Log)
 
     public string? Operation(int index) =>
         Records[index].TryGetProperty("metadata", out var m) ? m.GetProperty("otfMetadata").GetProperty("operation").GetString() : null;
+
+    /// <summary>The Iceberg table a record goes to (otfMetadata's destinationTableName), or null.</summary>
+    public string? Destination(int index) =>
+        Records[index].TryGetProperty("metadata", out var m) ? m.GetProperty("otfMetadata").GetProperty("destinationTableName").GetString() : null;
 
     public JsonElement LogLine => JsonDocument.Parse(Log.Split('\n')[0]).RootElement;
 

@@ -14,24 +14,21 @@ namespace DynamoLake.Core.Changes;
 public sealed class ChangeBatch : IDisposable
 {
     private readonly FirehoseRequest _request;
-    private readonly TableContract _contract;
+    private readonly ChangeRoutes _routes;
     private readonly ByteBuffer _rows;
     private readonly ByteBuffer _sequences;
     private readonly int _columns;
     private RecordState[] _states;
     private int[] _slices;
 
-    private readonly byte[]? _sourceTable;
-
     private readonly bool _partitionScoped;
 
-    private ChangeBatch(FirehoseRequest request, TableContract contract, byte[]? sourceTable, bool partitionScoped)
+    private ChangeBatch(FirehoseRequest request, ChangeRoutes routes, bool partitionScoped)
     {
         _partitionScoped = partitionScoped;
         _request = request;
-        _contract = contract;
-        _sourceTable = sourceTable;
-        _columns = contract.Columns.Count;
+        _routes = routes;
+        _columns = routes.MostColumns;
         _rows = new ByteBuffer(Math.Max(request.Length / 2, 4096));
         _sequences = new ByteBuffer(Math.Max(request.Count * 24, 256));
         _states = ArrayPool<RecordState>.Shared.Rent(Math.Max(request.Count, 1));
@@ -40,7 +37,13 @@ public sealed class ChangeBatch : IDisposable
 
     public FirehoseRequest Request => _request;
 
-    public TableContract Contract => _contract;
+    public ChangeRoutes Routes => _routes;
+
+    /// <summary>The contract (destination table) a converted record is a row of.</summary>
+    public TableContract Contract(int index) => _routes[_states[index].Route];
+
+    /// <summary>The index of the contract a converted record is a row of, in <see cref="Routes"/>.</summary>
+    public int Route(int index) => _states[index].Route;
 
     public int Count => _request.Count;
 
@@ -49,17 +52,16 @@ public sealed class ChangeBatch : IDisposable
 
     /// <summary>Converts every record of <paramref name="request"/>. Never throws for a bad record.</summary>
     /// <param name="request">The Firehose request.</param>
-    /// <param name="contract">The table contract.</param>
-    /// <param name="sourceTable">
-    /// The table this stream captures (UTF-8), or null: a change that names another table (several tables
-    /// can share one Kinesis stream) is marked <see cref="FromOtherTable"/> instead of becoming a row.
+    /// <param name="routes">
+    /// The contracts and the tables they read: a change that names a table none reads (several tables can
+    /// share one Kinesis stream) is marked <see cref="FromOtherTable"/> instead of becoming a row.
     /// </param>
     /// <param name="partitionScoped">Deletes apply only in the row's partition (Firehose to Iceberg): see <see cref="IRowPolicy.PartitionScoped"/>.</param>
-    public static ChangeBatch Convert(FirehoseRequest request, TableContract contract, byte[]? sourceTable = null, bool partitionScoped = false)
+    public static ChangeBatch Convert(FirehoseRequest request, ChangeRoutes routes, bool partitionScoped = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(contract);
-        var batch = new ChangeBatch(request, contract, sourceTable, partitionScoped);
+        ArgumentNullException.ThrowIfNull(routes);
+        var batch = new ChangeBatch(request, routes, partitionScoped);
         try
         {
             batch.ConvertAll();
@@ -77,7 +79,7 @@ public sealed class ChangeBatch : IDisposable
     /// <summary>Converted into a row of our table (not failed, not another table's change).</summary>
     public bool Succeeded(int index) => _states[index].Reason == ReasonCode.None && !_states[index].OtherTable;
 
-    /// <summary>A change of another table than the one this stream captures (SOURCE_TABLE_NAME).</summary>
+    /// <summary>A change of a table no contract reads (SOURCE_TABLE_NAME, or the contracts' <c>source.table</c>).</summary>
     public bool FromOtherTable(int index) => _states[index].OtherTable;
 
     /// <summary>A delete built from the change's Keys (a REMOVE without OldImage): only the key columns hold values.</summary>
@@ -106,11 +108,12 @@ public sealed class ChangeBatch : IDisposable
         return start < 0 ? "null"u8 : _rows.Slice(start, _slices[at + 1]);
     }
 
-    /// <summary>Hash of the unique-key values of a converted record.</summary>
+    /// <summary>Hash of the destination and unique-key values of a converted record.</summary>
     public int KeyHash(int index)
     {
         var hash = default(HashCode);
-        foreach (var column in _contract.UniqueKey)
+        hash.Add(_states[index].Route);
+        foreach (var column in Contract(index).UniqueKey)
         {
             hash.AddBytes(ColumnValue(index, column));
         }
@@ -118,10 +121,15 @@ public sealed class ChangeBatch : IDisposable
         return hash.ToHashCode();
     }
 
-    /// <summary>Whether two converted records carry the same unique key.</summary>
+    /// <summary>Whether two converted records carry the same unique key of the same destination table.</summary>
     public bool SameKey(int a, int b)
     {
-        foreach (var column in _contract.UniqueKey)
+        if (_states[a].Route != _states[b].Route)
+        {
+            return false;
+        }
+
+        foreach (var column in Contract(a).UniqueKey)
         {
             if (!ColumnValue(a, column).SequenceEqual(ColumnValue(b, column)))
             {
@@ -252,12 +260,31 @@ public sealed class ChangeBatch : IDisposable
         }
 
         var json = scratch.AsSpan(0, decodedLength);
+        var oneContract = _routes.OneContract;
+        if (!oneContract)
+        {
+            // Several contracts: the record's table and entity choose one before its row is written.
+            state.Route = _routes.Choose(json);
+            if (state.Route == ChangeRoutes.OtherTable)
+            {
+                (state.Route, state.OtherTable) = (0, true);
+                return ReasonCode.None;
+            }
+
+            if (state.Route == ChangeRoutes.NoEntity)
+            {
+                state.Route = 0;
+                return ReasonCode.UnknownEntity;
+            }
+        }
+
+        var sourceTable = oneContract ? _routes.SourceTable : null;
         var slices = _slices.AsSpan(index * _columns * 2, _columns * 2);
-        var reason = ChangeRecordReader.Read(json, _contract, _rows, slices, ref undeclared, out var facts, _partitionScoped);
+        var reason = ChangeRecordReader.Read(json, _routes[state.Route], _rows, slices, ref undeclared, out var facts, _partitionScoped);
         if (reason != ReasonCode.None)
         {
             // Another table's change on a shared stream is not ours to fail, whatever its shape.
-            if (_sourceTable is not null && ChangeRecordReader.FailedRecordNamesOtherTable(json, _sourceTable))
+            if (sourceTable is not null && ChangeRecordReader.FailedRecordNamesOtherTable(json, sourceTable))
             {
                 state.OtherTable = true;
                 return ReasonCode.None;
@@ -268,8 +295,8 @@ public sealed class ChangeBatch : IDisposable
 
         state.Operation = facts.Operation;
         state.KeysOnly = facts.KeysOnly;
-        state.OtherTable = _sourceTable is not null && facts.TableLength > 0
-            && ChangeRecordReader.NamesOtherTable(json.Slice(facts.TableStart, facts.TableLength), facts.TableEscaped, facts.TableIsArn, _sourceTable);
+        state.OtherTable = sourceTable is not null && facts.TableLength > 0
+            && ChangeRecordReader.NamesOtherTable(json.Slice(facts.TableStart, facts.TableLength), facts.TableEscaped, facts.TableIsArn, sourceTable);
         state.Shape = facts.Shape;
         state.TtlDelete = facts.TtlDelete;
         state.EventTimeMicros = facts.EventTimeMicros;
@@ -287,6 +314,7 @@ public sealed class ChangeBatch : IDisposable
         public bool TtlDelete;
         public bool KeysOnly;
         public bool OtherTable;
+        public int Route;
         public long EventTimeMicros;
         public int RowStart;
         public int RowLength;

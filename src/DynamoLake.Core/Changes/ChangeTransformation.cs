@@ -13,24 +13,20 @@ namespace DynamoLake.Core.Changes;
 /// </summary>
 public sealed class ChangeTransformation
 {
-    private readonly TableContract _contract;
+    private readonly ChangeRoutes _routes;
     private readonly IRowPolicy _policy;
     private readonly int _maxResponseBytes;
     private readonly TimeProvider _clock;
     private readonly TextWriter _log;
 
-    private readonly byte[]? _sourceTable;
-
-    /// <param name="contract">The table contract.</param>
+    /// <param name="routes">The contracts, and the tables each reads: changes of tables none reads are Dropped.</param>
     /// <param name="policy">What the function does with each row.</param>
     /// <param name="maxResponseBytes">The response budget.</param>
     /// <param name="clock">For durations and the lag metric.</param>
     /// <param name="log">Where the log and EMF lines go.</param>
-    /// <param name="sourceTable">SOURCE_TABLE_NAME: changes of other tables on a shared stream are Dropped; null accepts every table.</param>
-    public ChangeTransformation(TableContract contract, IRowPolicy policy, int maxResponseBytes, TimeProvider clock, TextWriter log, string? sourceTable = null)
+    public ChangeTransformation(ChangeRoutes routes, IRowPolicy policy, int maxResponseBytes, TimeProvider clock, TextWriter log)
     {
-        _sourceTable = sourceTable is null ? null : System.Text.Encoding.UTF8.GetBytes(sourceTable);
-        _contract = contract;
+        _routes = routes;
         _policy = policy;
         _maxResponseBytes = maxResponseBytes;
         _clock = clock;
@@ -42,7 +38,7 @@ public sealed class ChangeTransformation
     {
         var started = _clock.GetTimestamp();
         using var firehose = await FirehoseRequest.ReadAsync(request, cancellationToken);
-        using var batch = ChangeBatch.Convert(firehose, _contract, _sourceTable, _policy.PartitionScoped);
+        using var batch = ChangeBatch.Convert(firehose, _routes, _policy.PartitionScoped);
         var report = new InvocationReport(_policy.FunctionName, firehose.InvocationId) { UndeclaredAttributes = batch.UndeclaredAttributes };
 
         var dropped = ArrayPool<bool>.Shared.Rent(Math.Max(batch.Count, 1));

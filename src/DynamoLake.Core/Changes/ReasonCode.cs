@@ -64,4 +64,10 @@ public enum ReasonCode : byte
     /// would write the delete to the null partition and the row would stay.
     /// </summary>
     UnknownPartition,
+
+    /// <summary>
+    /// A change of a table whose contracts each take one entity (single-table design), whose item matches
+    /// none of them: no contract says which table it belongs in.
+    /// </summary>
+    UnknownEntity,
 }

@@ -24,6 +24,7 @@ public static class ReasonCodes
         ReasonCode.InvalidPartitionValue => "invalid_partition_value",
         ReasonCode.PartitionMoved => "partition_moved",
         ReasonCode.UnknownPartition => "unknown_partition",
+        ReasonCode.UnknownEntity => "unknown_entity",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 

@@ -46,7 +46,8 @@ public sealed partial class TableContract
             var uniqueKey = ParseUniqueKey(root, fieldSet, sourceName);
             var partitionSpec = ParsePartitionSpec(root, fieldSet, uniqueKey, sourceName);
             var timeToLive = ParseTimeToLive(root, fieldSet, sourceName);
-            return new TableContract(sourceName, table, doc, fieldSet, uniqueKey, partitionSpec, lastId, timeToLive);
+            var (sourceTable, entity) = ParseSource(root, sourceName);
+            return new TableContract(sourceName, table, doc, fieldSet, uniqueKey, partitionSpec, lastId, timeToLive) { SourceTable = sourceTable, Entity = entity };
         }
     }
 
@@ -273,6 +274,50 @@ public sealed partial class TableContract
             type.ElementId = next++;
             EnqueueNested(type.Element!, queue, ref next);
         }
+    }
+
+    // "source": {"table": "app-data", "entity": {"attribute": "pk", "prefix": "ORDER#"} or {"attribute": "type", "equals": "order"}}
+    private static (string? Table, EntityRule? Entity) ParseSource(JsonElement root, string file)
+    {
+        if (!root.TryGetProperty("source", out var source))
+        {
+            return (null, null);
+        }
+
+        if (source.ValueKind != JsonValueKind.Object)
+        {
+            throw Fail(file, null, "\"source\" must be an object: {\"table\": the DynamoDB table, \"entity\": which of its items}");
+        }
+
+        foreach (var property in source.EnumerateObject())
+        {
+            if (property.Name is not ("table" or "entity"))
+            {
+                throw Fail(file, null, $"\"source\" has an unknown property \"{property.Name}\"; expected \"table\" and \"entity\"");
+            }
+        }
+
+        var table = OptionalString(source, "table", file, null);
+        if (table is { Length: 0 })
+        {
+            throw Fail(file, null, "\"source.table\" is empty");
+        }
+
+        if (!source.TryGetProperty("entity", out var entity))
+        {
+            return (table, null);
+        }
+
+        var attribute = entity.ValueKind == JsonValueKind.Object ? OptionalString(entity, "attribute", file, null) : null;
+        var equals = OptionalString(entity, "equals", file, null);
+        var prefix = OptionalString(entity, "prefix", file, null);
+        if (attribute is not { Length: > 0 } || (equals is null) == (prefix is null) || prefix is { Length: 0 }
+            || entity.EnumerateObject().Any(p => p.Name is not ("attribute" or "equals" or "prefix")))
+        {
+            throw Fail(file, null, "\"source.entity\" must be {\"attribute\": name, \"equals\": value} or {\"attribute\": name, \"prefix\": non-empty text}");
+        }
+
+        return (table, new EntityRule(attribute, equals, prefix));
     }
 
     private static SourceTimeUnit? ParseUnit(string? text, string file, string path) => text switch

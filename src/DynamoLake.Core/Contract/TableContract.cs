@@ -38,6 +38,15 @@ public sealed partial class TableContract
     /// <summary>The DynamoDB TTL attribute's column (epoch seconds), if the table has one.</summary>
     public Column? TimeToLive { get; }
 
+    /// <summary>
+    /// The DynamoDB table whose changes become this contract's rows (<c>source.table</c>), or null: the
+    /// stream's table (SOURCE_TABLE_NAME), or any table.
+    /// </summary>
+    public string? SourceTable { get; private init; }
+
+    /// <summary>Which of the source table's items are this contract's (<c>source.entity</c>, single-table design), or null: all of them.</summary>
+    public EntityRule? Entity { get; private init; }
+
     /// <summary>The highest Iceberg field id assigned.</summary>
     public int LastColumnId { get; }
 
@@ -62,10 +71,25 @@ public sealed partial class TableContract
     /// package root, or absolute), else the sample's. Every function package carries the repository's
     /// schema/*.json under contracts/; a missing or invalid file throws, naming the file and the rule broken.
     /// </summary>
+    /// <exception cref="TableContractException">The file is missing or invalid, or <see cref="FileVariable"/> names several (see <see cref="ContractSet.FromEnvironment"/>).</exception>
     public static TableContract FromEnvironment(Func<string, string?> environment)
     {
+        var files = Files(environment);
+        return files.Count == 1
+            ? LoadFile(files[0])
+            : throw new TableContractException($"{FileVariable} names {files.Count} contracts ({string.Join(", ", files)}); this function reads one.");
+    }
+
+    /// <summary>The contract files <see cref="FileVariable"/> names, separated by commas (the sample's when it names none).</summary>
+    internal static IReadOnlyList<string> Files(Func<string, string?> environment)
+    {
         ArgumentNullException.ThrowIfNull(environment);
-        var file = environment(FileVariable) is { Length: > 0 } named ? named : SampleFile;
+        var named = environment(FileVariable)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        return named.Length == 0 ? [SampleFile] : named;
+    }
+
+    internal static TableContract LoadFile(string file)
+    {
         var path = Path.IsPathRooted(file) ? file : Path.Combine(AppContext.BaseDirectory, file);
         return File.Exists(path)
             ? Load(path)
