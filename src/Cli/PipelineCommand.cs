@@ -101,7 +101,14 @@ internal static class PipelineCommand
             }
 
             var environment = ContractFlag.Environment(parse, contractFile);
-            var paths = LakePaths.For(lakeFolder, environment.Template(), environment.Contract());
+            var main = environment.Contracts().Contracts[0];
+            if (environment.IsSet && endpointUri is not null)
+            {
+                stderr.WriteLine("error: --endpoint runs one contract: a set of contracts runs embedded (drop --endpoint), or run each contract's table on its own.");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var paths = LakePaths.For(lakeFolder, environment.Template(), main);
             if (CannotWrite(paths.Root) is { } why)
             {
                 stderr.WriteLine($"error: cannot write the lake at '{paths.Root}': {why} Choose a writable --lake.");
@@ -115,7 +122,7 @@ internal static class PipelineCommand
                 Environment = environment,
                 Endpoint = endpointUri,
                 Region = parse.GetValue(region),
-                Table = parse.GetValue(table) ?? environment.Contract().Table,
+                Table = parse.GetValue(table) ?? main.SourceTable ?? main.Table,
                 Duplicates = rate,
                 Shuffle = parse.GetValue(shuffle),
                 Force = parse.GetValue(force),
@@ -145,8 +152,8 @@ internal static class PipelineCommand
                     IWorkload? workload = null;
                     if (options.Endpoint is null)
                     {
-                        // The sample's transactions when they fit the contract, else the contract's own items.
-                        workload = Workloads.For(options.Environment.Contract(), options.Workload);
+                        // The sample's transactions when they fit the contract, else the contract's own items; a set's, interleaved.
+                        workload = options.Environment.IsSet ? new WorkloadSet(options.Environment.Contracts(), options.Workload) : Workloads.For(options.Environment.Contract(), options.Workload);
                         source = new ChangeCapture(workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter, options.StreamView);
                     }
                     else
@@ -222,16 +229,35 @@ internal static class PipelineCommand
         await stderr.WriteAsync(notes.ToString());
         await StagedRun.WarnAsync(stderr, result.LeftBehind);
         Summary(console, result, seeding);
-        var lines = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Differences)}\n")
-            .Append(CultureInfo.InvariantCulture, $"view parity (S3 change log, {LakeSchema.CurrentView(options.Environment.Contract())}): {Parity.Summary(result.ViewDifferences)}\n");
+        var lines = new StringBuilder();
+        if (result.Tables.Count == 1)
+        {
+            lines.Append(CultureInfo.InvariantCulture, $"parity: {result.SourceRows:N0} rows, {Parity.Summary(result.Differences)}\n");
+        }
+        else
+        {
+            // A set of contracts: each destination table against its own items.
+            foreach (var table in result.Tables)
+            {
+                lines.Append(CultureInfo.InvariantCulture, $"parity ({table.Table}): {table.SourceRows:N0} rows, {Parity.Summary(table.Differences)}\n");
+            }
+        }
+
+        if (result.HasS3Path)
+        {
+            lines.Append(CultureInfo.InvariantCulture, $"view parity (S3 change log, {LakeSchema.CurrentView(options.Environment.Contract())}): {Parity.Summary(result.ViewDifferences)}\n");
+        }
+
         await stdout.WriteAsync(Encoding.UTF8.GetBytes(lines.ToString()), cancellationToken);
         await stdout.FlushAsync(cancellationToken);
         if (!result.Equal)
         {
-            foreach (var difference in result.Differences)
+            foreach (var table in result.Tables)
             {
-                await stderr.WriteLineAsync($"difference: {difference}");
+                foreach (var difference in table.Differences)
+                {
+                    await stderr.WriteLineAsync(result.Tables.Count == 1 ? $"difference: {difference}" : $"difference ({table.Table}): {difference}");
+                }
             }
 
             foreach (var difference in result.ViewDifferences)
@@ -272,21 +298,28 @@ internal static class PipelineCommand
 
     private static void Summary(IAnsiConsole console, PipelineResult result, TimeSpan? seeding)
     {
-        var table = new Table().Title("local record path").AddColumns("", "Transform → Iceberg", "PartitionKeys → S3");
-        table.AddRow("change records", $"{result.ChangeRecords:N0}", $"{result.ChangeRecords:N0}");
-        table.AddRow("requests (redelivered)", $"{result.Requests:N0} ({result.Redelivered:N0})", $"{result.Requests:N0} ({result.Redelivered:N0})");
-        table.AddRow("records in", $"{result.Transform.In:N0}", $"{result.PartitionKeys.In:N0}");
-        table.AddRow("Ok", $"{result.Transform.Ok:N0}", $"{result.PartitionKeys.Ok:N0}");
-        table.AddRow("Dropped", $"{result.Transform.Dropped:N0}", $"{result.PartitionKeys.Dropped:N0}");
-        table.AddRow("ProcessingFailed", $"{result.Transform.Failed:N0}", $"{result.PartitionKeys.Failed:N0}");
+        // A set of contracts has no S3 path (one table per S3 delivery stream): its column is left out.
+        var s3 = result.HasS3Path;
+        var table = new Table().Title("local record path").AddColumns(s3 ? ["", "Transform → Iceberg", "PartitionKeys → S3"] : ["", "Transform → Iceberg"]);
+        void Row(string name, string iceberg, string changeLog) => table.AddRow(s3 ? [name, iceberg, changeLog] : [name, iceberg]);
+        Row("change records", $"{result.ChangeRecords:N0}", $"{result.ChangeRecords:N0}");
+        Row("requests (redelivered)", $"{result.Requests:N0} ({result.Redelivered:N0})", $"{result.Requests:N0} ({result.Redelivered:N0})");
+        Row("records in", $"{result.Transform.In:N0}", $"{result.PartitionKeys.In:N0}");
+        Row("Ok", $"{result.Transform.Ok:N0}", $"{result.PartitionKeys.Ok:N0}");
+        Row("Dropped", $"{result.Transform.Dropped:N0}", $"{result.PartitionKeys.Dropped:N0}");
+        Row("ProcessingFailed", $"{result.Transform.Failed:N0}", $"{result.PartitionKeys.Failed:N0}");
         foreach (var ((function, reason), n) in result.FailedByReason.OrderBy(r => r.Key.Reason, StringComparer.Ordinal))
         {
-            table.AddRow($"  {reason}", function == "Transform" ? $"{n:N0}" : "", function == "PartitionKeys" ? $"{n:N0}" : "");
+            Row($"  {reason}", function == "Transform" ? $"{n:N0}" : "", function == "PartitionKeys" ? $"{n:N0}" : "");
         }
 
-        table.AddRow("files written", $"{result.IcebergFiles:N0} Parquet, {result.ErrorFiles:N0} error objects", $"{result.ChangeLogFiles:N0} Parquet");
-        table.AddRow("lake rows / source rows", $"{result.LakeRows:N0} / {result.SourceRows:N0}", "");
-        table.AddRow("records/s", string.Create(CultureInfo.InvariantCulture, $"{result.ChangeRecords / Math.Max(result.Elapsed.TotalSeconds, 1e-9):N0} in {result.Elapsed.TotalSeconds:F1} s"), "");
+        Row("files written", $"{result.IcebergFiles:N0} Parquet, {result.ErrorFiles:N0} error objects", $"{result.ChangeLogFiles:N0} Parquet");
+        foreach (var parity in result.Tables)
+        {
+            Row(result.Tables.Count == 1 ? "lake rows / source rows" : $"{parity.Table}: lake / source rows", $"{parity.LakeRows:N0} / {parity.SourceRows:N0}", "");
+        }
+
+        Row("records/s", string.Create(CultureInfo.InvariantCulture, $"{result.ChangeRecords / Math.Max(result.Elapsed.TotalSeconds, 1e-9):N0} in {result.Elapsed.TotalSeconds:F1} s"), "");
         var previous = TimeSpan.Zero;
         var phases = string.Join(", ", result.Timings.Select(t =>
         {
@@ -299,7 +332,7 @@ internal static class PipelineCommand
             phases = string.Create(CultureInfo.InvariantCulture, $"seeding and reading the stream {seeded.TotalSeconds:F1} s, ") + phases;
         }
 
-        table.AddRow("time", phases, "");
+        Row("time", phases, "");
         console.Write(table);
     }
 }

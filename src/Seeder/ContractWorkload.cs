@@ -28,6 +28,8 @@ internal sealed class ContractWorkload : IWorkload
     private readonly long _windowStart;
     private readonly long _windowEnd;
     private readonly long _expiryClock;
+    private readonly EntityRule? _entity;
+    private readonly int _entityKeyPart;
 
     /// <exception cref="SeedException">A contract this workload cannot write, with the reason.</exception>
     public ContractWorkload(TableContract contract, WorkloadOptions options)
@@ -50,7 +52,17 @@ internal sealed class ContractWorkload : IWorkload
             _ => throw new SeedException($"{contract.SourceName}: the key column '{c.Name}' is {c.Type}; the workload writes string keys, and number keys of at least 10 whole digits."),
         }))];
         _ttl = contract.TimeToLive;
-        _columns = [.. contract.Columns.Columns.Where(c => c.Derived == DerivedField.None && !_key.Contains(c) && c != _ttl)];
+
+        // Single-table design: every item is the contract's entity — its key begins with the prefix, or the
+        // attribute holds the value (and is never changed by an update).
+        _entity = contract.Entity;
+        _entityKeyPart = _entity is null ? -1 : Key.ToList().FindIndex(k => k.Attribute == _entity.Attribute);
+        if (_entity is not null && _entityKeyPart >= 0 && (_entity.Prefix is null || Key[_entityKeyPart].Type != "S"))
+        {
+            throw new SeedException($"{contract.SourceName}: its entity is told by the key attribute '{_entity.Attribute}'; the workload writes such entities by a prefix of a string key.");
+        }
+
+        _columns = [.. contract.Columns.Columns.Where(c => c.Derived == DerivedField.None && !_key.Contains(c) && c != _ttl && c.Source != _entity?.Attribute)];
         _mutable = [.. _columns.Where(c => !c.Immutable)];
         _windowStart = options.From.ToUnixTimeMilliseconds() * 1000;
         _windowEnd = (options.From + options.Window).ToUnixTimeMilliseconds() * 1000;
@@ -80,8 +92,19 @@ internal sealed class ContractWorkload : IWorkload
                 Key[0].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"{_contract.Table}#{index / 4:D8}") : ((index / 4) + 1).ToString(CultureInfo.InvariantCulture),
                 Key[1].Type == "S" ? string.Create(CultureInfo.InvariantCulture, $"item#{index % 4}") : (index % 4).ToString(CultureInfo.InvariantCulture),
             };
+        if (_entityKeyPart >= 0)
+        {
+            parts[_entityKeyPart] = _entity!.Prefix + parts[_entityKeyPart];
+        }
+
         var key = string.Join(ItemKey.Separator, parts);
         var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        if (_entity is not null && _entityKeyPart < 0)
+        {
+            var text = _entity.Value ?? _entity.Prefix + index.ToString(CultureInfo.InvariantCulture);
+            var number = _contract.Columns.Columns.FirstOrDefault(c => c.Source == _entity.Attribute)?.Type.Kind is ColumnKind.Int or ColumnKind.Long or ColumnKind.Decimal;
+            item[_entity.Attribute] = number ? new AttributeValue { N = text } : new AttributeValue { S = text };
+        }
         for (var i = 0; i < Key.Count; i++)
         {
             item[Key[i].Attribute] = Key[i].Type == "S" ? new AttributeValue { S = parts[i] } : new AttributeValue { N = parts[i] };

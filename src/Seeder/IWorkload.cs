@@ -24,4 +24,10 @@ internal interface IWorkload
 
     /// <summary>The item after its update (the item itself when it has none).</summary>
     Dictionary<string, AttributeValue> Updated(WorkloadItem item);
+
+    /// <summary>
+    /// The table the item at <paramref name="index"/> is in (null: the table the workload writes) and that
+    /// table's key attributes: for workloads of several contracts, the one that made the item.
+    /// </summary>
+    (string? Table, IReadOnlyList<(string Attribute, string Type)> Key) TableOf(int index) => (null, Key);
 }

@@ -18,7 +18,7 @@ public sealed class Function
     private readonly Func<CancellationToken, Task<AwsCredentials>> _credentials;
     private readonly TimeProvider _clock;
     private readonly TextWriter _log;
-    private readonly TableContract _contract;
+    private readonly ContractSet _contracts;
     private readonly TimeSpan _retryBaseDelay;
     private readonly string? _configurationProblem;
 
@@ -43,19 +43,24 @@ public sealed class Function
     /// that throws sends nothing and leaves the stack waiting for its timeout.
     /// </summary>
     internal Function(Func<string, string?> environment, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null)
-        : this(SettingsOrDefault(environment, out var problem), http, credentials, clock, log, retryBaseDelay, ContractOrSample(environment, ref problem))
+        : this(SettingsOrDefault(environment, out var problem), http, credentials, clock, log, retryBaseDelay, ContractsOrSample(environment, ref problem))
     {
         _configurationProblem = problem;
     }
 
     internal Function(ProvisionerSettings settings, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay = null, TableContract? contract = null)
+        : this(settings, http, credentials, clock, log, retryBaseDelay, ContractSet.Of([contract ?? TableContract.LoadEmbedded()], streamTable: null))
+    {
+    }
+
+    internal Function(ProvisionerSettings settings, HttpClient http, Func<CancellationToken, Task<AwsCredentials>> credentials, TimeProvider clock, TextWriter log, TimeSpan? retryBaseDelay, ContractSet contracts)
     {
         _settings = settings;
         _http = http;
         _credentials = credentials;
         _clock = clock;
         _log = log;
-        _contract = contract ?? TableContract.LoadEmbedded();
+        _contracts = contracts;
         _retryBaseDelay = retryBaseDelay ?? TimeSpan.FromMilliseconds(200);
     }
 
@@ -98,7 +103,7 @@ public sealed class Function
         }
 
         var provisioner = new Provisioner(
-            _contract,
+            _contracts,
             properties => new S3TablesClient(Rest(S3TablesClient.SigningName, _settings.EndpointOverride, properties.Region)),
             properties => new LakeFormationClient(Rest(LakeFormationClient.SigningName, _settings.LakeFormationEndpointOverride, properties.Region)));
 
@@ -218,17 +223,17 @@ public sealed class Function
         }
     }
 
-    /// <summary>The contract file CONTRACT names; a missing or invalid one is kept as the problem every request is answered FAILED with.</summary>
-    private static TableContract ContractOrSample(Func<string, string?> environment, ref string? problem)
+    /// <summary>The contract files CONTRACT names; a missing or invalid one is kept as the problem every request is answered FAILED with.</summary>
+    private static ContractSet ContractsOrSample(Func<string, string?> environment, ref string? problem)
     {
         try
         {
-            return TableContract.FromEnvironment(environment);
+            return ContractSet.FromEnvironment(environment, streamTable: null);
         }
         catch (TableContractException e)
         {
             problem ??= e.Message;
-            return TableContract.LoadEmbedded();
+            return ContractSet.Of([TableContract.LoadEmbedded()], streamTable: null);
         }
     }
 

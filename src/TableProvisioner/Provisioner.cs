@@ -15,13 +15,19 @@ namespace TableProvisioner;
 /// </summary>
 internal sealed class Provisioner
 {
-    private readonly TableContract _contract;
+    private readonly ContractSet _contracts;
     private readonly Func<TableProperties, S3TablesClient> _clientFor;
     private readonly Func<TableProperties, LakeFormationClient> _lakeFormationFor;
 
-    public Provisioner(TableContract contract, Func<TableProperties, S3TablesClient> clientFor, Func<TableProperties, LakeFormationClient> lakeFormationFor)
+    /// <param name="contracts">
+    /// The contracts CONTRACT names: the only one makes whatever table the resource names; of several, each
+    /// resource's table is the contract whose <c>table</c> it names.
+    /// </param>
+    /// <param name="clientFor">The S3 Tables client for a resource's region.</param>
+    /// <param name="lakeFormationFor">The Lake Formation client for a resource's region.</param>
+    public Provisioner(ContractSet contracts, Func<TableProperties, S3TablesClient> clientFor, Func<TableProperties, LakeFormationClient> lakeFormationFor)
     {
-        _contract = contract;
+        _contracts = contracts;
         _clientFor = clientFor;
         _lakeFormationFor = lakeFormationFor;
     }
@@ -72,8 +78,17 @@ internal sealed class Provisioner
         }
     }
 
+    // The contract of the resource's table: the only one, or the one of several whose table it names.
+    private TableContract? ContractOf(TableProperties properties) =>
+        _contracts.Count == 1 ? _contracts.Contracts[0] : _contracts.Contracts.FirstOrDefault(c => c.Table == properties.TableName);
+
     private async Task<ProvisionOutcome> EnsureAsync(TableProperties properties, string failureId, bool creating, CancellationToken cancellationToken)
     {
+        if (ContractOf(properties) is not { } contract)
+        {
+            return ProvisionOutcome.Failed($"no contract writes the table {properties.TableName}: CONTRACT names {string.Join(", ", _contracts.Contracts.Select(c => $"{c.SourceName} (table {c.Table})"))}", failureId);
+        }
+
         var client = _clientFor(properties);
         var id = properties.PhysicalResourceId;
 
@@ -81,14 +96,14 @@ internal sealed class Provisioner
         var namespaceCreated = await client.CreateNamespaceAsync(properties.TableBucketArn, properties.Namespace, cancellationToken);
 
         Step = "CreateTable";
-        var body = IcebergSchema.CreateTableRequest(_contract, properties.TableName);
+        var body = IcebergSchema.CreateTableRequest(contract, properties.TableName);
         var tableCreated = await client.CreateTableAsync(properties.TableBucketArn, properties.Namespace, body, cancellationToken);
 
         if (!tableCreated)
         {
             Step = "LoadTable";
             using var metadata = await client.LoadTableAsync(properties.TableBucketArn, properties.Namespace, properties.TableName, cancellationToken);
-            var differences = IcebergSchema.Differences(_contract, metadata.Schema.RootElement).ToList();
+            var differences = IcebergSchema.Differences(contract, metadata.Schema.RootElement).ToList();
             if (metadata.FormatVersion != IcebergSchema.FormatVersion)
             {
                 differences.Insert(0, $"format-version: table has {metadata.FormatVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, Firehose writes only {IcebergSchema.FormatVersion}");

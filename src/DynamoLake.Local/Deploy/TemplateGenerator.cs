@@ -124,6 +124,190 @@ internal static class TemplateGenerator
         return result;
     }
 
+    /// <summary>
+    /// The template for a set of contracts on one stream (several tables, or several entities of one table):
+    /// a DynamoDB table per source table (each contract's <c>source.table</c>, else the stack's own), all
+    /// writing the one Kinesis stream; an Iceberg table per contract, each a custom resource the provisioner
+    /// makes from its contract, each a destination of the Iceberg delivery stream with its UniqueKeys, each
+    /// in the Firehose role's grants; the Transform reading every contract. The S3 path carries one table
+    /// (one prefix and one Glue table per delivery stream), so a set's template has none.
+    /// </summary>
+    /// <param name="template">The template to start from (the embedded serverless.template).</param>
+    /// <param name="contracts">The contracts and their file names in the packages' contracts/ folder, the first the stack's main table.</param>
+    /// <exception cref="TableContractException">Two contracts could take one change, or contracts of one table disagree on its key or TTL.</exception>
+    public static JsonNode ForSet(JsonNode template, IReadOnlyList<(TableContract Contract, string File)> contracts)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(contracts);
+        var first = contracts[0].Contract;
+        if (contracts.Count == 1)
+        {
+            return For(template, first, contracts[0].File, PartitionsFor(template, first));
+        }
+
+        _ = ContractSet.Of([.. contracts.Select(c => c.Contract)], streamTable: "the stack's table");
+        var result = For(template, first, contracts[0].File, DefaultS3Partitions);
+        WithoutTheS3Path(result);
+        var resources = result["Resources"]!.AsObject();
+        var parameters = result["Parameters"]!.AsObject();
+
+        // A DynamoDB table per source table, each keyed as its contracts say, all on the one stream.
+        var sources = contracts.GroupBy(c => c.Contract.SourceTable).ToList();
+        var sourceTemplate = resources["SourceTable"]!.DeepClone();
+        for (var i = 0; i < sources.Count; i++)
+        {
+            var id = i == 0 ? "SourceTable" : $"SourceTable{i + 1}";
+            var table = i == 0 ? resources["SourceTable"]! : resources[id] = sourceTemplate.DeepClone();
+            var group = sources[i].Select(c => c.Contract).ToList();
+            KeyAndTtl(table["Properties"]!, group);
+            if (sources[i].Key is { } name)
+            {
+                table["Properties"]!["TableName"] = name;
+            }
+
+            result["Outputs"]![i == 0 ? "SourceTableName" : $"{id}Name"] = new JsonObject { ["Description"] = $"DynamoDB table of {string.Join(", ", group.Select(c => c.Table))}.", ["Value"] = new JsonObject { ["Ref"] = id } };
+        }
+
+        if (sources[0].Key is not null)
+        {
+            // The stack's table is named by its contracts: the parameter that would name it goes.
+            parameters.Remove("SourceTableName");
+            result["Conditions"]!.AsObject().Remove("HasSourceTableName");
+        }
+
+        // An Iceberg table per contract, named by it (no parameter: the Transform names each contract's table).
+        var names = contracts.Select(c => c.Contract.Table).ToList();
+        parameters.Remove("IcebergTableName");
+        ReplaceTableName(result, names);
+        var icebergTemplate = resources["IcebergTable"]!.DeepClone();
+        var ids = names.Select((_, i) => i == 0 ? "IcebergTable" : $"IcebergTable{i + 1}").ToList();
+        for (var i = 1; i < names.Count; i++)
+        {
+            var table = resources[ids[i]] = icebergTemplate.DeepClone();
+            table["Properties"]!["TableName"] = names[i];
+            result["Outputs"]![$"{ids[i]}Arn"] = new JsonObject { ["Value"] = new JsonObject { ["Fn::GetAtt"] = new JsonArray(ids[i], "TableARN") } };
+        }
+
+        var files = string.Join(',', contracts.Select(c => "contracts/" + c.File));
+        foreach (var function in new[] { "TransformFunction", "TableProvisionerFunction" })
+        {
+            resources[function]!["Properties"]!["Environment"]!["Variables"]![TableContract.FileVariable] = files;
+        }
+
+        // The Transform names each row's table; DESTINATION_TABLE would name one for all.
+        resources["TransformFunction"]!["Properties"]!["Environment"]!["Variables"]!.AsObject().Remove("DESTINATION_TABLE");
+        resources["TransformFunction"]!["Properties"]!["Description"] = $"Firehose transform: DynamoDB change records to rows of {string.Join(", ", names)}, each in its Iceberg table, with the operation per record.";
+
+        var delivery = resources["IcebergDeliveryStream"]!;
+        delivery["DependsOn"] = new JsonArray([.. ids.Select(id => (JsonNode)id)]);
+        var destinations = delivery["Properties"]!["IcebergDestinationConfiguration"]!["DestinationTableConfigurationList"]!.AsArray();
+        var destinationTemplate = destinations[0]!.DeepClone();
+        destinations.Clear();
+        foreach (var (contract, _) in contracts)
+        {
+            var destination = destinationTemplate.DeepClone();
+            destination["DestinationTableName"] = contract.Table;
+            destination["UniqueKeys"] = new JsonArray([.. contract.UniqueKey.Select(c => (JsonNode)c.Name)]);
+            destinations.Add(destination);
+        }
+
+        var access = resources["FirehoseIcebergTableAccess"]!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().First(s => s!["Sid"]!.GetValue<string>() == "ReadAndCommitTheIcebergTable")!;
+        access["Resource"] = new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject { ["Fn::GetAtt"] = new JsonArray(id, "TableARN") })]);
+        return result;
+    }
+
+    // The key schema and TTL of a DynamoDB table several contracts read: they must agree.
+    private static void KeyAndTtl(JsonNode properties, List<TableContract> contracts)
+    {
+        var keys = contracts.Select(c => string.Join(",", c.UniqueKey.Select(k => $"{k.Source}:{KeyType(c, k)}"))).Distinct(StringComparer.Ordinal).ToList();
+        if (keys.Count > 1)
+        {
+            throw new TableContractException($"{string.Join(" and ", contracts.Select(c => c.SourceName))} read one DynamoDB table but declare different keys ({string.Join(" against ", keys)}): its items have one key.");
+        }
+
+        var ttls = contracts.Select(c => c.TimeToLive?.Source).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (ttls.Count > 1)
+        {
+            throw new TableContractException($"{string.Join(" and ", contracts.Select(c => c.SourceName))} read one DynamoDB table but declare different TTL attributes ({string.Join(", ", ttls)}): a table has one.");
+        }
+
+        var contract = contracts[0];
+        properties["AttributeDefinitions"] = new JsonArray([.. contract.UniqueKey.Select(c => (JsonNode)new JsonObject { ["AttributeName"] = c.Source, ["AttributeType"] = KeyType(contract, c) })]);
+        properties["KeySchema"] = new JsonArray([.. contract.UniqueKey.Select((c, i) => (JsonNode)new JsonObject { ["AttributeName"] = c.Source, ["KeyType"] = i == 0 ? "HASH" : "RANGE" })]);
+        if (ttls.Count == 1)
+        {
+            properties["TimeToLiveSpecification"] = new JsonObject { ["AttributeName"] = ttls[0], ["Enabled"] = true };
+        }
+        else
+        {
+            properties.AsObject().Remove("TimeToLiveSpecification");
+        }
+    }
+
+    // The first table where the template refers to the IcebergTableName parameter; every table where a policy's resources name it.
+    private static void ReplaceTableName(JsonNode node, IReadOnlyList<string> names)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToList())
+                {
+                    if (value is JsonObject { Count: 1 } reference && reference["Ref"]?.GetValue<string>() == "IcebergTableName")
+                    {
+                        obj[key] = names[0];
+                    }
+                    else if (value is JsonArray resources && key == "Resource" && resources.Any(Names))
+                    {
+                        obj[key] = new JsonArray([.. resources.SelectMany(r => Names(r) ? names.Select(n => Sub(r!, n)) : [r!.DeepClone()])]);
+                    }
+                    else if (value is JsonObject sub && Names(sub))
+                    {
+                        obj[key] = new JsonObject { ["Fn::Sub"] = string.Join(", ", names.Select(n => Sub(sub, n)["Fn::Sub"]!.GetValue<string>())) };
+                    }
+                    else if (value is not null)
+                    {
+                        ReplaceTableName(value, names);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array.ToList())
+                {
+                    if (item is not null)
+                    {
+                        ReplaceTableName(item, names);
+                    }
+                }
+
+                break;
+        }
+
+        static bool Names(JsonNode? n) => n is JsonObject { Count: 1 } o && o["Fn::Sub"] is JsonValue v && v.GetValue<string>().Contains("${IcebergTableName}", StringComparison.Ordinal);
+
+        static JsonNode Sub(JsonNode n, string name) => new JsonObject { ["Fn::Sub"] = n["Fn::Sub"]!.GetValue<string>().Replace("${IcebergTableName}", name, StringComparison.Ordinal) };
+    }
+
+    // Takes out the S3 path: its resources and outputs, the parameters only it reads, and its condition.
+    private static void WithoutTheS3Path(JsonNode template)
+    {
+        foreach (var section in new[] { "Resources", "Outputs" })
+        {
+            var entries = template[section]!.AsObject();
+            foreach (var (name, _) in entries.Where(e => e.Value?["Condition"]?.GetValue<string>() == "S3PathEnabled").ToList())
+            {
+                entries.Remove(name);
+            }
+        }
+
+        foreach (var parameter in new[] { "EnableS3Path", "ChangeLogFirstYear", "ChangeLogLastYear" })
+        {
+            template["Parameters"]!.AsObject().Remove(parameter);
+        }
+
+        template["Conditions"]!.AsObject().Remove("S3PathEnabled");
+    }
+
     /// <summary>The template as the repository keeps it: two-space indent, UTF-8 as is, a newline at the end.</summary>
     public static string Write(JsonNode template)
     {

@@ -94,7 +94,7 @@ internal sealed class ChangeCapture : IChangeSource
                 Parallel.For(0, changes, parallel, n =>
                 {
                     var (key, newImage, oldImage) = made[first[n]]!.Value;
-                    records[n] = new(key, Record(eventName, events + n + 1, key, newImage, oldImage, ttl: pass == Pass.Expire));
+                    records[n] = new(key, Record(eventName, events + n + 1, start + (int)first[n], key, newImage, oldImage, ttl: pass == Pass.Expire));
                 });
                 _events += changes;
                 for (var n = 0; n < changes; n++)
@@ -106,7 +106,14 @@ internal sealed class ChangeCapture : IChangeSource
     }
 
     /// <summary>The table after every change, item by item in index order: made from the generator (on every core), not from the changes.</summary>
-    public async IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(CancellationToken cancellationToken) => FinalState(null, cancellationToken);
+
+    /// <summary>The items of one contract of a <see cref="WorkloadSet"/> after every change.</summary>
+    public IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(int contract, CancellationToken cancellationToken) =>
+        _workload is WorkloadSet set ? FinalState(i => set.PartOf(i) == contract, cancellationToken)
+        : contract == 0 ? FinalState(cancellationToken) : throw new PipelineException("this source holds one table's items");
+
+    private async IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(Func<int, bool>? which, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const int Chunk = 4096;
         var items = new KeyValuePair<string, byte[]>?[Chunk];
@@ -116,6 +123,12 @@ internal sealed class ChangeCapture : IChangeSource
             await Task.Run(
                 () => Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
                 {
+                    if (which is not null && !which(start + i))
+                    {
+                        items[i] = null;
+                        return;
+                    }
+
                     var w = _workload.Create(start + i);
                     items[i] = w.Delete || Expired(w) ? null : new(w.Key, Json(_workload.Updated(w)));
                 }),
@@ -189,14 +202,16 @@ internal sealed class ChangeCapture : IChangeSource
         return buffer.WrittenSpan.ToArray();
     }
 
-    private byte[] Record(string eventName, long eventNumber, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
+    private byte[] Record(string eventName, long eventNumber, int index, string key, byte[]? newImage, byte[]? oldImage, bool ttl)
     {
         var eventId = string.Create(CultureInfo.InvariantCulture, $"{_options.Seed:x8}-{eventNumber:x12}-4000-8000-000000000000");
+        var (table, keySchema) = _workload.TableOf(index);
+        table ??= _tableName;
         if (_streamView is not null)
         {
-            return StreamsChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, eventNumber, _streamView, _workload.Key, key, newImage, oldImage, ttl);
+            return StreamsChangeRecord.Create(eventId, eventName, table, _startMicros + eventNumber, eventNumber, _streamView, keySchema, key, newImage, oldImage, ttl);
         }
 
-        return KinesisChangeRecord.Create(eventId, eventName, _tableName, _startMicros + eventNumber, _workload.Key, key, newImage, oldImage, ttl);
+        return KinesisChangeRecord.Create(eventId, eventName, table, _startMicros + eventNumber, keySchema, key, newImage, oldImage, ttl);
     }
 }

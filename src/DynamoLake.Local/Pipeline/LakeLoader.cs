@@ -22,13 +22,17 @@ internal sealed class LakeLoader : IDisposable
     public LakeLoader(FunctionEnvironment environment, TemplateFacts template, LakePaths paths)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var contract = environment.Contract();
+        ArgumentNullException.ThrowIfNull(template);
+        var contracts = environment.Contracts().Contracts;
         Paths = paths;
         _template = template;
         _environment = environment;
         _work = Path.Combine(paths.Work, Guid.NewGuid().ToString("N"));
-        Iceberg = new IcebergTableSink(contract, Path.Combine(_work, "iceberg"));
-        ChangeLog = new ChangeLogSink(contract, template.S3Prefix, Path.Combine(_work, "changes"));
+
+        // An Iceberg table per contract (one, or a set's), each filled by the rows the Transform names it for.
+        Tables = contracts.ToDictionary(c => c.Table, c => new IcebergTableSink(c, Path.Combine(_work, "iceberg", c.Table)), StringComparer.Ordinal);
+        Iceberg = Tables[contracts[0].Table];
+        ChangeLog = template.S3Prefix is { } prefix ? new ChangeLogSink(contracts[0], prefix, Path.Combine(_work, "changes")) : null;
         Errors = new ErrorOutputSink(Path.Combine(_work, "errors"));
         _log = new FunctionLog(paths.FunctionLog);
     }
@@ -52,9 +56,14 @@ internal sealed class LakeLoader : IDisposable
 
     public LakePaths Paths { get; }
 
+    /// <summary>The (first) contract's Iceberg table.</summary>
     public IcebergTableSink Iceberg { get; }
 
-    public ChangeLogSink ChangeLog { get; }
+    /// <summary>Every contract's Iceberg table, by its name.</summary>
+    public IReadOnlyDictionary<string, IcebergTableSink> Tables { get; }
+
+    /// <summary>The S3 change log, when the template has the S3 path.</summary>
+    public ChangeLogSink? ChangeLog { get; }
 
     public ErrorOutputSink Errors { get; }
 
@@ -80,9 +89,10 @@ internal sealed class LakeLoader : IDisposable
             var transformConsole = _template.ConsoleFor("TransformFunction", _log);
             Console.SetOut(transformConsole);
             var transformFunction = new Transform.Function(_environment.For(_template, "TransformFunction").Get);
-            var partitionKeysConsole = _template.ConsoleFor("PartitionKeysFunction", _log);
-            Console.SetOut(partitionKeysConsole);
-            var partitionKeysFunction = new PartitionKeys.Function(_environment.For(_template, "PartitionKeysFunction").Get);
+            var s3Path = _template.HasS3Path;
+            var partitionKeysConsole = s3Path ? _template.ConsoleFor("PartitionKeysFunction", _log) : null;
+            Console.SetOut(partitionKeysConsole ?? (TextWriter)_log);
+            var partitionKeysFunction = s3Path ? new PartitionKeys.Function(_environment.For(_template, "PartitionKeysFunction").Get) : null;
             Console.SetOut(_log);
             Func<Stream, Task<Stream>> transform = request =>
             {
@@ -91,8 +101,8 @@ internal sealed class LakeLoader : IDisposable
             };
             Func<Stream, Task<Stream>> partitionKeys = request =>
             {
-                partitionKeysConsole.RequestId = Guid.NewGuid().ToString();
-                return partitionKeysFunction.FunctionHandler(request);
+                partitionKeysConsole!.RequestId = Guid.NewGuid().ToString();
+                return partitionKeysFunction!.FunctionHandler(request);
             };
             var counted = changes.Select(change =>
             {
@@ -144,7 +154,9 @@ internal sealed class LakeLoader : IDisposable
                             return (Records: records, Reasons: records.Where(r => r.Result == "ProcessingFailed").ToDictionary(r => r.Index, r => _log.ReasonFor(batch.RecordIds[r.Index]) ?? "unknown"));
                         },
                         cancellationToken);
-                    var partitioning = Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken);
+                    var partitioning = s3Path
+                        ? Task.Run(async () => ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false), cancellationToken)
+                        : Task.FromResult(new List<ResponseRecord>());
                     (transformCall, partitionCall) = (transforming, partitioning);
                     var transformed = await transforming;
                     var partitioned = await partitioning;
@@ -183,9 +195,10 @@ internal sealed class LakeLoader : IDisposable
     private void MetricsReachedTheLog()
     {
         var reports = _log.Reports.Values.Sum();
-        if (Requests > 0 && reports < 2 * Requests)
+        var invocations = (_template.HasS3Path ? 2 : 1) * Requests;
+        if (Requests > 0 && reports < invocations)
         {
-            throw new PipelineException($"{2 * Requests:N0} function invocations wrote {reports:N0} report lines that CloudWatch would read as JSON: the functions' console lines do not leave the managed .NET runtime as the JSON documents they are (set {LambdaConsole.HandlerLogFormatVariable}=Unformatted on the functions; see docs/adr/0013-log-lines-through-the-managed-runtime.md), so their EMF metrics and every alarm on them would see nothing");
+            throw new PipelineException($"{invocations:N0} function invocations wrote {reports:N0} report lines that CloudWatch would read as JSON: the functions' console lines do not leave the managed .NET runtime as the JSON documents they are (set {LambdaConsole.HandlerLogFormatVariable}=Unformatted on the functions; see docs/adr/0013-log-lines-through-the-managed-runtime.md), so their EMF metrics and every alarm on them would see nothing");
         }
     }
 
@@ -193,8 +206,13 @@ internal sealed class LakeLoader : IDisposable
     public async Task<(int Iceberg, int ChangeLog, int Errors)> WriteAsync(CancellationToken cancellationToken)
     {
         // One sink after the other: each already keeps the cores busy, and together they would hold twice the memory.
-        var iceberg = await Iceberg.WriteAsync(Paths, cancellationToken);
-        var changeLog = await ChangeLog.WriteAsync(Paths, cancellationToken);
+        var iceberg = 0;
+        foreach (var (table, sink) in Tables)
+        {
+            iceberg += await sink.WriteAsync(Paths with { Table = table }, cancellationToken);
+        }
+
+        var changeLog = ChangeLog is null ? 0 : await ChangeLog.WriteAsync(Paths, cancellationToken);
         return (iceberg, changeLog, await Errors.WriteAsync(Paths, cancellationToken));
     }
 
@@ -207,7 +225,10 @@ internal sealed class LakeLoader : IDisposable
             switch (record.Result)
             {
                 case "Ok":
-                    Iceberg.Apply(record.Operation!, record.Data);
+                    // As Firehose, the row goes to the table its otfMetadata names; a table the stream does not write fails the run.
+                    var table = Tables.GetValueOrDefault(record.Destination!)
+                        ?? throw new PipelineException($"the Transform sent a row to the Iceberg table '{record.Destination}', which the delivery stream does not write (its tables: {string.Join(", ", Tables.Keys)})");
+                    table.Apply(record.Operation!, record.Data);
                     break;
                 case "ProcessingFailed":
                     Errors.Add(batch.Data[record.Index], batch.ArrivalMs, reasons[record.Index]);
@@ -220,7 +241,7 @@ internal sealed class LakeLoader : IDisposable
             Count(PartitionKeys, record.Result);
             if (record.Result == "Ok")
             {
-                ChangeLog.Add(record.Data, record.PartitionKeys!);
+                ChangeLog!.Add(record.Data, record.PartitionKeys!);
             }
         }
     }
@@ -230,8 +251,12 @@ internal sealed class LakeLoader : IDisposable
         // The spill goes first: closing the log can fail (a full disk), and must not leave the spill behind.
         try
         {
-            Iceberg.Dispose();
-            ChangeLog.Dispose();
+            foreach (var sink in Tables.Values)
+            {
+                sink.Dispose();
+            }
+
+            ChangeLog?.Dispose();
             Errors.Dispose();
             LakePaths.RemoveWork(Paths, _work);
         }

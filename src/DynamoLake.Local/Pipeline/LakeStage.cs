@@ -94,8 +94,11 @@ internal sealed class LakeStage : IDisposable
     /// up (redriven error objects); they go once the rest is in place. Each step is a rename, undone in reverse
     /// order if a later one fails, so that a failed commit leaves the lake as it was. Not cancellable.
     /// </summary>
+    /// <param name="replace">Whether the stage is the whole new lake.</param>
+    /// <param name="consumed">Files of the lake in place this run used up.</param>
+    /// <param name="tables">The Iceberg tables the stage holds (a set of contracts'); default: its own.</param>
     /// <returns>What could not be removed once the new lake was in place (used-up files, the stage), for a warning.</returns>
-    public IReadOnlyList<string> Commit(bool replace, IReadOnlyCollection<string>? consumed = null)
+    public IReadOnlyList<string> Commit(bool replace, IReadOnlyCollection<string>? consumed = null, IReadOnlyList<string>? tables = null)
     {
         ObjectDisposedException.ThrowIf(Committed, this);
         var old = Path.Combine(Paths.Root, ".replaced");
@@ -104,7 +107,11 @@ internal sealed class LakeStage : IDisposable
         long? logLength = null;
         try
         {
-            Swap(Paths.Iceberg, Live.Iceberg, old, done);
+            foreach (var table in tables ?? [Paths.Table])
+            {
+                Swap((Paths with { Table = table }).Iceberg, (Live with { Table = table }).Iceberg, old, done);
+            }
+
             if (replace)
             {
                 Swap(Paths.ChangeLog, Live.ChangeLog, old, done);

@@ -37,5 +37,14 @@ internal sealed record PipelineResult
     /// <summary>What could not be removed once the new lake was in place (for a warning).</summary>
     public IReadOnlyList<string> LeftBehind { get; init; } = [];
 
-    public bool Equal => Differences.Count == 0 && ViewDifferences.Count == 0;
+    /// <summary>Each contract's Iceberg table against its items (one, or a set's; the first is the fields above).</summary>
+    public required IReadOnlyList<TableParity> Tables { get; init; }
+
+    /// <summary>Whether the template has the S3 path (and so the view's parity).</summary>
+    public required bool HasS3Path { get; init; }
+
+    public bool Equal => Tables.All(t => t.Differences.Count == 0) && ViewDifferences.Count == 0;
 }
+
+/// <summary>One destination table's parity: its items, its rows, and how they differ.</summary>
+internal sealed record TableParity(string Table, long SourceRows, long LakeRows, List<string> Differences);

@@ -25,7 +25,8 @@ internal sealed class PipelineRun
     {
         ArgumentNullException.ThrowIfNull(options);
         var watch = Stopwatch.StartNew();
-        var contract = options.Environment.Contract();
+        var contracts = options.Environment.Contracts().Contracts;
+        var contract = contracts[0];
         var template = options.Environment.Template();
 
         // The new lake is built beside the one in place, which keeps answering queries until the new one is
@@ -65,31 +66,41 @@ internal sealed class PipelineRun
 
         phase?.Invoke("parity (table and view)");
 
-        // The Iceberg table and the current-state view over the change log, each against the source (read
-        // once, as a stream), in one DuckDB held to the memory bound, a slice of keys at a time.
-        var work = Path.Combine(paths.Work, "parity-" + Guid.NewGuid().ToString("N"));
-        List<string>[] differences;
-        long sourceRows;
-        try
+        // Each contract's Iceberg table (and the current-state view over the change log, when the template has
+        // the S3 path) against its items (read once, as a stream), in one DuckDB held to the memory bound, a
+        // slice of keys at a time.
+        var tables = new List<TableParity>();
+        List<string> viewDifferences = [];
+        for (var k = 0; k < contracts.Count; k++)
         {
-            using var lake = LakeDatabase.Open(paths, contract, template.ChangeLogProjection);
-            lake.Bound(work, ParityMemoryMegabytes);
-            (sourceRows, differences) = await Parity.CompareAsync(
-                contract,
-                source.FinalState(cancellationToken),
-                lake,
-                [Parity.Relation.Table(contract.Table), Parity.CurrentView(contract)],
-                Math.Max(loader.Iceberg.Count, loader.PartitionKeys.Ok),
-                cancellationToken);
-        }
-        finally
-        {
-            LakePaths.RemoveWork(paths, work);
+            var table = contracts[k];
+            var tablePaths = paths with { Table = table.Table };
+            var rows = loader.Tables[table.Table].Count;
+            var work = Path.Combine(paths.Work, "parity-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var withView = k == 0 && template.HasS3Path;
+                using var lake = LakeDatabase.Open(tablePaths, table, withView ? template.ChangeLogProjection : null);
+                lake.Bound(work, ParityMemoryMegabytes);
+                var (sourceRows, differences) = await Parity.CompareAsync(
+                    table,
+                    source.FinalState(k, cancellationToken),
+                    lake,
+                    withView ? [Parity.Relation.Table(table.Table), Parity.CurrentView(table)] : [Parity.Relation.Table(table.Table)],
+                    Math.Max(rows, withView ? loader.PartitionKeys.Ok : 0),
+                    cancellationToken);
+                tables.Add(new TableParity(table.Table, sourceRows, rows, differences[0]));
+                viewDifferences = withView ? differences[1] : viewDifferences;
+            }
+            finally
+            {
+                LakePaths.RemoveWork(paths, work);
+            }
         }
 
         timings.Add(("parity", watch.Elapsed));
         cancellationToken.ThrowIfCancellationRequested();
-        var left = stage.Commit(replace: true);
+        var left = stage.Commit(replace: true, tables: [.. contracts.Select(c => c.Table)]);
         Committed = true;
         LakeHistory.Append(stage.Live, "pipeline", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--count {options.Workload.Count} --seed {options.Workload.Seed} --from {options.Workload.From:O} --days {options.Workload.Window.TotalDays}"));
         return new PipelineResult
@@ -104,9 +115,11 @@ internal sealed class PipelineRun
             ChangeLogFiles = files.ChangeLog,
             ErrorFiles = files.Errors,
             LakeRows = loader.Iceberg.Count,
-            SourceRows = sourceRows,
-            Differences = differences[0],
-            ViewDifferences = differences[1],
+            SourceRows = tables[0].SourceRows,
+            Differences = tables[0].Differences,
+            ViewDifferences = viewDifferences,
+            Tables = tables,
+            HasS3Path = template.HasS3Path,
             Elapsed = watch.Elapsed,
             Timings = timings,
             LeftBehind = left,

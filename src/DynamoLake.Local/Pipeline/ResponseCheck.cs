@@ -47,6 +47,7 @@ internal static class ResponseCheck
             }
 
             string? operation = null;
+            string? destination = null;
             List<KeyValuePair<string, string>>? keys = null;
             switch (result)
             {
@@ -55,6 +56,12 @@ internal static class ResponseCheck
                     if (operation is not ("insert" or "update" or "delete"))
                     {
                         throw Fail(function, batch, $"record {id}: Ok without otfMetadata.operation insert, update or delete");
+                    }
+
+                    destination = m.GetProperty("otfMetadata").TryGetProperty("destinationTableName", out var table) && table.ValueKind == JsonValueKind.String ? table.GetString() : null;
+                    if (string.IsNullOrEmpty(destination))
+                    {
+                        throw Fail(function, batch, $"record {id}: Ok without otfMetadata.destinationTableName");
                     }
 
                     break;
@@ -72,7 +79,7 @@ internal static class ResponseCheck
                     throw Fail(function, batch, $"record {id}: result '{result}' is not Ok, Dropped or ProcessingFailed");
             }
 
-            checkedRecords.Add(new ResponseRecord(index, result!, data, operation, keys));
+            checkedRecords.Add(new ResponseRecord(index, result!, data, operation, keys, destination));
             index++;
         }
 

@@ -6,4 +6,5 @@ namespace DynamoLake.Local.Pipeline;
 /// <param name="Data">The decoded data (a row, or for ProcessingFailed the original record).</param>
 /// <param name="Operation">Transform: otfMetadata.operation (insert, update, delete).</param>
 /// <param name="PartitionKeys">PartitionKeys: metadata.partitionKeys, in order.</param>
-internal sealed record ResponseRecord(int Index, string Result, byte[] Data, string? Operation, IReadOnlyList<KeyValuePair<string, string>>? PartitionKeys);
+/// <param name="Destination">Transform: otfMetadata.destinationTableName, the Iceberg table the row goes to.</param>
+internal sealed record ResponseRecord(int Index, string Result, byte[] Data, string? Operation, IReadOnlyList<KeyValuePair<string, string>>? PartitionKeys, string? Destination = null);

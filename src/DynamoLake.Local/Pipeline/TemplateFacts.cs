@@ -12,7 +12,7 @@ internal sealed class TemplateFacts
 
     private readonly JsonNode _template;
 
-    private TemplateFacts(JsonNode template, JsonNode parameters, int bufferSizeMBs, string s3Prefix, string ns, Func<ChangeLogProjection> projection)
+    private TemplateFacts(JsonNode template, JsonNode parameters, int bufferSizeMBs, string? s3Prefix, string ns, Func<ChangeLogProjection> projection)
     {
         _template = template;
         _parameters = parameters;
@@ -31,8 +31,11 @@ internal sealed class TemplateFacts
     /// <summary>The processor buffer in bytes: the most change-record data one transformation request carries.</summary>
     public int ProcessorBufferBytes => ProcessorBufferSizeMBs * 1024 * 1024;
 
-    /// <summary>The S3 delivery stream's Prefix with its <c>!{partitionKeyFromLambda:…}</c> placeholders.</summary>
-    public string S3Prefix { get; }
+    /// <summary>The S3 delivery stream's Prefix with its <c>!{partitionKeyFromLambda:…}</c> placeholders; null when the template has no S3 path (a set of contracts).</summary>
+    public string? S3Prefix { get; }
+
+    /// <summary>Whether the template has the S3 path (PartitionKeys, the change log and its view).</summary>
+    public bool HasS3Path => S3Prefix is not null;
 
     /// <summary>The S3 Tables namespace (the parameter's default).</summary>
     public string Namespace { get; }
@@ -75,7 +78,7 @@ internal sealed class TemplateFacts
     {
         ArgumentNullException.ThrowIfNull(template);
         var parameters = template["Parameters"]!;
-        var prefix = template["Resources"]!["S3DeliveryStream"]!["Properties"]!["ExtendedS3DestinationConfiguration"]!["Prefix"]!.GetValue<string>();
+        var prefix = template["Resources"]!["S3DeliveryStream"]?["Properties"]!["ExtendedS3DestinationConfiguration"]!["Prefix"]!.GetValue<string>();
         return new TemplateFacts(
             template,
             parameters,
