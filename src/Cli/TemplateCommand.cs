@@ -9,7 +9,8 @@ namespace Cli;
 /// <summary>
 /// <c>template</c>: serverless.template for a table contract — the source table's key and TTL, each function's
 /// CONTRACT, the UniqueKeys, the S3 path's partitions, Glue columns and projection, and the saved view — the
-/// rest as checked in. For the sample it prints the checked-in template.
+/// rest as checked in. For the sample it prints the checked-in template. For a set of contracts on one
+/// stream: a DynamoDB table per source table and an Iceberg table per contract, without the S3 path.
 /// </summary>
 internal static class TemplateCommand
 {
@@ -22,23 +23,42 @@ internal static class TemplateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var environment = ContractFlag.Environment(parse, contractFile);
-            var contract = environment.Contract();
             var template = TemplateFacts.LoadEmbeddedTemplate();
             var keys = parse.GetValue(partitions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (keys is null)
+            string text;
+            if (environment.IsSet)
             {
-                keys = [.. TemplateGenerator.PartitionsFor(template, contract)];
-                if (keys.SequenceEqual(TemplateGenerator.DefaultS3Partitions))
+                // A set on one stream: an Iceberg table per contract, and no S3 path (it carries one table).
+                if (keys is not null)
                 {
-                    await stderr.WriteLineAsync($"S3 partitions: {string.Join(',', keys)}, the hours of the change's time column (choose others with --s3-partitions).");
+                    await stderr.WriteLineAsync("error: --s3-partitions applies to one contract: a set's template has no S3 path (one prefix and one Glue table per S3 delivery stream).");
+                    return ExitCodes.Usage;
                 }
+
+                text = TemplateGenerator.Write(TemplateGenerator.ForSet(template, [.. environment.Contracts().Contracts.Zip(environment.ContractFileNames)]));
+            }
+            else
+            {
+                var contract = environment.Contract();
+                if (keys is null)
+                {
+                    keys = [.. TemplateGenerator.PartitionsFor(template, contract)];
+                    if (keys.SequenceEqual(TemplateGenerator.DefaultS3Partitions))
+                    {
+                        await stderr.WriteLineAsync($"S3 partitions: {string.Join(',', keys)}, the hours of the change's time column (choose others with --s3-partitions).");
+                    }
+                }
+
+                text = TemplateGenerator.Write(TemplateGenerator.For(template, contract, environment.ContractFileName, keys));
             }
 
-            var file = environment.ContractFileName;
-            var text = TemplateGenerator.Write(TemplateGenerator.For(template, contract, file, keys));
-            if (environment.ContractFile is { } source && !File.Exists(Path.Combine(RepoFolderOf(source), "schema", file)))
+            foreach (var source in environment.ContractFiles)
             {
-                await stderr.WriteLineAsync($"note: the functions read contracts/{file}; put {file} in the repository's schema/ folder so that every package carries it.");
+                var file = Path.GetFileName(source);
+                if (!File.Exists(Path.Combine(RepoFolderOf(source), "schema", file)))
+                {
+                    await stderr.WriteLineAsync($"note: the functions read contracts/{file}; put {file} in the repository's schema/ folder so that every package carries it.");
+                }
             }
 
             if (parse.GetValue(output) is { } path)

@@ -52,6 +52,9 @@ internal sealed class FunctionEnvironment
     /// <summary>The contract file given, if exactly one (an absolute path).</summary>
     public string? ContractFile => _contractFiles.Count == 1 ? _contractFiles[0] : null;
 
+    /// <summary>The contract files given (absolute paths), in order; none: the default.</summary>
+    public IReadOnlyList<string> ContractFiles => _contractFiles;
+
     /// <summary>Whether several contracts were given: a set on one stream.</summary>
     public bool IsSet => _contractFiles.Count > 1;
 

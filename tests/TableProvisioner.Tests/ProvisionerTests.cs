@@ -612,6 +612,37 @@ public sealed class ProvisionerTests : IDisposable
         Assert.Contains("loyalty_tier", _s3Tables.LastCreateTable!.ToJsonString(), StringComparison.Ordinal);
     }
 
+    // The template of a set sets CONTRACT to every file; each Custom::IcebergTable names its contract's table.
+    private static string SetOfTwo => string.Join(',', new[] { "shop-orders.json", "shop-customers.json" }.Select(f => Path.Combine(RepoPaths.Root, "examples", f)));
+
+    [Theory]
+    [InlineData("shop_customers", "credit_limit", "order_id")]
+    [InlineData("shop_orders", "order_id", "credit_limit")]
+    public async Task ASetOfContracts_EachResourceMakesTheTableOfTheContractItNames(string table, string column, string otherColumn)
+    {
+        var function = FunctionFromEnvironment(new() { ["DEADLINE_SECONDS"] = "20", ["CONTRACT"] = SetOfTwo });
+
+        var response = await Invoke(function, Request("Create", table: table));
+
+        Assert.Equal("SUCCESS", response.GetProperty("Status").GetString());
+        var created = _s3Tables.LastCreateTable!.ToJsonString();
+        Assert.Contains($"\"{column}\"", created, StringComparison.Ordinal);
+        Assert.DoesNotContain($"\"{otherColumn}\"", created, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASetOfContracts_AResourceNamingATableOfNone_FailsNamingTheContracts()
+    {
+        var function = FunctionFromEnvironment(new() { ["DEADLINE_SECONDS"] = "20", ["CONTRACT"] = SetOfTwo });
+
+        var response = await Invoke(function, Request("Create", table: "transactions"));
+
+        Assert.Equal("FAILED", response.GetProperty("Status").GetString());
+        Assert.Contains("no contract writes the table transactions", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("(table shop_customers)", response.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, _s3Tables.Requests);
+    }
+
     [Theory]
     [InlineData("contracts/none.json", "contracts/none.json: no such contract file in the package")]
     [InlineData("BROKEN", "not valid JSON")]
