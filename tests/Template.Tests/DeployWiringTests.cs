@@ -25,8 +25,8 @@ public sealed partial class DeployWiringTests
 
     private static JsonObject GetAtt(string resource, string attribute) => new JsonObject { ["Fn::GetAtt"] = new JsonArray(resource, attribute) };
 
-    /// <summary>Where each kind of resource the code calls lives in the template.</summary>
-    private static IReadOnlyList<JsonNode> ResourcesOf(IamResource resource) => resource switch
+    /// <summary>Where each kind of resource the code calls lives in the template (a set's catalog tables: each contract's).</summary>
+    private static IReadOnlyList<JsonNode> ResourcesOf(IamResource resource, TemplateDocument template) => resource switch
     {
         IamResource.SourceTable => [GetAtt("SourceTable", "Arn")],
         IamResource.TableBucket => [GetAtt("TableBucket", "TableBucketARN")],
@@ -37,13 +37,17 @@ public sealed partial class DeployWiringTests
             Sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:catalog/s3tablescatalog"),
             Sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:catalog/s3tablescatalog/${TableBucketName}"),
             Sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:database/s3tablescatalog/${TableBucketName}/${NamespaceName}"),
-            Sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/s3tablescatalog/${TableBucketName}/${NamespaceName}/${IcebergTableName}"),
+            .. CatalogTables(template).Select(table => Sub($"arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:table/s3tablescatalog/${{TableBucketName}}/${{NamespaceName}}/{table}")),
         ],
         IamResource.AnyResource => [JsonValue.Create("*")],
         _ => throw new ArgumentOutOfRangeException(nameof(resource), resource, null),
     };
 
     public static TheoryData<string> Functions() => new(ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name));
+
+    // The Iceberg tables as a policy names them: the IcebergTableName parameter, or each of a set's tables by name.
+    private static IEnumerable<string> CatalogTables(TemplateDocument template) =>
+        template.OfType("Custom::IcebergTable").Select(t => t.Resource["Properties"]!["TableName"]!).Select(n => TemplateDocument.RefName(n) is { } parameter ? "${" + parameter + "}" : n.GetValue<string>());
 
     private static Assembly AssemblyOf(string function) =>
         Assembly.Load(ServerlessTemplate.Properties(function)["Handler"]!.GetValue<string>().Split("::")[0]);
@@ -81,18 +85,19 @@ public sealed partial class DeployWiringTests
     }
 
     [Theory]
-    [MemberData(nameof(Functions))]
-    public void Iam_EachFunctionIsGrantedExactlyTheCallsItsCodeDeclares_OnTheResourcesItCalls(string function)
+    [MemberData(nameof(TemplatesUnderTest.Functions), MemberType = typeof(TemplatesUnderTest))]
+    public void Iam_EachFunctionIsGrantedExactlyTheCallsItsCodeDeclares_OnTheResourcesItCalls(string template, string function)
     {
+        var document = TemplatesUnderTest.Of(template);
         var declared = Declared(AssemblyOf(function))
-            .SelectMany(d => ResourcesOf(d.Operation.Resource).Select(r => $"{d.Operation.Action} on {r.ToJsonString()} if {d.Condition ?? "always"}"))
+            .SelectMany(d => ResourcesOf(d.Operation.Resource, document).Select(r => $"{d.Operation.Action} on {r.ToJsonString()} if {d.Condition ?? "always"}"))
             .ToHashSet(StringComparer.Ordinal);
-        var granted = ServerlessTemplate.ConditionalStatements().Where(s => s.Resource == function)
-            .SelectMany(s => ServerlessTemplate.Strings(s.Statement["Action"]).SelectMany(action =>
+        var granted = document.ConditionalStatements().Where(s => s.Resource == function)
+            .SelectMany(s => TemplateDocument.Strings(s.Statement["Action"]).SelectMany(action =>
                 Nodes(s.Statement["Resource"]).Select(r => $"{action} on {r.ToJsonString()} if {s.Condition ?? "always"}")))
             .ToHashSet(StringComparer.Ordinal);
 
-        Assert.All(ServerlessTemplate.ConditionalStatements().Where(s => s.Resource == function), s => Assert.Equal("Allow", s.Statement["Effect"]!.GetValue<string>()));
+        Assert.All(document.ConditionalStatements().Where(s => s.Resource == function), s => Assert.Equal("Allow", s.Statement["Effect"]!.GetValue<string>()));
         Assert.Empty(declared.Except(granted)); // called but not granted: AccessDenied in AWS
         Assert.Empty(granted.Except(declared)); // granted but never called: more than least privilege
     }
@@ -121,23 +126,27 @@ public sealed partial class DeployWiringTests
         _ => [node],
     };
 
-    [Fact]
-    public void CatalogAccess_IamModeGrantsFirehoseTheDocumentedS3TablesActionsOnThisTableItsNamespaceAndBucket()
+    [Theory]
+    [MemberData(nameof(TemplatesUnderTest.All), MemberType = typeof(TemplatesUnderTest))]
+    public void CatalogAccess_IamModeGrantsFirehoseTheDocumentedS3TablesActionsOnEachTableItsNamespaceAndBucket(string template)
     {
-        var iamMode = ServerlessTemplate.ConditionalStatements().Where(s => s.Condition == "IamMode").ToList();
+        var document = TemplatesUnderTest.Of(template);
+        var iamMode = document.ConditionalStatements().Where(s => s.Condition == "IamMode").ToList();
 
         Assert.All(iamMode, s => Assert.Equal("FirehoseIcebergTableAccess", s.Resource));
-        Assert.Equal("FirehoseRole", ServerlessTemplate.RefName(ServerlessTemplate.Properties("FirehoseIcebergTableAccess")["Roles"]![0]));
-        var grants = iamMode.SelectMany(s => ServerlessTemplate.Strings(s.Statement["Action"]).Select(a => (Action: a, Resource: s.Statement["Resource"]!.ToJsonString()))).ToList();
+        Assert.Equal("FirehoseRole", TemplateDocument.RefName(document.Properties("FirehoseIcebergTableAccess")["Roles"]![0]));
+        var grants = iamMode.SelectMany(s => TemplateDocument.Strings(s.Statement["Action"]).SelectMany(a => Nodes(s.Statement["Resource"]).Select(r => (Action: a, Resource: r.ToJsonString())))).ToList();
         var bucket = GetAtt("TableBucket", "TableBucketARN").ToJsonString();
-        var table = GetAtt("IcebergTable", "TableARN").ToJsonString();
+        var tables = document.OfType("Custom::IcebergTable").Select(t => GetAtt(t.Name, "TableARN").ToJsonString()).ToList();
         Assert.Equal(
-            new[] { ("s3tables:GetNamespace", bucket), ("s3tables:GetTable", table), ("s3tables:GetTableBucket", bucket), ("s3tables:GetTableData", table), ("s3tables:GetTableMetadataLocation", table), ("s3tables:PutTableData", table), ("s3tables:UpdateTableMetadataLocation", table) },
+            new[] { ("s3tables:GetNamespace", bucket), ("s3tables:GetTableBucket", bucket) }
+                .Concat(tables.SelectMany(table => new[] { ("s3tables:GetTable", table), ("s3tables:GetTableData", table), ("s3tables:GetTableMetadataLocation", table), ("s3tables:PutTableData", table), ("s3tables:UpdateTableMetadataLocation", table) }))
+                .Order(),
             grants.Order());
 
-        // The delivery stream waits for the table (and its grant or policy) before it starts.
-        Assert.Contains("IcebergTable", ServerlessTemplate.Strings(ServerlessTemplate.Resources["IcebergDeliveryStream"]!["DependsOn"]));
-        Assert.Equal("FirehoseIcebergTableAccess", ServerlessTemplate.RefName(ServerlessTemplate.Properties("IcebergDeliveryStream")["Tags"]![0]!["Value"]!["Fn::If"]![1]));
+        // The delivery stream waits for the tables (and their grant or policy) before it starts.
+        Assert.All(document.OfType("Custom::IcebergTable"), t => Assert.Contains(t.Name, TemplateDocument.Strings(document.Resources["IcebergDeliveryStream"]!["DependsOn"])));
+        Assert.Equal("FirehoseIcebergTableAccess", TemplateDocument.RefName(document.Properties("IcebergDeliveryStream")["Tags"]![0]!["Value"]!["Fn::If"]![1]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DynamoLake.Core.Contract;
 using DynamoLake.Testing;
 
 namespace Template.Tests;
@@ -8,20 +9,58 @@ internal static class ServerlessTemplate
 {
     public static string Path => System.IO.Path.Combine(RepoPaths.Root, "serverless.template");
 
-    public static JsonObject Root { get; } = JsonNode.Parse(File.ReadAllText(Path))!.AsObject();
+    /// <summary>The checked-in template.</summary>
+    public static TemplateDocument CheckedIn { get; } = new(JsonNode.Parse(File.ReadAllText(Path))!.AsObject());
 
-    public static JsonObject Resources => Root[nameof(Resources)]!.AsObject();
+    public static JsonObject Root => CheckedIn.Root;
 
-    public static IEnumerable<(string Name, JsonObject Resource)> OfType(string type) =>
+    public static JsonObject Resources => CheckedIn.Resources;
+
+    public static IEnumerable<(string Name, JsonObject Resource)> OfType(string type) => CheckedIn.OfType(type);
+
+    public static JsonObject Properties(string resource) => CheckedIn.Properties(resource);
+
+    public static string Resolve(JsonNode? value) => CheckedIn.Resolve(value);
+
+    public static string? RefName(JsonNode? value) => TemplateDocument.RefName(value);
+
+    public static IEnumerable<(string Resource, JsonObject Statement)> Statements() => CheckedIn.Statements();
+
+    public static IEnumerable<(string Resource, JsonObject Statement, string? Condition)> ConditionalStatements() => CheckedIn.ConditionalStatements();
+
+    public static IEnumerable<string> Strings(JsonNode? node) => TemplateDocument.Strings(node);
+}
+
+/// <summary>A template under test — the checked-in one, or one generated for a set of contracts — with helpers to read it.</summary>
+internal sealed class TemplateDocument(JsonObject root)
+{
+    public JsonObject Root { get; } = root;
+
+    public JsonObject Resources => Root[nameof(Resources)]!.AsObject();
+
+    public IEnumerable<(string Name, JsonObject Resource)> OfType(string type) =>
         Resources.Where(r => r.Value!["Type"]!.GetValue<string>() == type).Select(r => (r.Key, r.Value!.AsObject()));
 
-    public static JsonObject Properties(string resource) => Resources[resource]!["Properties"]!.AsObject();
+    public JsonObject Properties(string resource) => Resources[resource]!["Properties"]!.AsObject();
+
+    /// <summary>The contract files the Transform reads (CONTRACT, comma-separated), as the repository holds them: schema/, else examples/.</summary>
+    public IReadOnlyList<string> ContractFiles() =>
+        [.. Properties("TransformFunction")["Environment"]!["Variables"]![TableContract.FileVariable]!.GetValue<string>().Split(',').Select(RepositoryFile)];
+
+    /// <summary>A packaged contract (contracts/NAME) as the repository holds it.</summary>
+    public static string RepositoryFile(string packaged)
+    {
+        var name = packaged["contracts/".Length..];
+        var schema = System.IO.Path.Combine(RepoPaths.Root, "schema", name);
+        return File.Exists(schema) ? schema : System.IO.Path.Combine(RepoPaths.Root, "examples", name);
+    }
 
     /// <summary>A literal, or a Ref to a parameter resolved to its default.</summary>
-    public static string Resolve(JsonNode? value) => value switch
+    public string Resolve(JsonNode? value) => value switch
     {
         JsonValue v => v.ToString(),
         JsonObject o when o["Ref"] is { } r && Root["Parameters"]![r.GetValue<string>()] is { } parameter => parameter["Default"]!.ToString(),
+        JsonObject o when o["Ref"]?.GetValue<string>() is { } table && Resources[table]?["Properties"]?["TableName"] is JsonValue name => name.ToString(), // a table named in the template
         JsonObject o when o["Ref"]?.GetValue<string>() == "SourceTable" => "transactions", // Ref of a table is its name: as if deployed with SourceTableName=transactions, the table the sample events name
         _ => throw new InvalidOperationException($"cannot resolve {value?.ToJsonString()} without deploying"),
     };
@@ -35,14 +74,14 @@ internal static class ServerlessTemplate
     };
 
     /// <summary>Every IAM statement in the template: roles, role and managed policies, SAM function policies.</summary>
-    public static IEnumerable<(string Resource, JsonObject Statement)> Statements() =>
+    public IEnumerable<(string Resource, JsonObject Statement)> Statements() =>
         ConditionalStatements().Select(s => (s.Resource, s.Statement));
 
     /// <summary>
     /// Every IAM statement with the condition under which it exists: the resource's own Condition, or the
     /// Fn::If that wraps the statement (a statement under <c>Fn::If [C, S, NoValue]</c> exists when C holds).
     /// </summary>
-    public static IEnumerable<(string Resource, JsonObject Statement, string? Condition)> ConditionalStatements()
+    public IEnumerable<(string Resource, JsonObject Statement, string? Condition)> ConditionalStatements()
     {
         foreach (var (name, resource) in Resources.Select(r => (r.Key, r.Value!.AsObject())))
         {
