@@ -100,6 +100,27 @@ public sealed class ManyTablesTests
         Assert.Equal(["r3", "r6"], result.LogLine.GetProperty("failures").EnumerateArray().Select(f => f.GetProperty("recordId").GetString()));
     }
 
+    [Fact]
+    public async Task AnItemWhoseUpdateMakesItAnotherEntity_Fails_RatherThanLeaveItsRowInTheOldTable()
+    {
+        var byKind = ContractSet.Of(
+            [
+                Contract("invoices", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"invoice\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
+                Contract("receipts", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"receipt\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
+            ],
+            streamTable: null);
+        static string Modify(long micros, string before, string after) =>
+            "{\"eventID\":\"e" + micros + "\",\"eventName\":\"MODIFY\",\"tableName\":\"AppData\",\"dynamodb\":{\"ApproximateCreationDateTime\":" + micros
+            + ",\"Keys\":{\"pk\":{\"S\":\"P\"},\"sk\":{\"S\":\"S\"}},\"OldImage\":{\"pk\":{\"S\":\"P\"},\"sk\":{\"S\":\"S\"},\"kind\":{\"S\":\"" + before
+            + "\"}},\"NewImage\":{\"pk\":{\"S\":\"P\"},\"sk\":{\"S\":\"S\"},\"kind\":{\"S\":\"" + after + "\"}}}}";
+
+        var result = await Harness.Invoke(Harness.Request(Modify(1795435200000001, "invoice", "receipt"), Modify(1795435200000002, "receipt", "receipt")), byKind);
+
+        Assert.Equal(["ProcessingFailed", "Ok"], result.Results);
+        Assert.Equal("receipts", result.Destination(1));
+        Assert.Equal(1, result.LogLine.GetProperty("failedByReason").GetProperty("entity_moved").GetInt32());
+    }
+
     [Theory]
     [InlineData("\"source\": {\"table\": \"T\"},", "\"source\": {\"table\": \"T\"},", "both read the table \"T\"")]
     [InlineData("", "", "both read any table")]

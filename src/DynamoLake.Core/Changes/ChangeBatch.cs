@@ -271,10 +271,11 @@ public sealed class ChangeBatch : IDisposable
                 return ReasonCode.None;
             }
 
-            if (state.Route == ChangeRoutes.NoEntity)
+            if (state.Route is ChangeRoutes.NoEntity or ChangeRoutes.EntityMoved)
             {
+                var refused = state.Route == ChangeRoutes.NoEntity ? ReasonCode.UnknownEntity : ReasonCode.EntityMoved;
                 state.Route = 0;
-                return ReasonCode.UnknownEntity;
+                return refused;
             }
         }
 

@@ -17,6 +17,9 @@ public sealed class ChangeRoutes
     /// <summary>What <see cref="Choose"/> returns for an item of a read table that matches no contract's entity.</summary>
     public const int NoEntity = -2;
 
+    /// <summary>What <see cref="Choose"/> returns for a MODIFY whose old image is another contract's entity than its new image.</summary>
+    public const int EntityMoved = -3;
+
     private readonly byte[]?[] _tables;
     private readonly string[] _attributes;
 
@@ -48,14 +51,46 @@ public sealed class ChangeRoutes
     public byte[]? SourceTable => _tables[0];
 
     /// <summary>
-    /// The contract a change record goes to (its index), <see cref="OtherTable"/> or <see cref="NoEntity"/>.
-    /// A record that names no table is every table's; one that cannot be read goes to the first contract
-    /// that reads its table, whose conversion then fails with the reason.
+    /// The contract a change record goes to (its index), <see cref="OtherTable"/>, <see cref="NoEntity"/> or
+    /// <see cref="EntityMoved"/> (one record cannot delete the row in one table and write it in another). A
+    /// record that names no table is every table's; one that cannot be read goes to the first contract that
+    /// reads its table, whose conversion then fails with the reason.
     /// </summary>
     public int Choose(ReadOnlySpan<byte> json)
     {
-        var (tableStart, tableLength, tableEscaped, tableIsArn, values) = Read(json);
+        var (tableStart, tableLength, tableEscaped, tableIsArn, found, images) = Read(json);
         var table = json.Slice(tableStart, tableLength);
+        var route = Route(table, tableEscaped, tableIsArn, Values(found, 0, 1, 2));
+        if (route >= 0 && images[0] && images[1] && Route(table, tableEscaped, tableIsArn, Values(found, 1, 2)) is var before && before != route && before != NoEntity)
+        {
+            return EntityMoved;
+        }
+
+        return route;
+    }
+
+    // Each entity attribute's text from the first of the images that holds it (0 NewImage, 1 OldImage, 2 Keys).
+    private string?[]? Values(string?[,]? found, params int[] images)
+    {
+        if (found is null)
+        {
+            return null;
+        }
+
+        var values = new string?[_attributes.Length];
+        for (var a = 0; a < values.Length; a++)
+        {
+            foreach (var image in images)
+            {
+                values[a] ??= found[image, a];
+            }
+        }
+
+        return values;
+    }
+
+    private int Route(ReadOnlySpan<byte> table, bool tableEscaped, bool tableIsArn, string?[]? values)
+    {
         var readsTable = false;
         for (var route = 0; route < Count; route++)
         {
@@ -74,33 +109,34 @@ public sealed class ChangeRoutes
         return readsTable ? NoEntity : OtherTable;
     }
 
-    // The table the record names, and each entity attribute's text: from NewImage, else OldImage, else Keys.
-    private (int TableStart, int TableLength, bool Escaped, bool IsArn, string?[]? Values) Read(ReadOnlySpan<byte> json)
+    // The table the record names, each entity attribute's text in each image (NewImage, OldImage, Keys), and which images it has.
+    private (int TableStart, int TableLength, bool Escaped, bool IsArn, string?[,]? Found, bool[] Images) Read(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         var (tableStart, tableLength, escaped, isArn) = (0, 0, false, false);
         var found = _attributes.Length == 0 ? null : new string?[3, _attributes.Length];
+        var images = new bool[3];
         try
         {
             if (!reader.Read() || (reader.TokenType == JsonTokenType.StartArray && !reader.Read()) || reader.TokenType != JsonTokenType.StartObject)
             {
-                return default;
+                return (0, 0, false, false, found, images);
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isTable = reader.ValueTextEquals("tableName"u8);
                 var arn = !isTable && reader.ValueTextEquals("eventSourceARN"u8);
-                var images = !isTable && !arn && found is not null && reader.ValueTextEquals("dynamodb"u8);
+                var dynamodb = !isTable && !arn && found is not null && reader.ValueTextEquals("dynamodb"u8);
                 reader.Read();
                 if ((isTable || arn) && reader.TokenType == JsonTokenType.String)
                 {
                     // The string's raw text, after its opening quote.
                     (tableStart, tableLength, escaped, isArn) = ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, reader.ValueIsEscaped, arn);
                 }
-                else if (images && reader.TokenType == JsonTokenType.StartObject)
+                else if (dynamodb && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    ReadImages(ref reader, found!);
+                    ReadImages(ref reader, found!, images);
                 }
                 else
                 {
@@ -113,21 +149,10 @@ public sealed class ChangeRoutes
             // What could be read decides; the conversion names what is wrong with the rest.
         }
 
-        if (found is null)
-        {
-            return (tableStart, tableLength, escaped, isArn, null);
-        }
-
-        var values = new string?[_attributes.Length];
-        for (var a = 0; a < values.Length; a++)
-        {
-            values[a] = found[0, a] ?? found[1, a] ?? found[2, a];
-        }
-
-        return (tableStart, tableLength, escaped, isArn, values);
+        return (tableStart, tableLength, escaped, isArn, found, images);
     }
 
-    private void ReadImages(ref Utf8JsonReader reader, string?[,] found)
+    private void ReadImages(ref Utf8JsonReader reader, string?[,] found, bool[] images)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -138,6 +163,8 @@ public sealed class ChangeRoutes
                 reader.Skip();
                 continue;
             }
+
+            images[image] = true;
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {

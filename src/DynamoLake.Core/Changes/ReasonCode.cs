@@ -70,4 +70,10 @@ public enum ReasonCode : byte
     /// none of them: no contract says which table it belongs in.
     /// </summary>
     UnknownEntity,
+
+    /// <summary>
+    /// Transform with several contracts of one table: a MODIFY whose old image is one contract's entity and
+    /// whose new image another's. One record cannot delete the row in one Iceberg table and write it in another.
+    /// </summary>
+    EntityMoved,
 }

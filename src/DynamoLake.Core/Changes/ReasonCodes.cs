@@ -25,6 +25,7 @@ public static class ReasonCodes
         ReasonCode.PartitionMoved => "partition_moved",
         ReasonCode.UnknownPartition => "unknown_partition",
         ReasonCode.UnknownEntity => "unknown_entity",
+        ReasonCode.EntityMoved => "entity_moved",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 
