@@ -44,11 +44,12 @@ internal sealed class ContractWorkload : IWorkload
         }
 
         _key = contract.UniqueKey;
-        Key = [.. _key.Select(c => (c.Source, c.Type.Kind switch
+        // The table's key types as the template and seed --create-table make them; of those, the workload writes
+        // strings, and numbers of at least 10 whole digits (integers, or decimals that hold them).
+        Key = [.. _key.Select(c => (c.Source, c.DynamoDbKeyType switch
         {
-            ColumnKind.String => "S",
-            ColumnKind.Int or ColumnKind.Long => "N",
-            ColumnKind.Decimal when c.Type.Precision - c.Type.Scale >= 10 => "N",
+            "S" when c.Type.Kind == ColumnKind.String => "S",
+            "N" when c.Type.Kind is ColumnKind.Int or ColumnKind.Long || (c.Type.Kind == ColumnKind.Decimal && c.Type.Precision - c.Type.Scale >= 10) => "N",
             _ => throw new SeedException($"{contract.SourceName}: the key column '{c.Name}' is {c.Type}; the workload writes string keys, and number keys of at least 10 whole digits."),
         }))];
         _ttl = contract.TimeToLive;

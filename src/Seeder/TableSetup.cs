@@ -108,10 +108,6 @@ internal static class TableSetup
         throw new SeedException($"table '{table}' did not become ACTIVE within 30 s.");
     }
 
-    private static ScalarAttributeType KeyAttributeType(Column column) => column.Type.Kind switch
-    {
-        ColumnKind.String or ColumnKind.Date => ScalarAttributeType.S,
-        ColumnKind.Binary => ScalarAttributeType.B,
-        _ => ScalarAttributeType.N,
-    };
+    private static ScalarAttributeType KeyAttributeType(Column column) =>
+        ScalarAttributeType.FindValue(column.DynamoDbKeyType ?? throw new SeedException($"the key column '{column.Name}' is {column.Type}; a DynamoDB key is a string, a number or binary."));
 }

@@ -107,6 +107,23 @@ public sealed class TableContractTests
     }
 
     [Theory]
+    [InlineData("\"string\"", "S")]
+    [InlineData("\"date\"", "S")]
+    [InlineData("\"timestamptz\",\"sourceUnit\":\"iso8601\"", "S")]
+    [InlineData("\"timestamp\",\"sourceUnit\":\"seconds\"", "N")]
+    [InlineData("\"long\"", "N")]
+    [InlineData("\"int\"", "N")]
+    [InlineData("\"decimal(20,2)\"", "N")]
+    [InlineData("\"binary\"", "B")]
+    [InlineData("\"boolean\"", null)]
+    public void AKeyColumn_HasTheDynamoDbKeyTypeOfTheAttributeItReads(string type, string? expected)
+    {
+        var json = $$$"""{"table":"t","uniqueKey":["k"],"columns":[{"name":"k","required":true,"type":{{{type}}}}]}""";
+
+        Assert.Equal(expected, TableContract.Parse(Encoding.UTF8.GetBytes(json), "contract.json").Columns.Find("k")!.DynamoDbKeyType);
+    }
+
+    [Theory]
     [InlineData("\"sourceUnit\":\"milliseconds\",", SourceTimeUnit.Milliseconds)]
     [InlineData("\"sourceUnit\":\"iso8601\",", SourceTimeUnit.Iso8601)]
     [InlineData("", SourceTimeUnit.Microseconds)]

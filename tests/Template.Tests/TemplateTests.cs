@@ -231,6 +231,7 @@ public sealed class TemplateTests
             foreach (var contract in group)
             {
                 Assert.Equal(contract.UniqueKey.Select(c => c.Source), table["KeySchema"]!.AsArray().Select(k => k!["AttributeName"]!.GetValue<string>()));
+                Assert.Equal(contract.UniqueKey.Select(c => (c.Source, c.DynamoDbKeyType)), table["AttributeDefinitions"]!.AsArray().Select(a => (a!["AttributeName"]!.GetValue<string>(), (string?)a["AttributeType"]!.GetValue<string>())));
             }
 
             Assert.Equal(group.Select(c => c.TimeToLive?.Source).OfType<string>().Distinct().SingleOrDefault(), table["TimeToLiveSpecification"]?["AttributeName"]!.GetValue<string>());

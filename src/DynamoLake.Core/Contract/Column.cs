@@ -62,5 +62,20 @@ public sealed class Column
     /// <summary><c>"name":</c> as UTF-8, ready to write.</summary>
     internal byte[] JsonPropertyPrefix { get; }
 
+    /// <summary>
+    /// The DynamoDB key type of the attribute this column reads, when it is a key: S for a string, a date and
+    /// an ISO-8601 instant; N for an integer, a decimal and an instant in epoch units; B for a binary. Null:
+    /// no DynamoDB key holds it (a boolean, a float, a double, a struct or a list). The one mapping the
+    /// template, <c>seed --create-table</c> and the workload use.
+    /// </summary>
+    public string? DynamoDbKeyType => Type.Kind switch
+    {
+        ColumnKind.String or ColumnKind.Date => "S",
+        ColumnKind.Timestamp or ColumnKind.TimestampTz => SourceUnit == SourceTimeUnit.Iso8601 ? "S" : "N",
+        ColumnKind.Int or ColumnKind.Long or ColumnKind.Decimal => "N",
+        ColumnKind.Binary => "B",
+        _ => null,
+    };
+
     public override string ToString() => $"{Name} {Type}{(Required ? " required" : string.Empty)}";
 }

@@ -320,13 +320,8 @@ internal static class TemplateGenerator
         contract.PartitionSpec.Select(p => p.Source).FirstOrDefault(c => c.Type.Kind is ColumnKind.Timestamp or ColumnKind.TimestampTz)?.Name
         ?? contract.Columns.Columns.First(c => c.Derived == DerivedField.EventTime).Name;
 
-    private static string KeyType(TableContract contract, Column column) => column.Type.Kind switch
-    {
-        ColumnKind.String => "S",
-        ColumnKind.Binary => "B",
-        ColumnKind.Int or ColumnKind.Long or ColumnKind.Decimal => "N",
-        _ => throw new TableContractException($"{contract.SourceName}: the key column '{column.Name}' is {column.Type}; a DynamoDB key is a string, a number or binary."),
-    };
+    private static string KeyType(TableContract contract, Column column) =>
+        column.DynamoDbKeyType ?? throw new TableContractException($"{contract.SourceName}: the key column '{column.Name}' is {column.Type}; a DynamoDB key is a string, a number or binary.");
 
     private sealed record S3Partition(string Key, string GlueName, IReadOnlyList<(string Name, JsonNode Value)> Projection);
 
