@@ -14,7 +14,7 @@ internal static class Program
 
     private static readonly Dictionary<string, string[]> s_examples = new(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --contract examples/orders.json --count 5000 --lake /tmp/orders-lake   (your own table: a workload made from its contract)", "pipeline --contract examples/customer-orders.json --lake /tmp/customer-orders-lake   (a partition key and a sort key)", "pipeline --endpoint http://127.0.0.1:5000 --count 2000   (moto: python3 -m moto.server -H 127.0.0.1 -p 5000)"],
+        ["pipeline"] = ["pipeline", "pipeline --count 1000 --days 3 --lake /tmp/lake", "pipeline --duplicates 0.5 --shuffle --shards 8", "pipeline --contract examples/orders.json --count 5000 --lake /tmp/orders-lake   (your own table: a workload made from its contract)", "pipeline --contract examples/customer-orders.json --lake /tmp/customer-orders-lake   (a partition key and a sort key; lists, sets, maps)", "pipeline --contract examples/shop-orders.json --contract examples/shop-customers.json --count 5000 --lake /tmp/shop-lake   (two tables on one stream: parity per table)", "pipeline --contract examples/app-orders.json,examples/app-customers.json,examples/app-invoices.json --count 5000 --lake /tmp/app-lake   (single-table design: an Iceberg table per entity)", "pipeline --endpoint http://127.0.0.1:5000 --count 2000   (moto: python3 -m moto.server -H 127.0.0.1 -p 5000)"],
         ["query"] = ["query --name daily-risk", "query --name today-by-hour --format csv", "query \"SELECT status, count(*) FROM transactions GROUP BY status\" --format json", "query \"SELECT status, count(*) AS orders, max(total) AS largest FROM orders GROUP BY status\" --contract examples/orders.json --lake /tmp/orders-lake"],
         ["redrive"] = ["redrive", "redrive lake/errors/processing-failed --lake lake"],
         ["backfill"] = ["backfill /tmp/transactions-export.json.gz   (written by export)", "backfill /tmp/transactions-export.json.gz --lake /tmp/lake"],
@@ -29,7 +29,7 @@ internal static class Program
         ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite: node tests/tools/node_modules/dynalite/cli.js --port 8000)", "seed --endpoint http://127.0.0.1:5000 --table orders --create-table --count 500 --days 1   (moto)"],
         ["provision"] = ["provision --print-request"],
         ["verify"] = ["verify --stack dynamolake --dry-run   (the queries and the IAM actions, nothing run)", "verify --stack dynamolake   (AWS: after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/   (AWS)"],
-        ["template"] = ["template   (the sample: prints the checked-in serverless.template)", "template --contract schema/transactions.json --s3-partitions year,month,day,hour --out /tmp/my-template.json"],
+        ["template"] = ["template   (the sample: prints the checked-in serverless.template)", "template --contract schema/transactions.json --s3-partitions year,month,day,hour --out /tmp/my-template.json", "template --contract examples/shop-orders.json --contract examples/shop-customers.json --out /tmp/shop-template.json   (a set on one stream: an Iceberg table per contract)"],
         ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file /tmp/transactions-export.json.gz   (moto, after pipeline --endpoint)"],
     };
 
