@@ -56,6 +56,12 @@ internal static class InvokeCommand
             return ExitCodes.Usage;
         }
 
+        if (environment.IsSet && functionName is not ("transform" or "provisioner"))
+        {
+            await stderr.WriteLineAsync($"error: {functionName} reads one contract, and --contract names {environment.ContractFileNames.Count}: a set on one stream runs through the Transform (and the provisioner); the S3 path and the Seeder take one contract.");
+            return ExitCodes.Usage;
+        }
+
         if (eventPath != "-" && Directory.Exists(eventPath))
         {
             await stderr.WriteLineAsync($"error: the event '{eventPath}' is a folder; give an event file such as events/kinesis-insert.json, or - for stdin.");

@@ -85,5 +85,9 @@ public sealed class ContractSetTests : IDisposable
         var (endpointExit, _, endpointError) = await CliRun.Run("pipeline", "--endpoint", "http://127.0.0.1:5999", "--lake", Lake, "--contract", string.Join(',', s_twoTables));
         Assert.Equal(2, endpointExit);
         Assert.Contains("--endpoint runs one contract", endpointError, StringComparison.Ordinal);
+
+        var (invokeExit, _, invokeError) = await CliRun.Run("invoke", "partition-keys", Path.Combine(RepoPaths.Root, "events", "kinesis-insert.json"), "--contract", string.Join(',', s_twoTables));
+        Assert.Equal(2, invokeExit);
+        Assert.Contains("partition-keys reads one contract, and --contract names 2", invokeError, StringComparison.Ordinal);
     }
 }

@@ -101,6 +101,15 @@ public sealed class ManyTablesTests
     }
 
     [Fact]
+    public async Task ARecordThatIsNoChangeRecord_FailsForWhatItIs_NotForItsEntity()
+    {
+        var result = await Harness.Invoke(Harness.Request("""{"eventName":"INSERT","tableName":"AppData","dynamodb":{"NewImage":{"pk":{"S":"ORDER#1""", """{"tableName":"AppData","dynamodb":{"ApproximateCreationDateTime":1795435200000001,"NewImage":{"pk":{"S":"ORDER#1"},"sk":{"S":"M"}}}}"""), s_singleTable);
+
+        Assert.Equal(["ProcessingFailed", "ProcessingFailed"], result.Results);
+        Assert.Equal(["invalid_json", "unknown_event_name"], result.LogLine.GetProperty("failures").EnumerateArray().Select(f => f.GetProperty("reason").GetString()));
+    }
+
+    [Fact]
     public async Task AnItemWhoseUpdateMakesItAnotherEntity_Fails_RatherThanLeaveItsRowInTheOldTable()
     {
         var byKind = ContractSet.Of(

@@ -58,8 +58,14 @@ public sealed class ChangeRoutes
     /// </summary>
     public int Choose(ReadOnlySpan<byte> json)
     {
-        var (tableStart, tableLength, tableEscaped, tableIsArn, found, images) = Read(json);
+        var (tableStart, tableLength, tableEscaped, tableIsArn, found, images, whole) = Read(json);
         var table = json.Slice(tableStart, tableLength);
+        if (!whole)
+        {
+            // Not a readable change record: the first contract of its table converts it, and names what is wrong.
+            return Route(table, tableEscaped, tableIsArn, values: null, anyEntity: true);
+        }
+
         var route = Route(table, tableEscaped, tableIsArn, Values(found, 0, 1, 2));
         if (route >= 0 && images[0] && images[1] && Route(table, tableEscaped, tableIsArn, Values(found, 1, 2)) is var before && before != route && before != NoEntity)
         {
@@ -89,7 +95,7 @@ public sealed class ChangeRoutes
         return values;
     }
 
-    private int Route(ReadOnlySpan<byte> table, bool tableEscaped, bool tableIsArn, string?[]? values)
+    private int Route(ReadOnlySpan<byte> table, bool tableEscaped, bool tableIsArn, string?[]? values, bool anyEntity = false)
     {
         var readsTable = false;
         for (var route = 0; route < Count; route++)
@@ -100,7 +106,7 @@ public sealed class ChangeRoutes
             }
 
             readsTable = true;
-            if (this[route].Entity is not { } entity || (values?[Array.IndexOf(_attributes, entity.Attribute)] is { } value && entity.Matches(value)))
+            if (anyEntity || this[route].Entity is not { } entity || (values?[Array.IndexOf(_attributes, entity.Attribute)] is { } value && entity.Matches(value)))
             {
                 return route;
             }
@@ -110,7 +116,7 @@ public sealed class ChangeRoutes
     }
 
     // The table the record names, each entity attribute's text in each image (NewImage, OldImage, Keys), and which images it has.
-    private (int TableStart, int TableLength, bool Escaped, bool IsArn, string?[,]? Found, bool[] Images) Read(ReadOnlySpan<byte> json)
+    private (int TableStart, int TableLength, bool Escaped, bool IsArn, string?[,]? Found, bool[] Images, bool Whole) Read(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         var (tableStart, tableLength, escaped, isArn) = (0, 0, false, false);
@@ -120,7 +126,7 @@ public sealed class ChangeRoutes
         {
             if (!reader.Read() || (reader.TokenType == JsonTokenType.StartArray && !reader.Read()) || reader.TokenType != JsonTokenType.StartObject)
             {
-                return (0, 0, false, false, found, images);
+                return (0, 0, false, false, found, images, false);
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -146,10 +152,11 @@ public sealed class ChangeRoutes
         }
         catch (JsonException)
         {
-            // What could be read decides; the conversion names what is wrong with the rest.
+            // What could be read decides the table; the conversion names what is wrong with the rest.
+            return (tableStart, tableLength, escaped, isArn, found, images, false);
         }
 
-        return (tableStart, tableLength, escaped, isArn, found, images);
+        return (tableStart, tableLength, escaped, isArn, found, images, true);
     }
 
     private void ReadImages(ref Utf8JsonReader reader, string?[,] found, bool[] images)
