@@ -71,6 +71,11 @@ internal static class TransactionGenerator
             return $"the workload writes the sample's transactions, keyed by transaction_id; {contract.SourceName} is keyed by {string.Join(" + ", key)}. A workload for other contracts is not built yet: seed your table yourself and use --endpoint, or run the sample.";
         }
 
+        if (contract.Entity is { } entity)
+        {
+            return $"the sample's transactions are no entity of a shared table; {contract.SourceName} takes the items with {entity}.";
+        }
+
         var written = Items(new WorkloadOptions { Count = 200, TtlFraction = 0.5 }).SelectMany(i => i.Item.Keys).ToHashSet(StringComparer.Ordinal);
         var missing = contract.Columns.Columns.Where(c => c.Required && c.Derived == DerivedField.None && !written.Contains(c.Source)).Select(c => c.Name).ToList();
         return missing.Count == 0

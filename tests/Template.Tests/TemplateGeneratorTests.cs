@@ -77,6 +77,38 @@ public sealed class TemplateGeneratorTests
     }
 
     [Fact]
+    public void AContractThatNamesItsTable_NamesTheStacksTable_ForTheTransformReadsOnlyThatTablesChanges()
+    {
+        var contract = TableContract.Load(Path.Combine(RepoPaths.Root, "examples", "shop-orders.json"));
+
+        var template = TemplateGenerator.For(TemplateFacts.LoadEmbeddedTemplate(), contract, "shop-orders.json", TemplateGenerator.DefaultS3Partitions);
+
+        Assert.Equal("ShopOrders", template["Resources"]!["SourceTable"]!["Properties"]!["TableName"]!.GetValue<string>());
+        Assert.Null(template["Parameters"]!["SourceTableName"]);
+        Assert.Null(template["Conditions"]!["HasSourceTableName"]);
+    }
+
+    [Fact]
+    public void ASetWhoseContractsNameNoTableAndATable_ReadsTheStacksTableForTheFormer()
+    {
+        // B names its table; A and C read the stack's (SOURCE_TABLE_NAME = Ref SourceTable), whatever the order given.
+        static (TableContract, string) Contract(string table, string source) => (TableContract.Parse(Encoding.UTF8.GetBytes($$"""
+            {"table": "{{table}}", {{source}} "uniqueKey": ["pk"], "columns": [{"name": "pk", "type": "string", "required": true},
+             {"name": "_op", "type": "string", "required": true, "derived": "operation"}, {"name": "_event_time", "type": "timestamptz", "required": true, "derived": "event_time"},
+             {"name": "_event_id", "type": "string", "required": true, "derived": "event_id"}, {"name": "_ttl_delete", "type": "boolean", "required": true, "derived": "ttl_delete"}]}
+            """), table + ".json"), table + ".json");
+
+        var template = TemplateGenerator.ForSet(TemplateFacts.LoadEmbeddedTemplate(), [Contract("b", "\"source\": {\"table\": \"Other\"},"), Contract("a", "\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"A#\"}},"), Contract("c", "\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"C#\"}},")]);
+        var resources = template["Resources"]!;
+
+        Assert.Equal("HasSourceTableName", resources["SourceTable"]!["Properties"]!["TableName"]!["Fn::If"]![0]!.GetValue<string>());
+        Assert.Equal("Other", resources["SourceTable2"]!["Properties"]!["TableName"]!.GetValue<string>());
+        Assert.Equal("SourceTable", resources["TransformFunction"]!["Properties"]!["Environment"]!["Variables"]!["SOURCE_TABLE_NAME"]!["Ref"]!.GetValue<string>());
+        Assert.Equal("contracts/a.json", resources["SeederFunction"]!["Properties"]!["Environment"]!["Variables"]!["CONTRACT"]!.GetValue<string>());
+        Assert.Equal(["b", "a", "c"], resources["IcebergDeliveryStream"]!["Properties"]!["IcebergDestinationConfiguration"]!["DestinationTableConfigurationList"]!.AsArray().Select(d => d!["DestinationTableName"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void AnS3PartitionTheContractCannotProject_IsRefusedNamingIt()
     {
         var error = Assert.Throws<TableContractException>(() => TemplateGenerator.For(TemplateFacts.LoadEmbeddedTemplate(), s_orders, "orders.json", ["region", "year"]));

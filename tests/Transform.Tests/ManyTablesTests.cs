@@ -37,14 +37,22 @@ public sealed class ManyTablesTests
         ],
         streamTable: null);
 
-    // One table, three entities: two by a key prefix, one by an attribute's value.
+    // One table, three entities, each by a prefix of its partition key.
     private static readonly ContractSet s_singleTable = ContractSet.Of(
         [
             Contract("orders", "\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"ORDER#\"}},", "{ \"name\": \"total\", \"type\": \"decimal(10,2)\" },"),
             Contract("customers", "\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"CUSTOMER#\"}},", "{ \"name\": \"email\", \"type\": \"string\" },"),
-            Contract("invoices", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"invoice\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
+            Contract("invoices", "\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"INVOICE#\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
         ],
         streamTable: "AppData");
+
+    // One table, two entities by a type attribute's value.
+    private static readonly ContractSet s_byKind = ContractSet.Of(
+        [
+            Contract("invoices", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"invoice\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
+            Contract("receipts", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"receipt\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
+        ],
+        streamTable: null);
 
     private static string Kinesis(string table, string eventName, long micros, string pk, string sk, string? image) =>
         $$$"""{"eventID":"e{{{micros}}}","eventName":"{{{eventName}}}","tableName":"{{{table}}}","dynamodb":{"ApproximateCreationDateTime":{{{micros}}},"Keys":{"pk":{"S":"{{{pk}}}"},"sk":{"S":"{{{sk}}}"}}{{{(image is null ? "" : $",\"{(eventName == "REMOVE" ? "OldImage" : "NewImage")}\":{image}")}}}}}""";
@@ -77,21 +85,21 @@ public sealed class ManyTablesTests
     }
 
     [Fact]
-    public async Task SingleTableDesign_RoutesByKeyPrefixOrAttribute_AndAnItemOfNoEntityFailsWithItsReason()
+    public async Task SingleTableDesign_RoutesByKeyPrefix_AndAnItemOfNoEntityFailsWithItsReason()
     {
         var result = await Harness.Invoke(
             Harness.Request(
                 Kinesis("AppData", "INSERT", 1795435200000001, "ORDER#1", "META", """{"pk":{"S":"ORDER#1"},"sk":{"S":"META"},"total":{"N":"3"}}"""),
                 Kinesis("AppData", "INSERT", 1795435200000002, "CUSTOMER#9", "META", """{"pk":{"S":"CUSTOMER#9"},"sk":{"S":"META"},"email":{"S":"c@example.com"}}"""),
-                Kinesis("AppData", "INSERT", 1795435200000003, "X#1", "INV#1", """{"pk":{"S":"X#1"},"sk":{"S":"INV#1"},"kind":{"S":"invoice"}}"""),
+                Kinesis("AppData", "INSERT", 1795435200000003, "INVOICE#1", "M", """{"pk":{"S":"INVOICE#1"},"sk":{"S":"M"},"kind":{"S":"invoice"}}"""),
                 Kinesis("AppData", "INSERT", 1795435200000004, "PRODUCT#5", "META", """{"pk":{"S":"PRODUCT#5"},"sk":{"S":"META"}}"""),
                 Kinesis("AppData", "REMOVE", 1795435200000005, "ORDER#2", "META", null),
-                Kinesis("AppData", "REMOVE", 1795435200000006, "X#2", "INV#2", """{"pk":{"S":"X#2"},"sk":{"S":"INV#2"},"kind":{"S":"invoice"}}"""),
-                Kinesis("AppData", "REMOVE", 1795435200000007, "X#3", "INV#3", null),
+                Kinesis("AppData", "REMOVE", 1795435200000006, "INVOICE#2", "M", """{"pk":{"S":"INVOICE#2"},"sk":{"S":"M"},"kind":{"S":"invoice"}}"""),
+                Kinesis("AppData", "REMOVE", 1795435200000007, "X#3", "M", null),
                 Kinesis("Other", "INSERT", 1795435200000008, "ORDER#1", "META", """{"pk":{"S":"ORDER#1"},"sk":{"S":"META"}}""")),
             s_singleTable);
 
-        // A delete with only its key is routed by a key prefix, but not by an attribute the key lacks: it fails.
+        // A delete with only its key is routed by its key's prefix; a key of no entity's prefix fails.
         Assert.Equal(["Ok", "Ok", "Ok", "ProcessingFailed", "Ok", "Ok", "ProcessingFailed", "Dropped"], result.Results);
         Assert.Equal(["orders", "customers", "invoices", null, "orders", "invoices", null, null], Enumerable.Range(0, 8).Select(result.Destination));
         Assert.Equal("delete", result.Operation(4));
@@ -110,14 +118,24 @@ public sealed class ManyTablesTests
     }
 
     [Fact]
+    public async Task ByAnAttributesValue_ItemsGoToTheirEntity_AndADeleteWithOnlyItsKeyFails()
+    {
+        var result = await Harness.Invoke(
+            Harness.Request(
+                Kinesis("AppData", "INSERT", 1795435200000001, "P1", "S", """{"pk":{"S":"P1"},"sk":{"S":"S"},"kind":{"S":"receipt"}}"""),
+                Kinesis("AppData", "REMOVE", 1795435200000002, "P2", "S", """{"pk":{"S":"P2"},"sk":{"S":"S"},"kind":{"S":"invoice"}}"""),
+                Kinesis("AppData", "REMOVE", 1795435200000003, "P3", "S", null)),
+            s_byKind);
+
+        Assert.Equal(["Ok", "Ok", "ProcessingFailed"], result.Results);
+        Assert.Equal(["receipts", "invoices", null], Enumerable.Range(0, 3).Select(result.Destination));
+        Assert.Equal("unknown_entity", result.LogLine.GetProperty("failures")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task AnItemWhoseUpdateMakesItAnotherEntity_Fails_RatherThanLeaveItsRowInTheOldTable()
     {
-        var byKind = ContractSet.Of(
-            [
-                Contract("invoices", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"invoice\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
-                Contract("receipts", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"receipt\"}},", "{ \"name\": \"kind\", \"type\": \"string\" },"),
-            ],
-            streamTable: null);
+        var byKind = s_byKind;
         static string Modify(long micros, string before, string after) =>
             "{\"eventID\":\"e" + micros + "\",\"eventName\":\"MODIFY\",\"tableName\":\"AppData\",\"dynamodb\":{\"ApproximateCreationDateTime\":" + micros
             + ",\"Keys\":{\"pk\":{\"S\":\"P\"},\"sk\":{\"S\":\"S\"}},\"OldImage\":{\"pk\":{\"S\":\"P\"},\"sk\":{\"S\":\"S\"},\"kind\":{\"S\":\"" + before
@@ -135,6 +153,7 @@ public sealed class ManyTablesTests
     [InlineData("", "", "both read any table")]
     [InlineData("\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"A#\"}},", "\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"A#B\"}},", "could both take one item")]
     [InlineData("\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"x\"}},", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"x\"}},", "could both take one item")]
+    [InlineData("\"source\": {\"entity\": {\"attribute\": \"pk\", \"prefix\": \"A#\"}},", "\"source\": {\"entity\": {\"attribute\": \"kind\", \"equals\": \"b\"}},", "by different attributes: one item could be both")]
     public void ASetWhereTwoContractsCouldTakeOneChange_IsRefused(string first, string second, string problem)
     {
         var error = Assert.Throws<TableContractException>(() => ContractSet.Of([Contract("a", first), Contract("b", second)], streamTable: null));

@@ -3,8 +3,8 @@ namespace DynamoLake.Core.Contract;
 /// <summary>
 /// The contracts one stream feeds, each a destination table: several DynamoDB tables on one Kinesis stream
 /// (each contract's <c>source.table</c>), and several entities of one table (single-table design, each
-/// contract's <c>source.entity</c>). Every change goes to at most one contract: a set where two could take
-/// the same item is refused when it is read.
+/// contract's <c>source.entity</c>, all told by one attribute). Every change goes to at most one contract: a
+/// set where two could take the same item is refused when it is read.
 /// </summary>
 public sealed class ContractSet
 {
@@ -70,6 +70,13 @@ public sealed class ContractSet
                 if (first.Entity is null || second.Entity is null)
                 {
                     throw new TableContractException($"{first.SourceName} and {second.SourceName} both read {where}: give each a \"source.entity\" (single-table design) or a \"source.table\" of its own.");
+                }
+
+                // One attribute tells a table's entities: on two, one item could be both, and the order of the
+                // contracts would decide silently which table it lands in.
+                if (first.Entity.Attribute != second.Entity.Attribute)
+                {
+                    throw new TableContractException($"{first.SourceName} ({first.Entity}) and {second.SourceName} ({second.Entity}) tell the entities of {where} by different attributes: one item could be both. Tell every entity of a table by one attribute (a key prefix, or a type attribute's value).");
                 }
 
                 if (first.Entity.Overlaps(second.Entity))

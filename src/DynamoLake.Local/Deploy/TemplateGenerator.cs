@@ -76,6 +76,13 @@ internal static class TemplateGenerator
             source.AsObject().Remove("TimeToLiveSpecification");
         }
 
+        // A contract that names its DynamoDB table (source.table) reads only that table's changes: the stack's
+        // table has that name, and no parameter renames it.
+        if (contract.SourceTable is { } named)
+        {
+            NameTheStacksTable(result, named);
+        }
+
         foreach (var function in s_functions)
         {
             resources[function]!["Properties"]!["Environment"]!["Variables"]![TableContract.FileVariable] = "contracts/" + contractFile;
@@ -146,13 +153,16 @@ internal static class TemplateGenerator
         }
 
         _ = ContractSet.Of([.. contracts.Select(c => c.Contract)], streamTable: "the stack's table");
-        var result = For(template, first, contracts[0].File, DefaultS3Partitions);
+
+        // A DynamoDB table per source table, each keyed as its contracts say, all on the one stream. The stack's
+        // own table (SourceTable, which SOURCE_TABLE_NAME names and the Seeder writes) is the one of the
+        // contracts that name none, else the first named.
+        var sources = contracts.GroupBy(c => c.Contract.SourceTable).OrderBy(g => g.Key is null ? 0 : 1).ToList();
+        var main = sources[0].First();
+        var result = For(template, main.Contract, main.File, DefaultS3Partitions);
         WithoutTheS3Path(result);
         var resources = result["Resources"]!.AsObject();
         var parameters = result["Parameters"]!.AsObject();
-
-        // A DynamoDB table per source table, each keyed as its contracts say, all on the one stream.
-        var sources = contracts.GroupBy(c => c.Contract.SourceTable).ToList();
         var sourceTemplate = resources["SourceTable"]!.DeepClone();
         for (var i = 0; i < sources.Count; i++)
         {
@@ -162,18 +172,19 @@ internal static class TemplateGenerator
             KeyAndTtl(table["Properties"]!, group);
             if (sources[i].Key is { } name)
             {
-                table["Properties"]!["TableName"] = name;
+                if (i == 0)
+                {
+                    NameTheStacksTable(result, name);
+                }
+                else
+                {
+                    table["Properties"]!["TableName"] = name;
+                }
             }
 
             result["Outputs"]![i == 0 ? "SourceTableName" : $"{id}Name"] = new JsonObject { ["Description"] = $"DynamoDB table of {string.Join(", ", group.Select(c => c.Table))}.", ["Value"] = new JsonObject { ["Ref"] = id } };
         }
 
-        if (sources[0].Key is not null)
-        {
-            // The stack's table is named by its contracts: the parameter that would name it goes.
-            parameters.Remove("SourceTableName");
-            result["Conditions"]!.AsObject().Remove("HasSourceTableName");
-        }
 
         // An Iceberg table per contract, named by it (no parameter: the Transform names each contract's table).
         var names = contracts.Select(c => c.Contract.Table).ToList();
@@ -214,6 +225,14 @@ internal static class TemplateGenerator
         var access = resources["FirehoseIcebergTableAccess"]!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().First(s => s!["Sid"]!.GetValue<string>() == "ReadAndCommitTheIcebergTable")!;
         access["Resource"] = new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject { ["Fn::GetAtt"] = new JsonArray(id, "TableARN") })]);
         return result;
+    }
+
+    // The stack's table gets the name the contracts give it: the parameter that would name it goes (idempotent).
+    private static void NameTheStacksTable(JsonNode template, string name)
+    {
+        template["Resources"]!["SourceTable"]!["Properties"]!["TableName"] = name;
+        template["Parameters"]!.AsObject().Remove("SourceTableName");
+        template["Conditions"]!.AsObject().Remove("HasSourceTableName");
     }
 
     // The key schema and TTL of a DynamoDB table several contracts read: they must agree.
