@@ -27,8 +27,8 @@ internal static class VerifyCommand
         var lakeTable = new Option<string?>("--lake-table") { Description = "The Iceberg table (default: from the stack, else the contract's table)." };
         var changeLog = new Option<string?>("--change-log-database") { Description = "Glue database of the S3 path, to check its current-state view too (default: the stack's ChangeLogDatabase when EnableS3Path)." };
         var stream = new Option<string?>("--stream") { Description = "Kinesis stream of the table's changes, to tell changes in flight (default: the stack's ChangeStreamName)." };
-        var workGroup = new Option<string>("--workgroup") { Description = "Athena workgroup.", DefaultValueFactory = _ => "primary" };
-        var results = new Option<string?>("--results") { Description = "s3://BUCKET/PREFIX/ for the UNLOAD (removed afterwards); default: the workgroup's result location." };
+        var workGroup = new Option<string?>("--workgroup") { Description = "Athena workgroup (default: the stack's own, AthenaWorkGroup in its outputs; else primary)." };
+        var results = new Option<string?>("--results") { Description = "s3://BUCKET/PREFIX/ for the UNLOAD (removed afterwards); default: the workgroup's result location (the stack's workgroup has one)." };
         var region = new Option<string?>("--region") { Description = "AWS region (default: the SDK's chain)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "One endpoint for every service (local stand-ins); AWS_ENDPOINT_URL_<SERVICE> overrides it per service." };
         var settle = new Option<int?>("--settle") { Description = "Seconds a change may take to reach the lake (default: the stack's buffer intervals + 120 s)." };
@@ -140,15 +140,17 @@ internal static class VerifyCommand
                     }
                 }
 
+                // The stack's own workgroup carries a result location, a bytes-scanned cutoff and engine version 3.
+                var athenaWorkGroup = parse.GetValue(workGroup) ?? fromStack.WorkGroup ?? "primary";
                 if (parse.GetValue(dryRun))
                 {
-                    await Write(stdout, DryRun(contract, target, session.Region, parse.GetValue(workGroup)!, parse.GetValue(results)), cancellationToken);
+                    await Write(stdout, DryRun(contract, target, session.Region, athenaWorkGroup, parse.GetValue(results)), cancellationToken);
                     return ExitCodes.Ok;
                 }
 
                 var options = new VerifyOptions
                 {
-                    WorkGroup = parse.GetValue(workGroup)!,
+                    WorkGroup = athenaWorkGroup,
                     Results = parse.GetValue(results),
                     Segments = parse.GetValue(segments),
                     QueryTimeout = TimeSpan.FromSeconds(parse.GetValue(queryTimeout)),

@@ -56,6 +56,7 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
             ["AthenaTable"] = "s3tablescatalog/my-lake.sales.orders",
             ["ChangeStreamName"] = "orders-changes",
             ["ChangeLogDatabase"] = "orders_log",
+            ["AthenaWorkGroup"] = "orders-lake",
         });
 
         var (exit, stdout, stderr) = await CliRun.Run("verify", "--stack", name, "--endpoint", moto.Server.Endpoint.ToString(), "--dry-run", "--results", "s3://my-results/verify/");
@@ -68,6 +69,13 @@ public sealed partial class VerifyAwsCallsTests(MotoFixture moto) : IClassFixtur
         Assert.Contains("keys changed on the Kinesis stream 'orders-changes' within 300 s (the stack's buffer intervals + 120 s)", stdout, StringComparison.Ordinal);
         Assert.Matches(@"cloudformation:DescribeStacks\s+arn:aws:cloudformation:us-east-1:ACCOUNT:stack/" + name, stdout);
         Assert.Matches(@"s3:DeleteObject\s+arn:aws:s3:::my-results/verify/\*", stdout);
+
+        // The stack's own Athena workgroup (ADR 0018) unless --workgroup names another.
+        Assert.Contains("through Athena workgroup 'orders-lake'", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"athena:StartQueryExecution\s+arn:aws:athena:us-east-1:ACCOUNT:workgroup/orders-lake", stdout);
+        var (otherExit, other, otherErrors) = await CliRun.Run("verify", "--stack", name, "--endpoint", moto.Server.Endpoint.ToString(), "--dry-run", "--workgroup", "analysts");
+        Assert.True(otherExit == 0, otherErrors);
+        Assert.Contains("through Athena workgroup 'analysts'", other, StringComparison.Ordinal);
 
         (exit, _, stderr) = await CliRun.Run("verify", "--stack", name + "-missing", "--endpoint", moto.Server.Endpoint.ToString(), "--dry-run");
         Assert.Equal(1, exit);

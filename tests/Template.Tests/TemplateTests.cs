@@ -313,6 +313,33 @@ public sealed class TemplateTests
         Assert.Contains("RecordsFailed", metrics);
     }
 
+    [Theory]
+    [MemberData(nameof(TemplatesUnderTest.All), MemberType = typeof(TemplatesUnderTest))]
+    public void Athena_TheStackHasItsOwnWorkgroup_EnforcedWithACutoffEngine3AndResultsThatExpire(string template)
+    {
+        var document = TemplatesUnderTest.Of(template);
+        var workGroup = document.Properties("AthenaWorkGroup");
+        var configuration = workGroup["WorkGroupConfiguration"]!;
+
+        // Enforced: no client can send results elsewhere or lift the cutoff; engine 3 runs MERGE INTO on Iceberg (ADR 0018).
+        Assert.True(configuration["EnforceWorkGroupConfiguration"]!.GetValue<bool>());
+        Assert.Equal("AthenaBytesScannedCutoff", TemplateDocument.RefName(configuration["BytesScannedCutoffPerQuery"]));
+        var cutoff = document.Root["Parameters"]!["AthenaBytesScannedCutoff"]!;
+        Assert.True(cutoff["MinValue"]!.GetValue<long>() >= 10_000_000, "Athena's smallest cutoff is 10 MB");
+        Assert.InRange(cutoff["Default"]!.GetValue<long>(), cutoff["MinValue"]!.GetValue<long>(), long.MaxValue);
+        Assert.Equal("Athena engine version 3", configuration["EngineVersion"]!["SelectedEngineVersion"]!.GetValue<string>());
+
+        // Results go to the stack's bucket, encrypted, and expire.
+        Assert.StartsWith("s3://${AthenaResultsBucket}/", configuration["ResultConfiguration"]!["OutputLocation"]!["Fn::Sub"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("SSE_S3", configuration["ResultConfiguration"]!["EncryptionConfiguration"]!["EncryptionOption"]!.GetValue<string>());
+        var expiry = document.Properties("AthenaResultsBucket")["LifecycleConfiguration"]!["Rules"]!.AsArray().Single()!;
+        Assert.Equal(("Enabled", 7), (expiry["Status"]!.GetValue<string>(), expiry["ExpirationInDays"]!.GetValue<int>()));
+
+        // The outputs name it (verify --stack and backfill --stack read it), and the saved queries run in it.
+        Assert.Equal("AthenaWorkGroup", TemplateDocument.RefName(document.Root["Outputs"]!["AthenaWorkGroup"]!["Value"]));
+        Assert.All(document.OfType("AWS::Athena::NamedQuery"), q => Assert.Equal("AthenaWorkGroup", TemplateDocument.RefName(q.Resource["Properties"]!["WorkGroup"])));
+    }
+
     [Fact]
     public void LambdaToolsDefaults_PointAtTheTemplateWithParametersItDeclares()
     {

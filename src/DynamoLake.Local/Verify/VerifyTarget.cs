@@ -65,7 +65,8 @@ internal sealed record VerifyTarget
             table,
             stack.Outputs.GetValueOrDefault("ChangeLogDatabase"),
             stack.Outputs.GetValueOrDefault("ChangeStreamName"),
-            settle);
+            settle,
+            stack.Outputs.GetValueOrDefault("AthenaWorkGroup"));
     }
 
     /// <summary>The settle window of a stack deployed with the template's defaults.</summary>
@@ -85,6 +86,6 @@ internal sealed record VerifyTarget
     private static TimeSpan? Seconds(IReadOnlyDictionary<string, string> parameters, string name) =>
         parameters.TryGetValue(name, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
 
-    /// <summary>Names as a stack or flags give them (any may be missing).</summary>
-    public sealed record Names(string? Table, string? Catalog, string? Database, string? LakeTable, string? ChangeLogDatabase, string? Stream, TimeSpan? Settle);
+    /// <summary>Names as a stack or flags give them (any may be missing); WorkGroup: the stack's own Athena workgroup (ADR 0018).</summary>
+    public sealed record Names(string? Table, string? Catalog, string? Database, string? LakeTable, string? ChangeLogDatabase, string? Stream, TimeSpan? Settle, string? WorkGroup = null);
 }
