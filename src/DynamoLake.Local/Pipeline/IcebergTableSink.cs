@@ -36,6 +36,20 @@ internal sealed class IcebergTableSink : IDisposable
     private const byte Put = 0;
     private const byte Delete = 1;
 
+    // The hand-off of a snapshot (ADR 0018), as Athena runs it: the load reads (is the key absent, and has the
+    // stream not changed it since the snapshot?), then commits its rows — appended, as an INSERT of MERGE's
+    // WHEN NOT MATCHED is, beside whatever Firehose committed meanwhile — and the repair deletes the snapshot
+    // rows of keys the stream has changed since.
+    private const byte LoadRead = 2;
+    private const byte LoadCommit = 3;
+    private const byte Repair = 4;
+
+    // A plain INSERT of a snapshot row, with no check at all: what a naive load does (for the hazard tests).
+    private const byte NaiveAppend = 5;
+
+    // Marks a put or delete whose change was made at or after the snapshot's time.
+    private const byte SinceSnapshot = 0x10;
+
     private readonly TableContract _contract;
     private readonly string _spillFolder;
     private readonly PartitionedSpill _operations;
@@ -43,6 +57,8 @@ internal sealed class IcebergTableSink : IDisposable
     private readonly long _maxBucketBytes;
     private readonly long _spillBudgetBytes;
     private readonly PartitionField? _spec;
+    private readonly byte[]? _eventTimeName;
+    private long? _snapshotMicros;
 
     /// <param name="contract">The table contract.</param>
     /// <param name="spillFolder">Where operations and rows wait until the table is written (deleted on dispose).</param>
@@ -57,6 +73,7 @@ internal sealed class IcebergTableSink : IDisposable
         _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
         _keyNames = [.. contract.UniqueKey.Select(c => Encoding.UTF8.GetBytes(c.Name))];
         _spec = contract.PartitionSpec.Count > 0 ? contract.PartitionSpec[0] : null;
+        _eventTimeName = contract.Columns.Columns.FirstOrDefault(c => c.Derived == DerivedField.EventTime) is { } eventTime ? Encoding.UTF8.GetBytes(eventTime.Name) : null;
 
         // Deletes apply within a partition, so the partitions must be computed as the table's: this model knows
         // the day transform only; any other spec would put every row in one partition and delete table-wide.
@@ -75,6 +92,35 @@ internal sealed class IcebergTableSink : IDisposable
     /// <summary>Rows in the table: those loaded until it is written, then those written.</summary>
     public long Count { get; private set; }
 
+    /// <summary>What the hand-off did, once the table is written: snapshot rows loaded, skipped, and removed by the repair.</summary>
+    public HandOffCounts HandOff { get; } = new();
+
+    /// <summary>
+    /// From now on, a change made at or after <paramref name="snapshotMicros"/> (its row's event time) marks its
+    /// key as changed since the snapshot: the load skips such keys, and the repair removes their snapshot rows.
+    /// </summary>
+    public void BeginHandOff(long snapshotMicros)
+    {
+        if (_eventTimeName is null)
+        {
+            throw new PipelineException($"{_contract.SourceName} has no column derived from event_time: the hand-off cannot tell changes since the snapshot");
+        }
+
+        _snapshotMicros = snapshotMicros;
+    }
+
+    /// <summary>The load's read of a snapshot row's key (MERGE … WHEN NOT MATCHED, evaluated now).</summary>
+    public void ReadForLoad(byte[] row) => Add(LoadRead, row, withRow: false);
+
+    /// <summary>The load's commit of a snapshot row: appended if its read found the key absent and unchanged since the snapshot.</summary>
+    public void CommitLoad(byte[] row) => Add(LoadCommit, row, withRow: true);
+
+    /// <summary>The repair: the snapshot rows of this row's key go if the stream has changed the key since the snapshot.</summary>
+    public void RepairLoad(byte[] row) => Add(Repair, row, withRow: false);
+
+    /// <summary>A naive load's INSERT of a snapshot row: appended whatever the table holds (what the hand-off exists to avoid).</summary>
+    public void AppendNaively(byte[] row) => Add(NaiveAppend, row, withRow: true);
+
     /// <summary>Starts from rows already in the lake (redrive, backfill).</summary>
     public void Load(IEnumerable<byte[]> rows)
     {
@@ -87,8 +133,18 @@ internal sealed class IcebergTableSink : IDisposable
 
     public void Apply(string operation, byte[] row)
     {
-        var key = KeyOf(row);
         var op = operation == "delete" ? Delete : Put;
+        if (_snapshotMicros is { } snapshot && EventMicros(row) >= snapshot)
+        {
+            op |= SinceSnapshot;
+        }
+
+        Add(op, row, withRow: (op & ~SinceSnapshot) == Put);
+    }
+
+    private void Add(byte op, byte[] row, bool withRow)
+    {
+        var key = KeyOf(row);
         var partition = Encoding.UTF8.GetBytes(PartitionOf(row, _spec));
 
         // Spilled as: operation, key length, key, partition length, partition, then the row (only for a put).
@@ -99,7 +155,27 @@ internal sealed class IcebergTableSink : IDisposable
         key.CopyTo(head[5..]);
         BitConverter.TryWriteBytes(head[(5 + key.Length)..], partition.Length);
         partition.CopyTo(head[(9 + key.Length)..]);
-        _operations.Add(BucketOf(key, 0, Buckets), head, op == Put ? row : default);
+        _operations.Add(BucketOf(key, 0, Buckets), head, withRow ? row : default);
+    }
+
+    // The row's event time (µs), or long.MinValue when it has none.
+    private long EventMicros(byte[] row)
+    {
+        var reader = new Utf8JsonReader(row);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(_eventTimeName);
+            reader.Read();
+            if (match && reader.TokenType == JsonTokenType.Number)
+            {
+                return reader.GetInt64();
+            }
+
+            reader.Skip();
+        }
+
+        return long.MinValue;
     }
 
     /// <summary>
@@ -184,9 +260,12 @@ internal sealed class IcebergTableSink : IDisposable
 
         LargestAppliedBytes = Math.Max(LargestAppliedBytes, spill.BytesOf(bucket));
 
-        // (partition, key) → the operation that holds its row: a delete or an update finds the key only in the
-        // partition of its own row, as Firehose's delete files do.
-        var table = new Dictionary<(string Partition, string Key), byte[]>();
+        // (partition, key) → the operations that hold its rows: a delete or an update finds the key only in the
+        // partition of its own row, as Firehose's delete files do. Firehose keeps one row per key; a load's
+        // commit may append a second beside it, as Athena's would.
+        var table = new Dictionary<(string Partition, string Key), List<byte[]>>();
+        var changedSinceSnapshot = new HashSet<string>(StringComparer.Ordinal);
+        var loads = new Dictionary<(string Partition, string Key), bool>();
         foreach (var chunk in spill.Read(bucket, ChunkBytes))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -195,23 +274,54 @@ internal sealed class IcebergTableSink : IDisposable
                 var keyLength = BitConverter.ToInt32(record, 1);
                 var partitionLength = BitConverter.ToInt32(record, 5 + keyLength);
                 var at = (Encoding.UTF8.GetString(record, 9 + keyLength, partitionLength), Encoding.UTF8.GetString(record, 5, keyLength));
-                if (record[0] == Delete)
+                if ((record[0] & SinceSnapshot) != 0)
                 {
-                    table.Remove(at);
+                    changedSinceSnapshot.Add(at.Item2);
                 }
-                else
+
+                switch (record[0] & ~SinceSnapshot)
                 {
-                    table[at] = record;
+                    case Delete:
+                        table.Remove(at);
+                        break;
+                    case Put:
+                        table[at] = [record];
+                        break;
+                    case LoadRead:
+                        loads[at] = !table.ContainsKey(at) && !changedSinceSnapshot.Contains(at.Item2);
+                        break;
+                    case LoadCommit when loads.Remove(at, out var absent) && absent:
+                        (table.TryGetValue(at, out var held) ? held : table[at] = []).Add(record);
+                        HandOff.Loaded++;
+                        break;
+                    case LoadCommit:
+                        HandOff.Skipped++;
+                        break;
+                    case NaiveAppend:
+                        (table.TryGetValue(at, out var appended) ? appended : table[at] = []).Add(record);
+                        HandOff.Loaded++;
+                        break;
+                    case Repair when changedSinceSnapshot.Contains(at.Item2) && table.TryGetValue(at, out var kept):
+                        HandOff.Repaired += kept.RemoveAll(r => r[0] == LoadCommit);
+                        if (kept.Count == 0)
+                        {
+                            table.Remove(at);
+                        }
+
+                        break;
                 }
             }
         }
 
         spill.Remove(bucket);
-        foreach (var ((partition, _), record) in table)
+        foreach (var ((partition, _), held) in table)
         {
-            var keyLength = BitConverter.ToInt32(record, 1);
-            var start = 9 + keyLength + BitConverter.ToInt32(record, 5 + keyLength);
-            rows.Add(partition, record.AsSpan(start));
+            foreach (var record in held)
+            {
+                var keyLength = BitConverter.ToInt32(record, 1);
+                var start = 9 + keyLength + BitConverter.ToInt32(record, 5 + keyLength);
+                rows.Add(partition, record.AsSpan(start));
+            }
         }
     }
 
@@ -285,4 +395,17 @@ internal sealed class IcebergTableSink : IDisposable
 
         return $"{spec.Name}=null";
     }
+}
+
+/// <summary>What a snapshot hand-off did to the table (ADR 0018).</summary>
+internal sealed class HandOffCounts
+{
+    /// <summary>Snapshot rows appended: their key was absent and unchanged since the snapshot when the load read.</summary>
+    public long Loaded { get; set; }
+
+    /// <summary>Snapshot rows not loaded: their key was in the table, or changed since the snapshot, when the load read.</summary>
+    public long Skipped { get; set; }
+
+    /// <summary>Snapshot rows the repair removed: the stream changed their key after the load read it.</summary>
+    public long Repaired { get; set; }
 }
