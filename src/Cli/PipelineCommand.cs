@@ -41,10 +41,11 @@ internal static class PipelineCommand
         var from = WorkloadWindow.FromOption();
         var days = WorkloadWindow.DaysOption();
         var contractFile = ContractFlag.Create();
+        var existing = new Option<int>("--existing") { Description = "Items already in the table before capture starts (the workload's first ones, within --count): they reach the lake by a snapshot handed over while the stream goes on, as backfill does for a deployed stack (ADR 0018).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
         {
-            count, seed, updates, moves, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, streamView, endpoint, region, table, contractFile,
+            count, seed, updates, moves, deletes, ttl, from, days, output, force, duplicates, shuffle, shards, streamView, endpoint, region, table, contractFile, existing,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -71,6 +72,15 @@ internal static class PipelineCommand
             if (!(rate is >= 0 and <= 1))
             {
                 problems.Add($"--duplicates must be between 0 and 1, not {rate.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            if (parse.GetValue(existing) is var existingItems && (existingItems < 0 || existingItems > workload.Count))
+            {
+                problems.Add($"--existing must be between 0 and --count ({workload.Count}), not {existingItems}.");
+            }
+            else if (existingItems > 0 && parse.GetValue(endpoint) is not null)
+            {
+                problems.Add("--existing runs with the embedded change capture: with --endpoint, the table's own items are already there before capture (pipeline --endpoint reads them from the stream).");
             }
 
             if (parse.GetValue(shards) is < 1 or > 64)
@@ -102,6 +112,12 @@ internal static class PipelineCommand
 
             var environment = ContractFlag.Environment(parse, contractFile);
             var main = environment.Contracts().Contracts[0];
+            if (environment.IsSet && parse.GetValue(existing) > 0)
+            {
+                stderr.WriteLine("error: --existing hands a snapshot over to one contract's table; a set of contracts has no S3 change log yet to tell what changed since the snapshot (ADR 0018).");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
             if (environment.IsSet && endpointUri is not null)
             {
                 stderr.WriteLine("error: --endpoint runs one contract: a set of contracts runs embedded (drop --endpoint), or run each contract's table on its own.");
@@ -128,6 +144,7 @@ internal static class PipelineCommand
                 Force = parse.GetValue(force),
                 Shards = parse.GetValue(shards),
                 StreamView = parse.GetValue(streamView),
+                Existing = parse.GetValue(existing),
             };
             return RunAsync(options, stdout, stderr, cancellationToken);
         });
@@ -154,7 +171,7 @@ internal static class PipelineCommand
                     {
                         // The sample's transactions when they fit the contract, else the contract's own items; a set's, interleaved.
                         workload = options.Environment.IsSet ? new WorkloadSet(options.Environment.Contracts(), options.Workload) : Workloads.For(options.Environment.Contract(), options.Workload);
-                        source = new ChangeCapture(workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter, options.StreamView);
+                        source = new ChangeCapture(workload, options.Table, options.Workload.From + options.Workload.Window + options.Workload.TtlAfter, options.StreamView, options.Existing);
                     }
                     else
                     {
@@ -167,7 +184,7 @@ internal static class PipelineCommand
                         seed.Value = seed.MaxValue;
                     }
 
-                    var expected = workload is null ? (long?)null : ChangeCapture.CountChanges(workload);
+                    var expected = workload is null ? (long?)null : ChangeCapture.CountChanges(workload) - options.Existing;
                     var task = progress.AddTask("change records", maxValue: expected ?? 1);
                     // After delivery, each phase shows as its own line until it ends (writing files and parity take a while at size).
                     var current = task;
@@ -311,6 +328,11 @@ internal static class PipelineCommand
         foreach (var ((function, reason), n) in result.FailedByReason.OrderBy(r => r.Key.Reason, StringComparer.Ordinal))
         {
             Row($"  {reason}", function == "Transform" ? $"{n:N0}" : "", function == "PartitionKeys" ? $"{n:N0}" : "");
+        }
+
+        if (result.HandOff is { } handOff)
+        {
+            Row("snapshot hand-off", $"{handOff.Counts.Loaded:N0} loaded, {handOff.Counts.Skipped:N0} skipped, {handOff.Counts.Repaired:N0} repaired, {handOff.Failed:N0} failed", "");
         }
 
         Row("files written", $"{result.IcebergFiles:N0} Parquet, {result.ErrorFiles:N0} error objects", $"{result.ChangeLogFiles:N0} Parquet");

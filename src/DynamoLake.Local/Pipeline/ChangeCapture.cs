@@ -22,6 +22,7 @@ internal sealed class ChangeCapture : IChangeSource
     private readonly long _expirySeconds;
     private readonly long _startMicros;
     private readonly string? _streamView;
+    private readonly int _existing;
     private long _events;
 
     /// <param name="expiryClock">Items whose expires_at is at or before this moment are removed by TTL at the end.</param>
@@ -38,11 +39,13 @@ internal sealed class ChangeCapture : IChangeSource
     /// <param name="tableName">The table the records name.</param>
     /// <param name="expiryClock">Items whose TTL attribute is at or before this moment are removed by TTL at the end.</param>
     /// <param name="streamView">As above.</param>
-    public ChangeCapture(IWorkload workload, string tableName, DateTimeOffset expiryClock, string? streamView = null)
+    /// <param name="existing">How many of the first items were in the table before capture began: their inserts make no record.</param>
+    public ChangeCapture(IWorkload workload, string tableName, DateTimeOffset expiryClock, string? streamView = null, int existing = 0)
     {
         ArgumentNullException.ThrowIfNull(workload);
         var options = workload.Options;
         _workload = workload;
+        _existing = existing;
         _streamView = streamView;
         _options = options;
         _tableName = tableName;
@@ -143,9 +146,38 @@ internal sealed class ChangeCapture : IChangeSource
         }
     }
 
+    /// <summary>
+    /// The moment of the snapshot of a run with existing items: after every insert, before any other change
+    /// (the first update's event time). The table then holds every item as inserted.
+    /// </summary>
+    public long SnapshotMicros => _startMicros + (_options.Count - _existing) + 1;
+
+    /// <summary>How many change records the capture makes (for progress, and where the hand-off happens), without making them.</summary>
+    public long CountRecords() => CountChanges(_workload) - _existing;
+
+    /// <summary>
+    /// The table at <see cref="SnapshotMicros"/> as an export holds it: every item as inserted, each as an INSERT
+    /// whose eventID names the export (its row is a snapshot row) one microsecond before the snapshot's time, so
+    /// that a change made at the snapshot's time is newer (the change log's view orders by event time).
+    /// </summary>
+    public IEnumerable<CapturedChange> Snapshot(string exportId)
+    {
+        for (var index = 0; index < _options.Count; index++)
+        {
+            var w = _workload.Create(index);
+            var (table, keySchema) = _workload.TableOf(index);
+            yield return new(w.Key, KinesisChangeRecord.Create("export:" + exportId, "INSERT", table ?? _tableName, SnapshotMicros - 1, keySchema, w.Key, Json(w.Item), null, ttl: false));
+        }
+    }
+
     // One item's change in a pass, or null when the pass does not concern it (the plan is cheap, the item is not).
     private (string Key, byte[]? NewImage, byte[]? OldImage)? Make(Pass pass, int index)
     {
+        if (pass == Pass.Insert && index < _existing)
+        {
+            return null; // in the table before capture began
+        }
+
         if (pass != Pass.Insert)
         {
             var (update, delete, ttl) = _workload.Plan(index);

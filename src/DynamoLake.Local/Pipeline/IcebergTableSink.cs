@@ -37,9 +37,9 @@ internal sealed class IcebergTableSink : IDisposable
     private const byte Delete = 1;
 
     // The hand-off of a snapshot (ADR 0018), as Athena runs it: the load reads (is the key absent, and has the
-    // stream not changed it since the snapshot?), then commits its rows — appended, as an INSERT of MERGE's
-    // WHEN NOT MATCHED is, beside whatever Firehose committed meanwhile — and the repair deletes the snapshot
-    // rows of keys the stream has changed since.
+    // stream never mentioned it?), then commits its rows — appended, as an INSERT of MERGE's WHEN NOT MATCHED
+    // is, beside whatever Firehose committed meanwhile — and the repair deletes the snapshot rows of keys the
+    // stream has mentioned by then. A stream image is the whole item, so a key the stream mentions is the stream's.
     private const byte LoadRead = 2;
     private const byte LoadCommit = 3;
     private const byte Repair = 4;
@@ -47,7 +47,7 @@ internal sealed class IcebergTableSink : IDisposable
     // A plain INSERT of a snapshot row, with no check at all: what a naive load does (for the hazard tests).
     private const byte NaiveAppend = 5;
 
-    // Marks a put or delete whose change was made at or after the snapshot's time.
+    // Marks a put or delete that arrived once the hand-off began: the stream has mentioned its key.
     private const byte SinceSnapshot = 0x10;
 
     private readonly TableContract _contract;
@@ -57,8 +57,7 @@ internal sealed class IcebergTableSink : IDisposable
     private readonly long _maxBucketBytes;
     private readonly long _spillBudgetBytes;
     private readonly PartitionField? _spec;
-    private readonly byte[]? _eventTimeName;
-    private long? _snapshotMicros;
+    private bool _handingOff;
 
     /// <param name="contract">The table contract.</param>
     /// <param name="spillFolder">Where operations and rows wait until the table is written (deleted on dispose).</param>
@@ -73,7 +72,6 @@ internal sealed class IcebergTableSink : IDisposable
         _operations = new PartitionedSpill(Path.Combine(spillFolder, "operations"), spillBudgetBytes);
         _keyNames = [.. contract.UniqueKey.Select(c => Encoding.UTF8.GetBytes(c.Name))];
         _spec = contract.PartitionSpec.Count > 0 ? contract.PartitionSpec[0] : null;
-        _eventTimeName = contract.Columns.Columns.FirstOrDefault(c => c.Derived == DerivedField.EventTime) is { } eventTime ? Encoding.UTF8.GetBytes(eventTime.Name) : null;
 
         // Deletes apply within a partition, so the partitions must be computed as the table's: this model knows
         // the day transform only; any other spec would put every row in one partition and delete table-wide.
@@ -96,18 +94,10 @@ internal sealed class IcebergTableSink : IDisposable
     public HandOffCounts HandOff { get; } = new();
 
     /// <summary>
-    /// From now on, a change made at or after <paramref name="snapshotMicros"/> (its row's event time) marks its
-    /// key as changed since the snapshot: the load skips such keys, and the repair removes their snapshot rows.
+    /// From now on, every change the stream delivers marks its key as the stream's: the load skips such keys,
+    /// and the repair removes their snapshot rows. Call it before the first change is delivered (capture start).
     /// </summary>
-    public void BeginHandOff(long snapshotMicros)
-    {
-        if (_eventTimeName is null)
-        {
-            throw new PipelineException($"{_contract.SourceName} has no column derived from event_time: the hand-off cannot tell changes since the snapshot");
-        }
-
-        _snapshotMicros = snapshotMicros;
-    }
+    public void BeginHandOff() => _handingOff = true;
 
     /// <summary>The load's read of a snapshot row's key (MERGE … WHEN NOT MATCHED, evaluated now).</summary>
     public void ReadForLoad(byte[] row) => Add(LoadRead, row, withRow: false);
@@ -115,7 +105,7 @@ internal sealed class IcebergTableSink : IDisposable
     /// <summary>The load's commit of a snapshot row: appended if its read found the key absent and unchanged since the snapshot.</summary>
     public void CommitLoad(byte[] row) => Add(LoadCommit, row, withRow: true);
 
-    /// <summary>The repair: the snapshot rows of this row's key go if the stream has changed the key since the snapshot.</summary>
+    /// <summary>The repair: the snapshot rows of this row's key go if the stream has mentioned the key.</summary>
     public void RepairLoad(byte[] row) => Add(Repair, row, withRow: false);
 
     /// <summary>A naive load's INSERT of a snapshot row: appended whatever the table holds (what the hand-off exists to avoid).</summary>
@@ -134,7 +124,7 @@ internal sealed class IcebergTableSink : IDisposable
     public void Apply(string operation, byte[] row)
     {
         var op = operation == "delete" ? Delete : Put;
-        if (_snapshotMicros is { } snapshot && EventMicros(row) >= snapshot)
+        if (_handingOff)
         {
             op |= SinceSnapshot;
         }
@@ -158,25 +148,6 @@ internal sealed class IcebergTableSink : IDisposable
         _operations.Add(BucketOf(key, 0, Buckets), head, withRow ? row : default);
     }
 
-    // The row's event time (µs), or long.MinValue when it has none.
-    private long EventMicros(byte[] row)
-    {
-        var reader = new Utf8JsonReader(row);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var match = reader.ValueTextEquals(_eventTimeName);
-            reader.Read();
-            if (match && reader.TokenType == JsonTokenType.Number)
-            {
-                return reader.GetInt64();
-            }
-
-            reader.Skip();
-        }
-
-        return long.MinValue;
-    }
 
     /// <summary>
     /// Writes the table, replacing what was there only once the new one is complete (a failure or Ctrl+C
@@ -264,7 +235,7 @@ internal sealed class IcebergTableSink : IDisposable
         // partition of its own row, as Firehose's delete files do. Firehose keeps one row per key; a load's
         // commit may append a second beside it, as Athena's would.
         var table = new Dictionary<(string Partition, string Key), List<byte[]>>();
-        var changedSinceSnapshot = new HashSet<string>(StringComparer.Ordinal);
+        var mentioned = new HashSet<string>(StringComparer.Ordinal);
         var loads = new Dictionary<(string Partition, string Key), bool>();
         foreach (var chunk in spill.Read(bucket, ChunkBytes))
         {
@@ -276,7 +247,7 @@ internal sealed class IcebergTableSink : IDisposable
                 var at = (Encoding.UTF8.GetString(record, 9 + keyLength, partitionLength), Encoding.UTF8.GetString(record, 5, keyLength));
                 if ((record[0] & SinceSnapshot) != 0)
                 {
-                    changedSinceSnapshot.Add(at.Item2);
+                    mentioned.Add(at.Item2);
                 }
 
                 switch (record[0] & ~SinceSnapshot)
@@ -288,7 +259,7 @@ internal sealed class IcebergTableSink : IDisposable
                         table[at] = [record];
                         break;
                     case LoadRead:
-                        loads[at] = !table.ContainsKey(at) && !changedSinceSnapshot.Contains(at.Item2);
+                        loads[at] = !table.ContainsKey(at) && !mentioned.Contains(at.Item2);
                         break;
                     case LoadCommit when loads.Remove(at, out var absent) && absent:
                         (table.TryGetValue(at, out var held) ? held : table[at] = []).Add(record);
@@ -301,7 +272,7 @@ internal sealed class IcebergTableSink : IDisposable
                         (table.TryGetValue(at, out var appended) ? appended : table[at] = []).Add(record);
                         HandOff.Loaded++;
                         break;
-                    case Repair when changedSinceSnapshot.Contains(at.Item2) && table.TryGetValue(at, out var kept):
+                    case Repair when mentioned.Contains(at.Item2) && table.TryGetValue(at, out var kept):
                         HandOff.Repaired += kept.RemoveAll(r => r[0] == LoadCommit);
                         if (kept.Count == 0)
                         {

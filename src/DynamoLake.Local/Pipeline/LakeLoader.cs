@@ -77,9 +77,19 @@ internal sealed class LakeLoader : IDisposable
 
     public IReadOnlyDictionary<(string Function, string Reason), long> FailedByReason => _log.FailedByReason;
 
-    /// <summary>Sends every change through both functions into the sinks.</summary>
-    public async Task DeliverAsync(IEnumerable<CapturedChange> changes, FirehoseDelivery delivery, Action<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Snapshot items whose conversion failed (in the error output with the stream's failures).</summary>
+    public long SnapshotFailed { get; private set; }
+
+    private HandOffPlan? _handOff;
+    private string? _snapshotRows;
+    private long _applied;
+    private bool _read;
+    private bool _committed;
+
+    /// <summary>Sends every change through both functions into the sinks; with <paramref name="handOff"/>, hands a snapshot over on the way (ADR 0018).</summary>
+    public async Task DeliverAsync(IEnumerable<CapturedChange> changes, FirehoseDelivery delivery, Action<long>? progress, CancellationToken cancellationToken, HandOffPlan? handOff = null)
     {
+        _handOff = handOff;
         var originalOut = Console.Out;
         try
         {
@@ -109,6 +119,11 @@ internal sealed class LakeLoader : IDisposable
                 Changes++;
                 return change;
             });
+
+            if (handOff is not null)
+            {
+                await ConvertSnapshotAsync(handOff, transform, partitionKeys, cancellationToken);
+            }
 
             // Making change records and requests overlaps with the functions: a producer keeps a few requests ready.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -167,6 +182,16 @@ internal sealed class LakeLoader : IDisposable
 
                 await applying;
                 await producer;
+                if (handOff is not null)
+                {
+                    // Whatever was not done during delivery is done now; the repair runs last, once all has landed.
+                    HandOffStep(read: true, commit: true);
+                    foreach (var row in SnapshotRows())
+                    {
+                        Iceberg.RepairLoad(row);
+                    }
+                }
+
                 MetricsReachedTheLog();
             }
             finally
@@ -216,9 +241,87 @@ internal sealed class LakeLoader : IDisposable
         return (iceberg, changeLog, await Errors.WriteAsync(Paths, cancellationToken));
     }
 
+    // The export, converted by the real functions as the stream's changes are: the Transform's rows wait in a file
+    // for the load's read, commit and repair; the change log takes PartitionKeys' rows at once (its view orders
+    // every row by event time, so the snapshot's rows, at its time, fall in place without a hand-off).
+    private async Task ConvertSnapshotAsync(HandOffPlan handOff, Func<Stream, Task<Stream>> transform, Func<Stream, Task<Stream>> partitionKeys, CancellationToken cancellationToken)
+    {
+        foreach (var table in Tables.Values)
+        {
+            table.BeginHandOff();
+        }
+
+        _snapshotRows = Path.Combine(_work, "snapshot-rows.jsonl");
+        Directory.CreateDirectory(_work);
+        var conversion = new FirehoseDelivery(_template.ProcessorBufferBytes, shards: 1, duplicates: 0, shuffleSeed: null, seed: 0, handOff.SnapshotMicros / 1000);
+        await using var rows = new FileStream(_snapshotRows, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        foreach (var batch in conversion.Batches(handOff.Snapshot))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var transformed = ResponseCheck.Check("Transform", batch, await InvokeAsync(transform, batch.Request), icebergMetadata: true);
+            foreach (var record in transformed)
+            {
+                if (record.Result == "Ok")
+                {
+                    rows.Write(record.Data);
+                    rows.WriteByte((byte)'\n');
+                }
+                else if (record.Result == "ProcessingFailed")
+                {
+                    SnapshotFailed++;
+                    Errors.Add(batch.Data[record.Index], batch.ArrivalMs, _log.ReasonFor(batch.RecordIds[record.Index]) ?? "unknown");
+                }
+            }
+
+            if (ChangeLog is not null)
+            {
+                foreach (var record in ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false).Where(r => r.Result == "Ok"))
+                {
+                    ChangeLog.Add(record.Data, record.PartitionKeys!);
+                }
+            }
+        }
+    }
+
+    private IEnumerable<byte[]> SnapshotRows()
+    {
+        foreach (var line in File.ReadLines(_snapshotRows!))
+        {
+            yield return System.Text.Encoding.UTF8.GetBytes(line);
+        }
+    }
+
+    // The load's read, then its commit, each once delivery has passed its point (changes in between race it).
+    private void HandOffStep(bool read, bool commit)
+    {
+        if (read && !_read)
+        {
+            _read = true;
+            foreach (var row in SnapshotRows())
+            {
+                Iceberg.ReadForLoad(row);
+            }
+        }
+
+        if (commit && !_committed)
+        {
+            _committed = true;
+            foreach (var row in SnapshotRows())
+            {
+                Iceberg.CommitLoad(row);
+            }
+        }
+    }
+
     // One request's results into the sinks: Ok rows to the Iceberg table and the change log, failures to the error output.
     private void Apply(DeliveryBatch batch, List<ResponseRecord> transformed, Dictionary<int, string> reasons, List<ResponseRecord> partitioned)
     {
+        if (_handOff is { } handOff)
+        {
+            _applied += batch.RecordIds.Length;
+            HandOffStep(read: _applied >= handOff.ReadAfter, commit: _applied >= handOff.CommitAfter);
+        }
+
         foreach (var record in transformed)
         {
             Count(Transform, record.Result);
@@ -296,3 +399,9 @@ internal sealed class LakeLoader : IDisposable
         }
     }
 }
+
+/// <summary>
+/// A snapshot of the table handed over to the lake during delivery (ADR 0018): the export's items, the
+/// snapshot's time, and how many change records have been applied when the load reads and when it commits.
+/// </summary>
+internal sealed record HandOffPlan(IEnumerable<CapturedChange> Snapshot, long SnapshotMicros, long ReadAfter, long CommitAfter);

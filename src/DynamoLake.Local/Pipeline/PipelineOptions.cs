@@ -40,4 +40,10 @@ internal sealed record PipelineOptions
     /// Tests make it small, so that a short run has many requests per shard to reorder and redeliver.
     /// </summary>
     public int? RequestBytes { get; init; }
+
+    /// <summary>
+    /// How many of the workload's first items are in the table before capture starts (their inserts are on no
+    /// stream); the run then hands a snapshot of the table over to the lake while the stream goes on (ADR 0018).
+    /// </summary>
+    public int Existing { get; init; }
 }

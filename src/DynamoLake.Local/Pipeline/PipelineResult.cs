@@ -43,6 +43,9 @@ internal sealed record PipelineResult
     /// <summary>Whether the template has the S3 path (and so the view's parity).</summary>
     public required bool HasS3Path { get; init; }
 
+    /// <summary>The snapshot hand-off of a run with existing items: what the load and the repair did, and snapshot items that failed conversion.</summary>
+    public (HandOffCounts Counts, long Failed)? HandOff { get; init; }
+
     public bool Equal => Tables.All(t => t.Differences.Count == 0) && ViewDifferences.Count == 0;
 }
 

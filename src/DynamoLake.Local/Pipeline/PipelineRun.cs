@@ -52,13 +52,26 @@ internal sealed class PipelineRun
         var loader = new LakeLoader(options.Environment, template, paths);
         List<(string Phase, TimeSpan Elapsed)> timings;
         (int Iceberg, int ChangeLog, int Errors) files;
+        (HandOffCounts Counts, long Failed)? handOffCounts;
+        // Items in the table before capture began reach the lake by a snapshot handed over while the stream goes on:
+        // the load reads a third of the way through the later changes, commits two thirds of the way, and repairs at the end.
+        HandOffPlan? handOff = null;
+        if (options.Existing > 0)
+        {
+            var capture = source as ChangeCapture ?? throw new PipelineException("existing items run with the embedded change capture only");
+            var inserts = options.Workload.Count - options.Existing;
+            var later = capture.CountRecords() - inserts;
+            handOff = new HandOffPlan(capture.Snapshot(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{options.Workload.Seed:x8}")), capture.SnapshotMicros, inserts + (later / 3), inserts + (2 * later / 3));
+        }
+
         using (loader)
         {
-            await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken);
+            await loader.DeliverAsync(source.Changes(cancellationToken), delivery, progress, cancellationToken, handOff);
             timings = [("capture, delivery and functions", watch.Elapsed)];
             phase?.Invoke("Parquet files");
             files = await loader.WriteAsync(cancellationToken);
             timings.Add(("Parquet files", watch.Elapsed));
+            handOffCounts = handOff is null ? null : (loader.Iceberg.HandOff, loader.SnapshotFailed);
         }
 
         // What delivery and the files needed goes back to the system before DuckDB takes its share.
@@ -120,6 +133,7 @@ internal sealed class PipelineRun
             ViewDifferences = viewDifferences,
             Tables = tables,
             HasS3Path = template.HasS3Path,
+            HandOff = handOffCounts,
             Elapsed = watch.Elapsed,
             Timings = timings,
             LeftBehind = left,
