@@ -122,6 +122,31 @@ public sealed class HandOffTests : IDisposable
         Assert.Equal(["d=before", "e=quiet"], rows);
     }
 
+    [Fact]
+    public void TheChangeLogsView_PrefersAKeysStreamRowsToItsSnapshotRow_WhateverTheirTimes()
+    {
+        // a: a stream change stamped (approximately) before the snapshot row; b: only the snapshot; c: the snapshot, then a delete.
+        using var lake = LakeDatabase.InMemory();
+        lake.Execute("""
+            CREATE TABLE items_changes AS SELECT * FROM (VALUES
+              ('a', 'stream', 'update', TIMESTAMPTZ '2026-12-01 00:00:00.5+00', 'e1', false),
+              ('a', 'snapshot', 'insert', TIMESTAMPTZ '2026-12-01 00:00:00.9+00', 'export:1', false),
+              ('b', 'snapshot', 'insert', TIMESTAMPTZ '2026-12-01 00:00:00.9+00', 'export:1', false),
+              ('c', 'snapshot', 'insert', TIMESTAMPTZ '2026-12-01 00:00:00.9+00', 'export:1', false),
+              ('c', 'gone', 'delete', TIMESTAMPTZ '2026-12-01 00:00:01+00', 'e2', false))
+              AS t(id, v, _op, _event_time, _event_id, _ttl_delete)
+            """);
+
+        using var reader = lake.Query($"SELECT id || '=' || v FROM ({LakeSchema.CurrentStateQuery(s_contract, "items_changes")}) ORDER BY 1");
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(["a=stream", "b=snapshot"], rows);
+    }
+
     private async Task<List<string>> RunAsync(Load load, Action<IcebergTableSink>? before, Action<IcebergTableSink>? between, byte[][] exported)
     {
         var name = Guid.NewGuid().ToString("N");

@@ -97,15 +97,22 @@ public static class LakeSchema
         var builder = new StringBuilder();
         builder.Append("-- Generated from schema/").Append(contract.Table).Append(".json by `dotnet run --project src/Cli -- contract view`. Do not edit.\n");
         builder.Append("-- Current state from the change log: the newest change per unique key (by ")
-            .Append(Derived(contract, DerivedField.EventTime)).Append(", then ").Append(Derived(contract, DerivedField.EventId)).Append("), keys deleted last left out.\n");
+            .Append(Derived(contract, DerivedField.EventTime)).Append(", then ").Append(Derived(contract, DerivedField.EventId)).Append("; a snapshot's row, ").Append(SnapshotEventIdPrefix).Append("…, only where the stream has none), keys deleted last left out.\n");
         builder.Append("-- Runs unchanged on Athena and DuckDB.\n");
         builder.Append("CREATE OR REPLACE VIEW ").Append(CurrentView(contract)).Append(" AS\n");
         return builder.Append(CurrentStateQuery(contract, ChangeLogTable(contract))).ToString();
     }
 
     /// <summary>
+    /// How the event id of a row loaded from a snapshot of the table begins (<c>export:&lt;ExportId&gt;</c>):
+    /// such a row stands for the key only where the stream has no change of it (ADR 0018).
+    /// </summary>
+    public const string SnapshotEventIdPrefix = "export:";
+
+    /// <summary>
     /// The view's query over any relation with the change log's columns (the change log itself, or a part
-    /// of it): the newest change per unique key, keys whose newest change is a delete left out.
+    /// of it): the newest change per unique key, a snapshot's row only where the stream has none, keys whose
+    /// newest change is a delete left out.
     /// </summary>
     public static string CurrentStateQuery(TableContract contract, string changes)
     {
@@ -118,7 +125,8 @@ public static class LakeSchema
         builder.Append(string.Join(",\n", business.Select(c => "  " + Identifier(c.Name)))).Append('\n');
         builder.Append("FROM (\n  SELECT\n    c.*,\n    row_number() OVER (\n      PARTITION BY ")
             .Append(string.Join(", ", contract.UniqueKey.Select(c => Identifier(c.Name))))
-            .Append("\n      ORDER BY ").Append(Identifier(eventTime)).Append(" DESC, ").Append(Identifier(eventId)).Append(" DESC\n    ) AS change_rank\n");
+            .Append("\n      ORDER BY CASE WHEN ").Append(Identifier(eventId)).Append(" LIKE '").Append(SnapshotEventIdPrefix).Append("%' THEN 1 ELSE 0 END, ")
+            .Append(Identifier(eventTime)).Append(" DESC, ").Append(Identifier(eventId)).Append(" DESC\n    ) AS change_rank\n");
         builder.Append("  FROM ").Append(changes).Append(" AS c\n) AS ranked\n");
         builder.Append("WHERE change_rank = 1 AND ").Append(Identifier(operation)).Append(" <> 'delete'\n");
         return builder.ToString();

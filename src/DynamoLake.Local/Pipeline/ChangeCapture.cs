@@ -166,7 +166,7 @@ internal sealed class ChangeCapture : IChangeSource
         {
             var w = _workload.Create(index);
             var (table, keySchema) = _workload.TableOf(index);
-            yield return new(w.Key, KinesisChangeRecord.Create("export:" + exportId, "INSERT", table ?? _tableName, SnapshotMicros - 1, keySchema, w.Key, Json(w.Item), null, ttl: false));
+            yield return new(w.Key, KinesisChangeRecord.Create(DynamoLake.Core.Contract.LakeSchema.SnapshotEventIdPrefix + exportId, "INSERT", table ?? _tableName, SnapshotMicros - 1, keySchema, w.Key, Json(w.Item), null, ttl: false));
         }
     }
 

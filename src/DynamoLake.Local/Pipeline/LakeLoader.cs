@@ -77,8 +77,14 @@ internal sealed class LakeLoader : IDisposable
 
     public IReadOnlyDictionary<(string Function, string Reason), long> FailedByReason => _log.FailedByReason;
 
-    /// <summary>Snapshot items whose conversion failed (in the error output with the stream's failures).</summary>
+    /// <summary>
+    /// Snapshot items a function failed to convert: counted, with their reason codes in the function log, and
+    /// not written as error objects — a redrive applies those as changes, and a snapshot image applied as a
+    /// change could regress or resurrect its key (ADR 0018). Fix the contract and hand the snapshot over again.
+    /// </summary>
     public long SnapshotFailed { get; private set; }
+
+    private long _conversionRequests;
 
     private HandOffPlan? _handOff;
     private string? _snapshotRows;
@@ -220,7 +226,7 @@ internal sealed class LakeLoader : IDisposable
     private void MetricsReachedTheLog()
     {
         var reports = _log.Reports.Values.Sum();
-        var invocations = (_template.HasS3Path ? 2 : 1) * Requests;
+        var invocations = (_template.HasS3Path ? 2 : 1) * (Requests + _conversionRequests);
         if (Requests > 0 && reports < invocations)
         {
             throw new PipelineException($"{invocations:N0} function invocations wrote {reports:N0} report lines that CloudWatch would read as JSON: the functions' console lines do not leave the managed .NET runtime as the JSON documents they are (set {LambdaConsole.HandlerLogFormatVariable}=Unformatted on the functions; see docs/adr/0013-log-lines-through-the-managed-runtime.md), so their EMF metrics and every alarm on them would see nothing");
@@ -269,15 +275,22 @@ internal sealed class LakeLoader : IDisposable
                 else if (record.Result == "ProcessingFailed")
                 {
                     SnapshotFailed++;
-                    Errors.Add(batch.Data[record.Index], batch.ArrivalMs, _log.ReasonFor(batch.RecordIds[record.Index]) ?? "unknown");
                 }
             }
 
+            _conversionRequests++;
             if (ChangeLog is not null)
             {
-                foreach (var record in ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false).Where(r => r.Result == "Ok"))
+                foreach (var record in ResponseCheck.Check("PartitionKeys", batch, await InvokeAsync(partitionKeys, batch.Request), icebergMetadata: false))
                 {
-                    ChangeLog.Add(record.Data, record.PartitionKeys!);
+                    if (record.Result == "Ok")
+                    {
+                        ChangeLog.Add(record.Data, record.PartitionKeys!);
+                    }
+                    else if (record.Result == "ProcessingFailed")
+                    {
+                        SnapshotFailed++;
+                    }
                 }
             }
         }

@@ -59,6 +59,19 @@ internal sealed class PipelineRun
         if (options.Existing > 0)
         {
             var capture = source as ChangeCapture ?? throw new PipelineException("existing items run with the embedded change capture only");
+
+            // The change log is what tells the keys the stream has mentioned (deletes included), and the repair
+            // finds snapshot rows by their event id: without either, the hand-off cannot be done as on AWS.
+            if (!template.HasS3Path)
+            {
+                throw new PipelineException("the snapshot hand-off needs the S3 change log (EnableS3Path), which tells the keys the stream has mentioned; this template has no S3 path");
+            }
+
+            if (contract.Columns.Columns.All(c => c.Derived != DynamoLake.Core.Contract.DerivedField.EventId))
+            {
+                throw new PipelineException($"{contract.SourceName} has no column derived from event_id: the repair could not tell a snapshot's rows from the stream's");
+            }
+
             var inserts = options.Workload.Count - options.Existing;
             var later = capture.CountRecords() - inserts;
             handOff = new HandOffPlan(capture.Snapshot(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{options.Workload.Seed:x8}")), capture.SnapshotMicros, inserts + (later / 3), inserts + (2 * later / 3));
