@@ -1,5 +1,5 @@
 -- Generated from schema/transactions.json by `dotnet run --project src/Cli -- contract view`. Do not edit.
--- Current state from the change log: the newest change per unique key (by _event_time, then _event_id), keys deleted last left out.
+-- Current state from the change log: the newest change per unique key (by _event_time, then _event_id; a snapshot's row, export:…, only where the stream has none), keys deleted last left out.
 -- Runs unchanged on Athena and DuckDB.
 CREATE OR REPLACE VIEW transactions_current AS
 SELECT
@@ -28,7 +28,7 @@ FROM (
     c.*,
     row_number() OVER (
       PARTITION BY "transaction_id"
-      ORDER BY "_event_time" DESC, "_event_id" DESC
+      ORDER BY CASE WHEN "_event_id" LIKE 'export:%' THEN 1 ELSE 0 END, "_event_time" DESC, "_event_id" DESC
     ) AS change_rank
   FROM transactions_changes AS c
 ) AS ranked
