@@ -64,17 +64,7 @@ internal static class TemplateGenerator
         result["Parameters"]!["IcebergTableName"]!["Default"] = table;
 
         // The source table: its key as the contract's unique key (partition key, then sort key), and its TTL.
-        var source = resources["SourceTable"]!["Properties"]!;
-        source["AttributeDefinitions"] = new JsonArray([.. contract.UniqueKey.Select(c => (JsonNode)new JsonObject { ["AttributeName"] = c.Source, ["AttributeType"] = KeyType(contract, c) })]);
-        source["KeySchema"] = new JsonArray([.. contract.UniqueKey.Select((c, i) => (JsonNode)new JsonObject { ["AttributeName"] = c.Source, ["KeyType"] = i == 0 ? "HASH" : "RANGE" })]);
-        if (contract.TimeToLive is { } ttl)
-        {
-            source["TimeToLiveSpecification"] = new JsonObject { ["AttributeName"] = ttl.Source, ["Enabled"] = true };
-        }
-        else
-        {
-            source.AsObject().Remove("TimeToLiveSpecification");
-        }
+        KeyAndTtl(resources["SourceTable"]!["Properties"]!, [contract]);
 
         // A contract that names its DynamoDB table (source.table) reads only that table's changes: the stack's
         // table has that name, and no parameter renames it.
@@ -235,7 +225,7 @@ internal static class TemplateGenerator
         template["Conditions"]!.AsObject().Remove("HasSourceTableName");
     }
 
-    // The key schema and TTL of a DynamoDB table several contracts read: they must agree.
+    // The key schema and TTL of a DynamoDB table its contracts read (one, or a set's several: they must agree).
     private static void KeyAndTtl(JsonNode properties, List<TableContract> contracts)
     {
         var keys = contracts.Select(c => string.Join(",", c.UniqueKey.Select(k => $"{k.Source}:{KeyType(c, k)}"))).Distinct(StringComparer.Ordinal).ToList();

@@ -262,15 +262,13 @@ internal sealed class IcebergTableSink : IDisposable
                         loads[at] = !table.ContainsKey(at) && !mentioned.Contains(at.Item2);
                         break;
                     case LoadCommit when loads.Remove(at, out var absent) && absent:
-                        (table.TryGetValue(at, out var held) ? held : table[at] = []).Add(record);
-                        HandOff.Loaded++;
+                        Append(at, record);
                         break;
                     case LoadCommit:
                         HandOff.Skipped++;
                         break;
                     case NaiveAppend:
-                        (table.TryGetValue(at, out var appended) ? appended : table[at] = []).Add(record);
-                        HandOff.Loaded++;
+                        Append(at, record);
                         break;
                     case Repair when mentioned.Contains(at.Item2) && table.TryGetValue(at, out var kept):
                         HandOff.Repaired += kept.RemoveAll(r => r[0] == LoadCommit);
@@ -282,6 +280,13 @@ internal sealed class IcebergTableSink : IDisposable
                         break;
                 }
             }
+        }
+
+        // A snapshot row appended beside what the key holds, as an INSERT is.
+        void Append((string Partition, string Key) at, byte[] record)
+        {
+            (table.TryGetValue(at, out var held) ? held : table[at] = []).Add(record);
+            HandOff.Loaded++;
         }
 
         spill.Remove(bucket);
