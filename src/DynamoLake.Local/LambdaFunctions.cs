@@ -9,6 +9,7 @@ internal static class LambdaFunctions
             ["transform"] = environment => new Transform.Function(environment.Get).FunctionHandler,
             ["partition-keys"] = environment => new PartitionKeys.Function(environment.Get).FunctionHandler,
             ["provisioner"] = environment => TableProvisioner.Function.FromEnvironment(environment.Get).FunctionHandler,
+            ["export-converter"] = environment => new ExportConverter.Function(environment.Get).FunctionHandler,
         };
 
     /// <summary>Each function's resource in serverless.template (its environment and LoggingConfig).</summary>
@@ -17,5 +18,6 @@ internal static class LambdaFunctions
         ["transform"] = "TransformFunction",
         ["partition-keys"] = "PartitionKeysFunction",
         ["provisioner"] = "TableProvisionerFunction",
+        ["export-converter"] = "ExportConverterFunction",
     };
 }

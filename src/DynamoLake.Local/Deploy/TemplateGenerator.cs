@@ -22,7 +22,7 @@ namespace DynamoLake.Local.Deploy;
 /// </remarks>
 internal static class TemplateGenerator
 {
-    private static readonly string[] s_functions = ["TransformFunction", "PartitionKeysFunction", "SeederFunction", "TableProvisionerFunction"];
+    private static readonly string[] s_functions = ["TransformFunction", "PartitionKeysFunction", "SeederFunction", "TableProvisionerFunction", "ExportConverterFunction"];
     private static readonly string[] s_timeParts = ["year", "month", "day", "hour"];
 
     private static readonly JsonSerializerOptions s_output = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -1,3 +1,4 @@
+using DynamoLake.Core.Changes;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;

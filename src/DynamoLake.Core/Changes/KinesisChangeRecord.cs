@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace DynamoLake.Local.Pipeline;
+namespace DynamoLake.Core.Changes;
 
 /// <summary>
 /// A change record as Kinesis Data Streams for DynamoDB carries it: eventID, eventName, userIdentity (the
 /// DynamoDB service principal for a TTL delete), tableName and the dynamodb part with µs
 /// ApproximateCreationDateTime, Keys, NewImage / OldImage (DynamoDB JSON) and SizeBytes.
 /// </summary>
-internal static class KinesisChangeRecord
+public static class KinesisChangeRecord
 {
     public const string Region = "us-east-1";
 
@@ -50,10 +50,10 @@ internal static class KinesisChangeRecord
     }
 
     /// <summary>The dynamodb part's Keys (one key attribute), NewImage and OldImage (each when given), as both record shapes write them.</summary>
-    internal static void WriteKeysAndImages(Utf8JsonWriter writer, IReadOnlyList<(string Attribute, string Type)> keyNames, string key, byte[]? newImage, byte[]? oldImage)
+    public static void WriteKeysAndImages(Utf8JsonWriter writer, IReadOnlyList<(string Attribute, string Type)> keyNames, string key, byte[]? newImage, byte[]? oldImage)
     {
         // A composite key's text holds its parts joined by U+001F, in the key's order.
-        var parts = keyNames.Count == 1 ? [key] : key.Split(Parity.KeySeparator);
+        var parts = keyNames.Count == 1 ? [key] : key.Split(ItemKey.Separator);
         writer.WriteStartObject("Keys"u8);
         for (var i = 0; i < keyNames.Count; i++)
         {
