@@ -18,7 +18,8 @@ internal sealed class AthenaClient(AwsJsonClient client)
     /// <summary>A finished query.</summary>
     /// <param name="Id">The query execution id.</param>
     /// <param name="OutputLocation">Where Athena wrote the query's own result files (metadata, manifest).</param>
-    public sealed record Finished(string Id, string? OutputLocation);
+    /// <param name="ScannedBytes">The bytes Athena scanned (what the query is billed by).</param>
+    public sealed record Finished(string Id, string? OutputLocation, long ScannedBytes = 0);
 
     public async Task<WorkGroup> GetWorkGroupAsync(string name, CancellationToken cancellationToken)
     {
@@ -85,7 +86,8 @@ internal sealed class AthenaClient(AwsJsonClient client)
                 {
                     case "SUCCEEDED":
                         var location = execution.TryGetProperty("ResultConfiguration", out var result) && result.TryGetProperty("OutputLocation", out var output) ? output.GetString() : null;
-                        return new Finished(id, location);
+                        var scanned = execution.TryGetProperty("Statistics", out var statistics) && statistics.TryGetProperty("DataScannedInBytes", out var bytes) && bytes.TryGetInt64(out var n) ? n : 0;
+                        return new Finished(id, location, scanned);
                     case "FAILED":
                     case "CANCELLED":
                         var reason = status.TryGetProperty("AthenaError", out var error) && error.TryGetProperty("ErrorMessage", out var message) ? message.GetString()
