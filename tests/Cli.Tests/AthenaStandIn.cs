@@ -19,6 +19,10 @@ namespace Cli.Tests;
 /// UNLOAD's SELECT with DuckDB over a local lake — Athena's catalog names mapped to the lake's views, Trino's
 /// to_iso8601 given as a macro — and writes the Parquet and Athena's metadata files into moto's S3, as Athena
 /// writes them: no file for no rows, an UNLOAD into a non-empty location refused.
+/// The backfill's statements run too: CREATE EXTERNAL TABLE over JSON rows in S3 (read by DuckDB from a copy of
+/// the objects, the Hive column types translated), MERGE INTO and DELETE FROM the Iceberg table, DROP TABLE. From
+/// the first of them on, the stand-in's tables live in one DuckDB database and change in place, as Athena's
+/// do; before, each query reads the lake's files as they are.
 /// </summary>
 internal sealed partial class AthenaStandIn : IDisposable
 {
@@ -27,6 +31,9 @@ internal sealed partial class AthenaStandIn : IDisposable
     private readonly string _lake;
     private readonly AmazonS3Client _s3;
     private readonly ConcurrentDictionary<string, Query> _queries = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "athena-stand-in-" + Guid.NewGuid().ToString("N"));
+    private LakeDatabase? _tables;
 
     /// <param name="lake">The local lake it answers from.</param>
     /// <param name="s3">The S3 endpoint (moto) its UNLOAD writes to.</param>
@@ -62,10 +69,40 @@ internal sealed partial class AthenaStandIn : IDisposable
     /// <summary>Every request's Authorization header's credential scope (service part).</summary>
     public ConcurrentQueue<string> SignedFor { get; } = new();
 
+    /// <summary>Runs once before each MERGE, as if another writer (Firehose) committed between the load's start and its commit.</summary>
+    public Action<LakeDatabase>? BeforeMerge { get; set; }
+
+    /// <summary>A query on the stand-in's tables as they are now (after DML: as changed in place).</summary>
+    public T Read<T>(string sql, Func<System.Data.Common.DbDataReader, T> read)
+    {
+        _gate.Wait();
+        try
+        {
+            if (_tables is { } tables)
+            {
+                using var reader = tables.Query(Translate(sql));
+                return read(reader);
+            }
+
+            using var lake = OpenLake();
+            using var fresh = lake.Query(Translate(sql));
+            return read(fresh);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose()
     {
         _server.Dispose();
         _s3.Dispose();
+        _tables?.Dispose();
+        if (Directory.Exists(_work))
+        {
+            Directory.Delete(_work, recursive: true);
+        }
     }
 
     private async Task HandleAsync(HttpListenerContext context)
@@ -188,8 +225,159 @@ internal sealed partial class AthenaStandIn : IDisposable
         }
     }
 
-    // Runs an UNLOAD: the SELECT over the local lake, the Parquet into S3; returns the bytes "scanned".
+    // Runs one statement, one at a time; returns the bytes "scanned".
     private async Task<long> RunAsync(string id, string sql, string output)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (CreateExternalTable().Match(sql) is { Success: true } create)
+            {
+                return await CreateStagingAsync(create.Groups["table"].Value, create.Groups["columns"].Value, create.Groups["location"].Value);
+            }
+
+            if (DropTable().Match(sql) is { Success: true } drop)
+            {
+                Tables().Execute($"DROP TABLE IF EXISTS {LakeDatabase.Quote(drop.Groups["table"].Value)}");
+                return 0;
+            }
+
+            if (sql.StartsWith("MERGE INTO ", StringComparison.Ordinal) || sql.StartsWith("DELETE FROM ", StringComparison.Ordinal))
+            {
+                var tables = Tables();
+                if (sql.StartsWith("MERGE INTO ", StringComparison.Ordinal))
+                {
+                    BeforeMerge?.Invoke(tables);
+                }
+
+                tables.Execute(Translate(sql));
+                return 0;
+            }
+
+            return await UnloadAsync(id, sql, output);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Athena's names and Trino's spellings as DuckDB takes them: the one place the stand-in translates.
+    private static string Translate(string sql) =>
+        CatalogName().Replace(sql, m => $"\"{m.Groups["table"].Value}\"").Replace(" AS timestamp(6))", " AS TIMESTAMP)", StringComparison.Ordinal);
+
+    private LakeDatabase OpenLake()
+    {
+        var contract = _environment.Contract();
+        var lake = LakeDatabase.Open(LakePaths.For(_lake, _environment.Template(), contract), contract, _environment.Template().ChangeLogProjection);
+        lake.Execute("CREATE MACRO to_iso8601(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%fZ')");
+        lake.Execute("CREATE MACRO from_unixtime_nanos(n) AS make_timestamp(CAST(n // 1000 AS BIGINT))::TIMESTAMPTZ");
+        return lake;
+    }
+
+    // The database whose tables change in place: the lake's Iceberg table copied in once, the change log still read from its files.
+    private LakeDatabase Tables()
+    {
+        if (_tables is null)
+        {
+            var lake = OpenLake();
+            var table = LakeDatabase.Quote(_environment.Contract().Table);
+            lake.Execute($"CREATE TABLE stand_in_copy AS SELECT * FROM {table}");
+            lake.Execute($"DROP VIEW {table}");
+            lake.Execute($"ALTER TABLE stand_in_copy RENAME TO {table}");
+            _tables = lake;
+        }
+
+        return _tables;
+    }
+
+    // CREATE EXTERNAL TABLE over gzipped JSON lines: the objects copied here, read with the declared columns.
+    private async Task<long> CreateStagingAsync(string table, string columns, string location)
+    {
+        var (bucket, prefix) = DynamoLake.Local.Verify.S3Location.Parse(location);
+        var folder = Path.Combine(_work, table);
+        Directory.CreateDirectory(folder);
+        var files = new List<string>();
+        long bytes = 0;
+        var listed = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix });
+        foreach (var item in listed.S3Objects ?? [])
+        {
+            var file = Path.Combine(folder, $"{files.Count:D5}.json.gz");
+            using (var got = await _s3.GetObjectAsync(bucket, item.Key))
+            {
+                await got.WriteResponseStreamToFileAsync(file, append: false, CancellationToken.None);
+            }
+
+            files.Add(file);
+            bytes += new FileInfo(file).Length;
+        }
+
+        var declared = HiveColumns(columns);
+        var duckColumns = string.Join(", ", declared.Select(c => $"{LakeDatabase.Quote(c.Name)}: '{c.Type}'"));
+        var source = files.Count == 0
+            ? $"SELECT {string.Join(", ", declared.Select(c => $"CAST(NULL AS {c.Type}) AS {LakeDatabase.Quote(c.Name)}"))} WHERE false"
+            : $"SELECT * FROM read_json([{string.Join(", ", files.Select(f => $"'{LakeDatabase.Escape(f)}'"))}], format = 'newline_delimited', compression = 'gzip', columns = {{{duckColumns}}})";
+        Tables().Execute($"CREATE TABLE {LakeDatabase.Quote(table)} AS {source}");
+        return bytes;
+    }
+
+    // `name` type, … with Hive's types (string, int, bigint, boolean, float, double, decimal(p,s), date, struct<…>, array<…>) as DuckDB's.
+    private static List<(string Name, string Type)> HiveColumns(string text) =>
+        [.. TopLevel(text, ',').Select(c => c.Trim()).Select(c =>
+        {
+            var end = c.IndexOf('`', 1);
+            return (c[1..end], DuckType(c[(end + 1)..].Trim()));
+        })];
+
+    private static string DuckType(string hive)
+    {
+        if (hive.StartsWith("struct<", StringComparison.Ordinal))
+        {
+            var fields = TopLevel(hive[7..^1], ',').Select(f => f.Split(':', 2)).Select(f => $"{LakeDatabase.Quote(f[0])} {DuckType(f[1])}");
+            return $"STRUCT({string.Join(", ", fields)})";
+        }
+
+        if (hive.StartsWith("array<", StringComparison.Ordinal))
+        {
+            return DuckType(hive[6..^1]) + "[]";
+        }
+
+        return hive switch
+        {
+            "string" => "VARCHAR",
+            "int" => "INTEGER",
+            "bigint" => "BIGINT",
+            "boolean" => "BOOLEAN",
+            "float" => "FLOAT",
+            "double" => "DOUBLE",
+            "date" => "DATE",
+            _ when hive.StartsWith("decimal(", StringComparison.Ordinal) => hive.ToUpperInvariant(),
+            _ => throw new InvalidOperationException($"the stand-in does not know the Hive type {hive}"),
+        };
+    }
+
+    // Splits at separators outside <…> and (…).
+    private static List<string> TopLevel(string text, char separator)
+    {
+        var parts = new List<string>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            depth += text[i] is '<' or '(' ? 1 : text[i] is '>' or ')' ? -1 : 0;
+            if (depth == 0 && text[i] == separator)
+            {
+                parts.Add(text[start..i]);
+                start = i + 1;
+            }
+        }
+
+        parts.Add(text[start..]);
+        return parts;
+    }
+
+    // Runs an UNLOAD: the SELECT over the lake, the Parquet into S3; returns the bytes "scanned".
+    private async Task<long> UnloadAsync(string id, string sql, string output)
     {
         var unload = UnloadStatement().Match(sql);
         if (!unload.Success)
@@ -204,16 +392,15 @@ internal sealed partial class AthenaStandIn : IDisposable
             throw new InvalidOperationException($"HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists: s3://{bucket}/{prefix}");
         }
 
-        var select = CatalogName().Replace(unload.Groups["select"].Value, m => $"\"{m.Groups["table"].Value}\"");
-        var contract = _environment.Contract();
-        var template = _environment.Template();
+        var select = Translate(unload.Groups["select"].Value);
         var file = Path.Combine(Path.GetTempPath(), $"athena-stand-in-{id}.parquet");
         long rows;
         try
         {
-            using (var lake = LakeDatabase.Open(LakePaths.For(_lake, template, contract), contract, template.ChangeLogProjection))
+            var opened = _tables is null ? OpenLake() : null;
+            try
             {
-                lake.Execute("CREATE MACRO to_iso8601(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%fZ')");
+                var lake = opened ?? _tables!;
                 using (var count = lake.Query($"SELECT count(*) FROM ({select})"))
                 {
                     count.Read();
@@ -221,6 +408,10 @@ internal sealed partial class AthenaStandIn : IDisposable
                 }
 
                 lake.Execute($"COPY ({select}) TO '{LakeDatabase.Escape(file)}' (FORMAT parquet)");
+            }
+            finally
+            {
+                opened?.Dispose();
             }
 
             if (rows > 0)
@@ -254,6 +445,12 @@ internal sealed partial class AthenaStandIn : IDisposable
         await context.Response.OutputStream.WriteAsync(bytes);
         context.Response.Close();
     }
+
+    [GeneratedRegex(@"^CREATE EXTERNAL TABLE `[^`]+`\.`(?<table>[^`]+)` \((?<columns>.*)\) ROW FORMAT SERDE 'org\.openx\.data\.jsonserde\.JsonSerDe' LOCATION '(?<location>s3://[^']+)'$", RegexOptions.Singleline)]
+    private static partial Regex CreateExternalTable();
+
+    [GeneratedRegex(@"^DROP TABLE IF EXISTS `[^`]+`\.`(?<table>[^`]+)`$")]
+    private static partial Regex DropTable();
 
     [GeneratedRegex(@"^UNLOAD \((?<select>SELECT .*)\) TO '(?<to>s3://[^']+)' WITH \(format = 'PARQUET'\)$", RegexOptions.Singleline)]
     private static partial Regex UnloadStatement();

@@ -48,7 +48,8 @@ public static class LocalServers
     public static LocalServer StartMoto() => Start(Moto, () => LocalServer.Start(
         Moto,
         "python3",
-        port => ["-m", "moto.server", "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+        // moto through tests/tools/moto_server.py: its DynamoDB exports are written as AWS documents them.
+        port => [Path.Combine(RepoPaths.Root, "tests", "tools", "moto_server.py"), "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
         RepoPaths.Root,
         TimeSpan.FromSeconds(60)));
 
