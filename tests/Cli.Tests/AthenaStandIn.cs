@@ -263,16 +263,22 @@ internal sealed partial class AthenaStandIn : IDisposable
     }
 
     // Athena's names and Trino's spellings as DuckDB takes them: the one place the stand-in translates.
-    private static string Translate(string sql) =>
+    internal static string Translate(string sql) =>
         CatalogName().Replace(sql, m => $"\"{m.Groups["table"].Value}\"").Replace(" AS timestamp(6))", " AS TIMESTAMP)", StringComparison.Ordinal);
 
     private LakeDatabase OpenLake()
     {
         var contract = _environment.Contract();
         var lake = LakeDatabase.Open(LakePaths.For(_lake, _environment.Template(), contract), contract, _environment.Template().ChangeLogProjection);
-        lake.Execute("CREATE MACRO to_iso8601(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%fZ')");
-        lake.Execute("CREATE MACRO from_unixtime_nanos(n) AS make_timestamp(CAST(n // 1000 AS BIGINT))::TIMESTAMPTZ");
+        AddTrinoFunctions(lake);
         return lake;
+    }
+
+    /// <summary>Trino's functions the statements use that DuckDB spells otherwise.</summary>
+    internal static void AddTrinoFunctions(LakeDatabase database)
+    {
+        database.Execute("CREATE MACRO to_iso8601(t) AS strftime(t, '%Y-%m-%dT%H:%M:%S.%fZ')");
+        database.Execute("CREATE MACRO from_unixtime_nanos(n) AS make_timestamp(CAST(n // 1000 AS BIGINT))::TIMESTAMPTZ");
     }
 
     // The database whose tables change in place: the lake's Iceberg table copied in once, the change log still read from its files.
