@@ -19,7 +19,14 @@ public static class SigV4Signer
     /// Signs <paramref name="request"/> in place: sets <c>x-amz-date</c> (and <c>x-amz-security-token</c>)
     /// and <c>Authorization</c> over host, x-amz-*, and content-type. The body must be the exact bytes sent.
     /// </summary>
-    public static void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, AwsCredentials credentials, string region, string service, DateTimeOffset now)
+    public static void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, AwsCredentials credentials, string region, string service, DateTimeOffset now) =>
+        SignPayloadHash(request, HexSha256(body), credentials, region, service, now);
+
+    /// <summary>
+    /// Signs a request whose body is not in memory (an S3 upload from a file) by the body's SHA-256, given in hex;
+    /// S3 also wants it in <c>x-amz-content-sha256</c>, which the caller sets and this signs with the other x-amz-* headers.
+    /// </summary>
+    public static void SignPayloadHash(HttpRequestMessage request, string payloadHash, AwsCredentials credentials, string region, string service, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(credentials);
@@ -58,7 +65,7 @@ public static class SigV4Signer
             }
         }
 
-        var authorization = Authorization(request.Method.Method, uri.AbsolutePath, uri.Query.TrimStart('?'), headers, HexSha256(body), credentials, region, service, amzDate);
+        var authorization = Authorization(request.Method.Method, uri.AbsolutePath, uri.Query.TrimStart('?'), headers, payloadHash, credentials, region, service, amzDate);
         request.Headers.Remove("Authorization");
         request.Headers.TryAddWithoutValidation("Authorization", authorization);
     }

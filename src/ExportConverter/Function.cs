@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
-using Amazon.S3;
-using Amazon.S3.Model;
+using DynamoLake.Aws;
 using DynamoLake.Core.Changes;
 using DynamoLake.Core.Contract;
 
@@ -18,9 +17,12 @@ namespace ExportConverter;
 public sealed class Function
 {
     private const string SourceTableVariable = "SOURCE_TABLE_NAME";
+
+    /// <summary>The environment variables this function reads besides CONTRACT (and the runtime's own: AWS_REGION, the role's keys, AWS_ENDPOINT_URL[_S3]).</summary>
+    public static IReadOnlyList<string> Variables { get; } = [SourceTableVariable];
     private readonly TableContract _contract;
     private readonly string _tableName;
-    private readonly Lazy<IAmazonS3> _s3;
+    private readonly Lazy<S3Objects> _s3;
     private readonly TextWriter _log;
 
     /// <summary>Used by the Lambda runtime: the contract CONTRACT names, the table SOURCE_TABLE_NAME names, S3 from the environment.</summary>
@@ -31,11 +33,11 @@ public sealed class Function
 
     /// <summary>The runtime's path with the environment given (the local workbench overlays its own).</summary>
     internal Function(Func<string, string?> environment)
-        : this(environment, () => Client(environment), Console.Out)
+        : this(environment, () => Client(environment, AwsCredentialChain.ResolveAsync), Console.Out)
     {
     }
 
-    internal Function(Func<string, string?> environment, Func<IAmazonS3> s3, TextWriter log)
+    internal Function(Func<string, string?> environment, Func<S3Objects> s3, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var contracts = ContractSet.FromEnvironment(environment, environment(SourceTableVariable));
@@ -43,7 +45,7 @@ public sealed class Function
             ? contracts.Contracts[0]
             : throw new InvalidOperationException($"CONTRACT names {contracts.Count} contracts: an export is converted for one contract's table (ADR 0018: a set has no S3 change log yet).");
         _tableName = environment(SourceTableVariable) ?? _contract.SourceTable ?? _contract.Table;
-        _s3 = new Lazy<IAmazonS3>(s3);
+        _s3 = new Lazy<S3Objects>(s3);
         _log = log;
     }
 
@@ -61,8 +63,7 @@ public sealed class Function
         try
         {
             SnapshotConversion.Counts counts;
-            using (var data = await s3.GetObjectAsync(bucket, key))
-            await using (var body = data.ResponseStream)
+            await using (var body = await s3.GetAsync(bucket, key, CancellationToken.None))
             await using (var lines = key.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(body, CompressionMode.Decompress) : body)
             await using (var file = new FileStream(scratch, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             await using (var rows = new GZipStream(file, CompressionLevel.Fastest))
@@ -71,7 +72,7 @@ public sealed class Function
             }
 
             // A file whose items all failed still gets its (empty) rows object: the load sees every file answered.
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = outputBucket, Key = rowsKey, FilePath = scratch, ContentType = "application/json" });
+            await s3.PutFileAsync(outputBucket, rowsKey, scratch, "application/json", CancellationToken.None);
             var failed = string.Join(",", counts.Failed.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Key}={f.Value}")));
             await _log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"export {request.ExportId}: {counts.Items} items, {counts.Rows} rows, {counts.Items - counts.Rows} failed{(failed.Length > 0 ? " (" + failed + ")" : "")}"));
             var response = new MemoryStream();
@@ -101,24 +102,14 @@ public sealed class Function
         }
     }
 
-    // S3 as the Lambda environment gives it; AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (a local S3) path-style.
-    private static AmazonS3Client Client(Func<string, string?> environment)
+    // S3 where the environment says: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (a local S3, path-style), else AWS_REGION's.
+    internal static S3Objects Client(Func<string, string?> environment, Func<CancellationToken, Task<AwsCredentials>> credentials)
     {
-        var config = new AmazonS3Config();
-        if ((environment("AWS_ENDPOINT_URL_S3") ?? environment("AWS_ENDPOINT_URL")) is { Length: > 0 } endpoint)
-        {
-            config.ServiceURL = endpoint;
-            config.ForcePathStyle = true;
-            config.AuthenticationRegion = environment("AWS_REGION") ?? "us-east-1";
-        }
-        else if (environment("AWS_REGION") is { Length: > 0 } region)
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
-        }
-
-        // The runtime's role gives its keys in the environment; the SDK's chain finds them there too.
-        return environment("AWS_ACCESS_KEY_ID") is { Length: > 0 } accessKey && environment("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secretKey
-            ? new AmazonS3Client(environment("AWS_SESSION_TOKEN") is { Length: > 0 } token ? new Amazon.Runtime.SessionAWSCredentials(accessKey, secretKey, token) : new Amazon.Runtime.BasicAWSCredentials(accessKey, secretKey), config)
-            : new AmazonS3Client(config);
+        ArgumentNullException.ThrowIfNull(environment);
+        var endpoint = (environment("AWS_ENDPOINT_URL_S3") ?? environment("AWS_ENDPOINT_URL")) is { Length: > 0 } text ? new Uri(text.TrimEnd('/') + "/") : null;
+        return new S3Objects(s_http, endpoint, environment("AWS_REGION") ?? "us-east-1", credentials);
     }
+
+    // One connection pool for the container's life, as Lambda reuses it between invocations.
+    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromMinutes(14) };
 }

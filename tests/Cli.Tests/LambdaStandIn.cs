@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Amazon.S3;
 using DynamoLake.Testing;
 
 namespace Cli.Tests;
@@ -10,14 +9,13 @@ namespace Cli.Tests;
 /// <summary>
 /// A local Lambda for the tests (moto runs no .NET functions without Docker): Invoke
 /// (<c>POST /2015-03-31/functions/NAME/invocations</c>) runs the export conversion's real handler in this process,
-/// with the environment the template gives it and S3 at moto. A handler's exception comes back as Lambda returns a
+/// with the environment the template gives it and S3 at moto (the function's own S3 client, at moto's endpoint). A handler's exception comes back as Lambda returns a
 /// function error: 200 with <c>X-Amz-Function-Error: Unhandled</c> and the errorType and errorMessage.
 /// </summary>
 internal sealed class LambdaStandIn : IDisposable
 {
     private readonly FakeHttpServer _server;
     private readonly ExportConverter.Function _converter;
-    private readonly AmazonS3Client _s3;
 
     /// <param name="function">The function name Invoke answers to.</param>
     /// <param name="s3">moto's endpoint.</param>
@@ -26,9 +24,8 @@ internal sealed class LambdaStandIn : IDisposable
     public LambdaStandIn(string function, Uri s3, string table, string? contract = null)
     {
         Function = function;
-        _s3 = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("local", "local"), new AmazonS3Config { ServiceURL = s3.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         var environment = new Dictionary<string, string?> { ["SOURCE_TABLE_NAME"] = table, ["CONTRACT"] = contract };
-        _converter = new ExportConverter.Function(name => environment.GetValueOrDefault(name), () => _s3, Log);
+        _converter = new ExportConverter.Function(name => environment.GetValueOrDefault(name), () => ExportConverter.Function.Client(name => name == "AWS_ENDPOINT_URL_S3" ? s3.ToString() : null, _ => Task.FromResult(new DynamoLake.Aws.AwsCredentials("local", "local", null))), Log);
         _server = new FakeHttpServer(HandleAsync);
     }
 
@@ -45,7 +42,6 @@ internal sealed class LambdaStandIn : IDisposable
     public void Dispose()
     {
         _server.Dispose();
-        _s3.Dispose();
     }
 
     private async Task HandleAsync(HttpListenerContext context)

@@ -40,6 +40,8 @@ public sealed partial class DeployWiringTests
             .. CatalogTables(template).Select(table => Sub($"arn:${{AWS::Partition}}:glue:${{AWS::Region}}:${{AWS::AccountId}}:table/s3tablescatalog/${{TableBucketName}}/${{NamespaceName}}/{table}")),
         ],
         IamResource.AnyResource => [JsonValue.Create("*")],
+        IamResource.ExportObjects => [Sub("${AthenaResultsBucket.Arn}/backfill/exports/*")],
+        IamResource.ExportRows => [Sub("${AthenaResultsBucket.Arn}/backfill/rows/*")],
         _ => throw new ArgumentOutOfRangeException(nameof(resource), resource, null),
     };
 
@@ -56,13 +58,14 @@ public sealed partial class DeployWiringTests
     /// Every AwsOperation declared next to a call that a function's package can make, with the condition under
     /// which the template must grant it: the function's own declarations, and those of each DynamoLake.Aws
     /// client the function's assembly refers to (the shared library also holds the CLI's clients — Athena,
-    /// Kinesis, CloudFormation — which no function may be granted).
+    /// Kinesis, CloudFormation — which no function may be granted). The Lake Formation calls are granted in
+    /// LakeFormationMode only, the backfill conversion's S3 calls with the S3 path only.
     /// </summary>
     private static IEnumerable<(AwsOperation Operation, string? Condition)> Declared(Assembly assembly) =>
         assembly.GetTypes().Concat(AwsClientsUsedBy(assembly))
             .SelectMany(t => t.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic).Where(f => f.FieldType == typeof(AwsOperation)).Select(f => (Type: t, Operation: (AwsOperation)f.GetValue(null)!)))
             .Where(d => !d.Operation.LocalOnly)
-            .Select(d => (d.Operation, d.Type == typeof(LakeFormationClient) ? "LakeFormationMode" : (string?)null));
+            .Select(d => (d.Operation, d.Type == typeof(LakeFormationClient) ? "LakeFormationMode" : d.Type == typeof(S3Objects) ? "S3PathEnabled" : (string?)null));
 
     /// <summary>The DynamoLake.Aws types an assembly refers to, read from its metadata (its type references).</summary>
     private static List<Type> AwsClientsUsedBy(Assembly assembly)

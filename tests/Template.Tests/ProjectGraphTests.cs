@@ -19,8 +19,9 @@ public sealed class ProjectGraphTests
         ["PartitionKeys"] = (["DynamoLake.Core"], []),
         ["Seeder"] = (["DynamoLake.Core"], ["AWSSDK.DynamoDBv2"]),
         ["TableProvisioner"] = (["DynamoLake.Core", "DynamoLake.Aws"], []),
+        ["ExportConverter"] = (["DynamoLake.Core", "DynamoLake.Aws"], []),
         ["DynamoLake.Aws"] = (["DynamoLake.Core"], ["AWSSDK.Core"]),
-        ["DynamoLake.Local"] = (["DynamoLake.Core", "DynamoLake.Aws", "Transform", "PartitionKeys", "Seeder", "TableProvisioner"], ["AWSSDK.S3", "DuckDB.NET.Data.Full", "Parquet.Net"]),
+        ["DynamoLake.Local"] = (["DynamoLake.Core", "DynamoLake.Aws", "Transform", "PartitionKeys", "Seeder", "TableProvisioner", "ExportConverter"], ["AWSSDK.S3", "DuckDB.NET.Data.Full", "Parquet.Net"]),
         ["Cli"] = (["DynamoLake.Local"], ["AWSSDK.SecurityToken", "AWSSDK.SSO", "AWSSDK.SSOOIDC", "Spectre.Console", "System.CommandLine"]),
     };
 
@@ -43,6 +44,7 @@ public sealed class ProjectGraphTests
     [InlineData("PartitionKeys")]
     [InlineData("Seeder")]
     [InlineData("TableProvisioner")]
+    [InlineData("ExportConverter")]
     public void AProjectReferencesOnlyWhatItIsAllowed(string project)
     {
         var (projects, packages) = References(project);
@@ -56,6 +58,7 @@ public sealed class ProjectGraphTests
     [InlineData("PartitionKeys")]
     [InlineData("Seeder")]
     [InlineData("TableProvisioner")]
+    [InlineData("ExportConverter")]
     [InlineData("DynamoLake.Aws")]
     public void AFunction_CannotReachTheWorkbench_EvenTransitively(string function)
     {

@@ -19,6 +19,7 @@ public sealed class TemplateTests
         ["PartitionKeys"] = PartitionKeys.PartitionKeysSettings.Variables,
         ["Seeder"] = Seeder.SeederSettings.Variables,
         ["TableProvisioner"] = TableProvisioner.ProvisionerSettings.Variables,
+        ["ExportConverter"] = ExportConverter.Function.Variables,
     };
 
     public static TheoryData<string> Functions() => new(ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name));

@@ -27,4 +27,10 @@ public enum IamResource
     /// grant APIs: Lake Formation itself then decides on the catalog resource).
     /// </summary>
     AnyResource,
+
+    /// <summary>The objects of a DynamoDB export that backfill --stack starts (the results bucket, under backfill/exports/).</summary>
+    ExportObjects,
+
+    /// <summary>The rows the backfill's conversion writes (the results bucket, under backfill/rows/).</summary>
+    ExportRows,
 }
