@@ -40,6 +40,10 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
             ["SourceTableName"] = "transactions",
             ["AthenaTable"] = "s3tablescatalog/dynamolake-lake.analytics.transactions",
             ["ChangeStreamName"] = "dynamolake-changes",
+            ["ChangeLogDatabase"] = "dynamolake_changes",
+            ["AthenaWorkGroup"] = "dynamolake",
+            ["ExportConverterFunctionName"] = "dynamolake-export-converter",
+            ["BackfillLocation"] = "s3://dynamolake-athena-results/backfill/",
         });
 
         var failures = new List<string>();
