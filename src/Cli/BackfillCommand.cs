@@ -136,37 +136,13 @@ internal static class BackfillCommand
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
             var deployed = await CloudFormationStack.DescribeAsync(http, session.Endpoint("CLOUDFORMATION", "cloudformation"), stackName, session.Region, session.Credentials, cancellationToken);
-            var names = VerifyTarget.FromStack(deployed);
-            var missing = new List<string>();
-            if (names.Table is null || names.Catalog is null)
+            var (target, lacking) = BackfillTarget.FromStack(deployed, stackName, parse.GetValue(o.WorkGroup), parse.GetValue(o.RepairWait) is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+            if (target is null)
             {
-                missing.Add("SourceTableName and AthenaTable");
-            }
-
-            if (names.ChangeLogDatabase is null || !deployed.Outputs.ContainsKey("ExportConverterFunctionName"))
-            {
-                missing.Add("ChangeLogDatabase and ExportConverterFunctionName (the stack's S3 change log, EnableS3Path=true: the hand-off reads it to tell the keys the stream has mentioned, ADR 0018)");
-            }
-
-            if (!deployed.Outputs.ContainsKey("BackfillLocation"))
-            {
-                missing.Add("BackfillLocation (deploy the stack's current template)");
-            }
-
-            if (missing.Count > 0)
-            {
-                await stderr.WriteLineAsync($"error: the stack '{stackName}' has no output {string.Join("; no ", missing)}.");
+                await stderr.WriteLineAsync($"error: {lacking}");
                 return ExitCodes.Failed;
             }
 
-            var target = new BackfillTarget(
-                names.Table!,
-                $"\"{names.Catalog}\".\"{names.Database}\".\"{names.LakeTable}\"",
-                names.ChangeLogDatabase!,
-                parse.GetValue(o.WorkGroup) ?? names.WorkGroup ?? "primary",
-                deployed.Outputs["ExportConverterFunctionName"],
-                deployed.Outputs["BackfillLocation"],
-                parse.GetValue(o.RepairWait) is { } seconds ? TimeSpan.FromSeconds(seconds) : names.Settle ?? VerifyTarget.DefaultSettle(TemplateFacts.LoadEmbedded()));
             if (parse.GetValue(o.DryRun))
             {
                 var id = "EXPORT_ID";

@@ -4,6 +4,7 @@ using System.Text;
 using DynamoLake.Aws;
 using DynamoLake.Core.Contract;
 using DynamoLake.Local;
+using DynamoLake.Local.Backfill;
 using DynamoLake.Local.Pipeline;
 using DynamoLake.Local.Verify;
 using Spectre.Console;
@@ -38,9 +39,12 @@ internal static class VerifyCommand
         var limit = new Option<int>("--limit") { Description = "Differences listed per relation.", DefaultValueFactory = _ => 20 };
         var showValues = new Option<bool>("--show-values") { Description = "Show the differing values (customer data) on this terminal; by default only keys and columns." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the queries and the IAM actions, and stop (with --stack, only DescribeStacks is called)." };
+        var inAthena = new Option<bool>("--in-athena") { Description = "With --stack: compare a DynamoDB export with the lake inside Athena (no Scan, no read capacity, no download); only the differences come back." };
+        var exportArn = new Option<string?>("--export-arn") { Description = "With --in-athena: compare this completed export (DYNAMODB_JSON) instead of starting one." };
+        var concurrency = new Option<int>("--concurrency") { Description = "With --in-athena: conversion invocations at once (one per data file of the export).", DefaultValueFactory = _ => 10 };
         var command = new Command("verify", "Prove a deployed lake equal to its DynamoDB table: one Scan, one Athena UNLOAD, compared by the local pipeline's parity; changes in flight are told apart.")
         {
-            stack, table, catalog, database, lakeTable, changeLog, stream, workGroup, results, region, endpoint, settle, wait, segments, queryTimeout, limit, showValues, dryRun, contractFile,
+            stack, table, catalog, database, lakeTable, changeLog, stream, workGroup, results, region, endpoint, settle, wait, segments, queryTimeout, limit, showValues, dryRun, inAthena, exportArn, concurrency, contractFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,6 +71,24 @@ internal static class VerifyCommand
                 return ExitCodes.Usage;
             }
 
+            if (parse.GetValue(inAthena) && parse.GetValue(stack) is null)
+            {
+                await stderr.WriteLineAsync("error: --in-athena needs --stack NAME: the stack's conversion function and backfill location convert the export, as backfill --stack does.");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(inAthena) && parse.GetValue(concurrency) < 1)
+            {
+                await stderr.WriteLineAsync($"error: --concurrency must be at least 1, not {parse.GetValue(concurrency)}.");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(inAthena) && BackfillPlan.Refusal(contract) is { } refusal)
+            {
+                await stderr.WriteLineAsync($"error: {refusal.Replace("backfill --stack", "verify --in-athena", StringComparison.Ordinal)}; verify without --in-athena compares them.");
+                return ExitCodes.Usage;
+            }
+
             var (session, problem) = AwsSession.Create(parse.GetValue(region), endpointUri, Environment.GetEnvironmentVariable, SeedCommand.ConfiguredRegion);
             if (session is null)
             {
@@ -88,9 +110,22 @@ internal static class VerifyCommand
                 }
 
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-                var fromStack = parse.GetValue(stack) is { } stackName
-                    ? VerifyTarget.FromStack(await CloudFormationStack.DescribeAsync(http, session.Endpoint("CLOUDFORMATION", "cloudformation"), stackName, session.Region, session.Credentials, cancellationToken))
-                    : new VerifyTarget.Names(null, null, null, null, null, null, null);
+                var deployed = parse.GetValue(stack) is { } stackName
+                    ? await CloudFormationStack.DescribeAsync(http, session.Endpoint("CLOUDFORMATION", "cloudformation"), stackName, session.Region, session.Credentials, cancellationToken)
+                    : null;
+                if (parse.GetValue(inAthena))
+                {
+                    var (exportTarget, lacking) = BackfillTarget.FromStack(deployed!, parse.GetValue(stack)!, parse.GetValue(workGroup), parse.GetValue(settle) is { } s ? TimeSpan.FromSeconds(s) : null);
+                    if (exportTarget is null)
+                    {
+                        await stderr.WriteLineAsync($"error: {lacking}");
+                        return ExitCodes.Failed;
+                    }
+
+                    return await InAthenaAsync(contract, session, exportTarget, parse.GetValue(exportArn), parse.GetValue(results), TimeSpan.FromSeconds(parse.GetValue(queryTimeout)), parse.GetValue(concurrency), parse.GetValue(limit), parse.GetValue(dryRun), stdout, stderr, cancellationToken);
+                }
+
+                var fromStack = deployed is not null ? VerifyTarget.FromStack(deployed) : new VerifyTarget.Names(null, null, null, null, null, null, null);
                 var missing = new List<string>();
                 string Need(string? flag, string? stacked, string option)
                 {
@@ -159,7 +194,7 @@ internal static class VerifyCommand
                 };
                 return await RunAsync(contract, session, target, options, TimeSpan.FromSeconds(parse.GetValue(wait)), stdout, stderr, cancellationToken);
             }
-            catch (Exception e) when (e is VerifyException or AwsCallException or AthenaQueryException or PipelineException or DuckDB.NET.Data.DuckDBException)
+            catch (Exception e) when (e is VerifyException or AwsCallException or AwsApiException or AthenaQueryException or LambdaFunctionException or PipelineException or DuckDB.NET.Data.DuckDBException)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}");
                 return ExitCodes.Failed;
@@ -173,6 +208,42 @@ internal static class VerifyCommand
             }
         });
         return command;
+    }
+
+    // verify --in-athena: an export against the lake, compared in Athena; the same report and exit codes.
+    private static async Task<int> InAthenaAsync(TableContract contract, AwsSession session, BackfillTarget target, string? exportArn, string? results, TimeSpan queryTimeout, int concurrency, int limit, bool dryRun, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (dryRun)
+        {
+            var staging = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{BackfillPlan.StagingTable(contract, "EXPORT_ID")}\"";
+            var text = new StringBuilder();
+            text.Append(CultureInfo.InvariantCulture, $"source: a DynamoDB export of '{target.Table}' (ExportTableToPointInTime at now, no read capacity), converted by Lambda '{target.Function}' under {target.Location}rows/EXPORT_ID/\n");
+            text.Append(CultureInfo.InvariantCulture, $"lake: {target.LakeTable}, compared inside Athena workgroup '{target.WorkGroup}' once the export is {target.Settle.TotalSeconds:0} s old; keys changed since the export are counted, not compared\n");
+            text.Append("queries:\n");
+            text.Append("  ").Append(BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, BackfillPlan.StagingTable(contract, "EXPORT_ID"), $"{target.Location}rows/EXPORT_ID/")).Append('\n');
+            text.Append("  UNLOAD (").Append(ExportComparison.Differences(contract, target.LakeTable, staging, BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase), 0)).Append(CultureInfo.InvariantCulture, $") TO '{target.Location}verify/RUN/' WITH (format = 'PARQUET')\n");
+            text.Append("  ").Append(BackfillPlan.DropStaging(target.ChangeLogDatabase, BackfillPlan.StagingTable(contract, "EXPORT_ID"))).Append('\n');
+            await Write(stdout, text.ToString(), cancellationToken);
+            return ExitCodes.Ok;
+        }
+
+        var result = await new ExportVerify(contract, session, results, queryTimeout, concurrency, limit, stderr).RunAsync(target, exportArn, cancellationToken);
+        var report = new StringBuilder();
+        report.Append(CultureInfo.InvariantCulture, $"{target.LakeTable}: {Counted.Of(result.Count, "difference")}\n");
+        foreach (var difference in result.Differences)
+        {
+            report.Append("  ").Append(difference).Append('\n');
+        }
+
+        var failed = result.Failed.Values.Sum();
+        if (failed > 0)
+        {
+            report.Append(CultureInfo.InvariantCulture, $"not compared: {failed:N0} export items the conversion failed ({string.Join(", ", result.Failed.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}: {f.Value:N0}"))})\n");
+        }
+
+        report.Append(CultureInfo.InvariantCulture, $"parity: {result.Rows:N0} rows, {Counted.Of(result.Count, "difference")} ({result.Changed:N0} keys changed since the export, not compared; export {result.ExportArn}; Athena scanned {result.ScannedBytes:N0} bytes)\n");
+        await Write(stdout, report.ToString(), cancellationToken);
+        return result.Count == 0 && failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static async Task<int> RunAsync(TableContract contract, AwsSession session, VerifyTarget target, VerifyOptions options, TimeSpan wait, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)

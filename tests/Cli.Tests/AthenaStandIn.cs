@@ -72,6 +72,20 @@ internal sealed partial class AthenaStandIn : IDisposable
     /// <summary>Runs once before each MERGE, as if another writer (Firehose) committed between the load's start and its commit.</summary>
     public Action<LakeDatabase>? BeforeMerge { get; set; }
 
+    /// <summary>Changes the stand-in's tables in place (as another writer of the lake would), its names as DuckDB's.</summary>
+    public void Execute(string sql)
+    {
+        _gate.Wait();
+        try
+        {
+            Tables().Execute(sql);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>A query on the stand-in's tables as they are now (after DML: as changed in place).</summary>
     public T Read<T>(string sql, Func<System.Data.Common.DbDataReader, T> read)
     {

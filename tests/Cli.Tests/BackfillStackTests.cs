@@ -103,6 +103,28 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
         Assert.Equal(streamKeys + 30L, athena.Read("SELECT count(*) FROM \"transactions\"", r => r.Read() ? Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) : -1));
         (exit, stdout, stderr) = await VerifyAsync();
         Assert.True(exit == 0, stderr + stdout);
+
+        // verify inside Athena: a new export against the lake, no Scan; equal, then exactly what was changed in the lake.
+        (exit, stdout, stderr) = await InAthenaAsync();
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Matches($@"^""s3tablescatalog/dynamolake-lake"".""analytics"".""transactions"": 0 differences\nparity: {streamKeys + 30:N0} rows, 0 differences \(0 keys changed since the export, not compared; export arn:aws:dynamodb:[^;]+; Athena scanned [\d,]+ bytes\)\n$", stdout);
+        athena.Execute("DELETE FROM transactions WHERE transaction_id = 'existing-001'");
+        athena.Execute("UPDATE transactions SET amount = amount + 0.01 WHERE transaction_id = 'existing-002'");
+        athena.Execute("UPDATE transactions SET transaction_metadata = struct_pack(device_type := 'kiosk', authentication_method := transaction_metadata.authentication_method, merchant_id := transaction_metadata.merchant_id) WHERE transaction_id = 'existing-004'");
+        athena.Execute("INSERT INTO transactions SELECT * FROM transactions WHERE transaction_id = 'existing-003'");
+        (exit, stdout, stderr) = await InAthenaAsync();
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.Equal(
+            """
+            "s3tablescatalog/dynamolake-lake"."analytics"."transactions": 4 differences
+              existing-001: in the source but not in the lake
+              existing-002.amount: source (hidden), lake (hidden)
+              existing-003: more than one row in the lake
+              existing-004.transaction_metadata.device_type: source (hidden), lake (hidden)
+
+            """.Replace("\r", "", StringComparison.Ordinal),
+            stdout[..(stdout.IndexOf("parity:", StringComparison.Ordinal))]);
+        Assert.DoesNotContain("kiosk", stdout + stderr, StringComparison.Ordinal);
     }
 
     [RequiresServerFact(LocalServers.Moto)]
@@ -132,6 +154,9 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
 
     private Task<(int Exit, string Stdout, string Stderr)> VerifyAsync() =>
         CliRun.Run("verify", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--catalog", "s3tablescatalog/dynamolake-lake", "--database", "analytics", "--results", $"s3://{_bucket}/verify/", "--limit", "20");
+
+    private Task<(int Exit, string Stdout, string Stderr)> InAthenaAsync() =>
+        CliRun.Run("verify", "--stack", _stack, "--in-athena", "--endpoint", moto.Server.Endpoint.ToString(), "--settle", "0");
 
     private AmazonS3Client S3() => new(new Amazon.Runtime.BasicAWSCredentials("local", "local"), new AmazonS3Config { ServiceURL = moto.Server.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
 }

@@ -41,6 +41,9 @@ internal static class BackfillPlan
         return $"CREATE EXTERNAL TABLE `{database}`.`{table}` ({columns}) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION '{Escape(location)}'";
     }
 
+    /// <summary>Athena's name of the change log's Glue table.</summary>
+    public static string ChangeLog(TableContract contract, string database) => $"\"awsdatacatalog\".\"{database}\".\"{LakeSchema.ChangeLogTable(contract)}\"";
+
     public static string DropStaging(string database, string table) => $"DROP TABLE IF EXISTS `{database}`.`{table}`";
 
     /// <summary>
@@ -77,20 +80,20 @@ internal static class BackfillPlan
         $"SELECT count(*) AS loaded FROM {lakeTable} WHERE {EventIdColumn(contract)} = '{Escape(LakeSchema.SnapshotEventIdPrefix + exportId)}'";
 
     // A change-log row the stream wrote (not a snapshot's).
-    private static string StreamRow(TableContract contract, string? alias) => $"{(alias is null ? "" : alias + ".")}{EventIdColumn(contract)} NOT LIKE '{LakeSchema.SnapshotEventIdPrefix}%'";
+    internal static string StreamRow(TableContract contract, string? alias) => $"{(alias is null ? "" : alias + ".")}{EventIdColumn(contract)} NOT LIKE '{LakeSchema.SnapshotEventIdPrefix}%'";
 
-    private static string EventIdColumn(TableContract contract) =>
+    internal static string EventIdColumn(TableContract contract) =>
         LakeDatabase.Quote(contract.Columns.Columns.FirstOrDefault(c => c.Derived == DerivedField.EventId)?.Name
             ?? throw new InvalidOperationException($"{contract.SourceName} has no column derived from event_id: the repair could not tell a snapshot's rows from the stream's"));
 
     // The key as one value: the column itself, or a composite key's parts as text joined by U+001F.
-    private static string KeyText(TableContract contract) =>
-        contract.UniqueKey.Count == 1
-            ? LakeDatabase.Quote(contract.UniqueKey[0].Name)
-            : string.Join(" || chr(31) || ", contract.UniqueKey.Select(c => $"CAST({LakeDatabase.Quote(c.Name)} AS varchar)"));
+    internal static string KeyText(TableContract contract, string? alias = null) =>
+        contract.UniqueKey.Count == 1 && contract.UniqueKey[0].Type.Kind == ColumnKind.String
+            ? $"{(alias is null ? "" : alias + ".")}{LakeDatabase.Quote(contract.UniqueKey[0].Name)}"
+            : string.Join(" || chr(31) || ", contract.UniqueKey.Select(c => $"CAST({(alias is null ? "" : alias + ".")}{LakeDatabase.Quote(c.Name)} AS varchar)"));
 
     // A staging value as the Iceberg column takes it: instants from epoch µs, binaries from base64.
-    private static string Value(Column column, string alias)
+    internal static string Value(Column column, string alias)
     {
         var name = $"{alias}.{LakeDatabase.Quote(column.Name)}";
         return column.Type.Kind switch

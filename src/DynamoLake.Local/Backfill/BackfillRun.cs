@@ -18,7 +18,44 @@ namespace DynamoLake.Local.Backfill;
 /// <param name="Function">The conversion function.</param>
 /// <param name="Location">s3://BUCKET/PREFIX/ of the export and its rows.</param>
 /// <param name="Settle">How long a change may take to reach the lake: the repair runs again after it.</param>
-internal sealed record BackfillTarget(string Table, string LakeTable, string ChangeLogDatabase, string WorkGroup, string Function, string Location, TimeSpan Settle);
+internal sealed record BackfillTarget(string Table, string LakeTable, string ChangeLogDatabase, string WorkGroup, string Function, string Location, TimeSpan Settle)
+{
+    /// <summary>A deployed stack's names (flags for the workgroup and the settle window win), or what the stack lacks.</summary>
+    public static (BackfillTarget? Target, string? Problem) FromStack(Aws.CloudFormationStack deployed, string stackName, string? workGroup, TimeSpan? settle)
+    {
+        ArgumentNullException.ThrowIfNull(deployed);
+        var names = VerifyTarget.FromStack(deployed);
+        var missing = new List<string>();
+        if (names.Table is null || names.Catalog is null)
+        {
+            missing.Add("SourceTableName and AthenaTable");
+        }
+
+        if (names.ChangeLogDatabase is null || !deployed.Outputs.ContainsKey("ExportConverterFunctionName"))
+        {
+            missing.Add("ChangeLogDatabase and ExportConverterFunctionName (the stack's S3 change log, EnableS3Path=true: the hand-off reads it to tell the keys the stream has mentioned, ADR 0018)");
+        }
+
+        if (!deployed.Outputs.ContainsKey("BackfillLocation"))
+        {
+            missing.Add("BackfillLocation (deploy the stack's current template)");
+        }
+
+        if (missing.Count > 0)
+        {
+            return (null, $"the stack '{stackName}' has no output {string.Join("; no ", missing)}.");
+        }
+
+        return (new BackfillTarget(
+            names.Table!,
+            $"\"{names.Catalog}\".\"{names.Database}\".\"{names.LakeTable}\"",
+            names.ChangeLogDatabase!,
+            workGroup ?? names.WorkGroup ?? "primary",
+            deployed.Outputs["ExportConverterFunctionName"],
+            deployed.Outputs["BackfillLocation"],
+            settle ?? names.Settle ?? VerifyTarget.DefaultSettle(Pipeline.TemplateFacts.LoadEmbedded())), null);
+    }
+}
 
 /// <param name="ExportArn">An export to take instead of starting one.</param>
 /// <param name="Concurrency">Conversion invocations at once.</param>
@@ -39,24 +76,92 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
 {
     public async Task<BackfillResult> RunAsync(BackfillTarget target, CancellationToken cancellationToken)
     {
+        var snapshot = await new SnapshotExport(session, progress).RunAsync(target, options.ExportArn, options.Concurrency, cancellationToken);
+        using var athena = new AthenaSteps(session, target.WorkGroup, options.Results, options.QueryTimeout, progress);
+        var staging = BackfillPlan.StagingTable(contract, snapshot.ExportId);
+        var stagingName = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{staging}\"";
+        var changes = BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase);
+        await athena.RunAsync("staging table (any left from an earlier run removed)", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), cancellationToken);
+        await athena.RunAsync("staging table", BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation), cancellationToken);
+        try
+        {
+            await athena.RunAsync("load", BackfillPlan.Load(contract, target.LakeTable, stagingName, changes), cancellationToken);
+            await athena.RunAsync("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, snapshot.ExportId), cancellationToken);
+
+            // A change in flight at the load's read may commit beside its row: once it has settled, the stream
+            // has mentioned its key, and the repair takes the snapshot row out.
+            if (target.Settle > TimeSpan.Zero)
+            {
+                await progress.WriteLineAsync($"repair again in {target.Settle.TotalSeconds:0} s, once changes in flight at the load have settled");
+                await Task.Delay(target.Settle, cancellationToken);
+            }
+
+            await athena.RunAsync("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, snapshot.ExportId), cancellationToken);
+        }
+        finally
+        {
+            await athena.RunAsync("staging table removed", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), CancellationToken.None);
+        }
+
+        return new BackfillResult(snapshot.ExportArn, snapshot.ExportTime, snapshot.Files, snapshot.Items, snapshot.Rows, snapshot.Failed, athena.ScannedBytes);
+    }
+}
+
+/// <summary>Athena statements run one at a time in a workgroup, each reported with the bytes it scanned.</summary>
+internal sealed class AthenaSteps(AwsSession session, string workGroup, string? results, TimeSpan timeout, TextWriter progress) : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private AthenaClient? _athena;
+
+    /// <summary>The bytes every statement so far scanned (what they are billed by).</summary>
+    public long ScannedBytes { get; private set; }
+
+    public async Task<AthenaClient.Finished> RunAsync(string step, string sql, CancellationToken cancellationToken)
+    {
+        _athena ??= new AthenaClient(session.Json(_http, "ATHENA", "athena", "AmazonAthena"));
+        var finished = await _athena.RunAsync(sql, workGroup, results, timeout, cancellationToken);
+        ScannedBytes += finished.ScannedBytes;
+        await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{step}: query {finished.Id} done, {finished.ScannedBytes:N0} bytes scanned"));
+        return finished;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>
+/// A DynamoDB export of the table, started at now (or one given) and awaited, and its data files converted by the
+/// stack's conversion function, a few at a time: the rows land under BackfillLocation's <c>rows/EXPORT_ID/</c>.
+/// Shared by backfill --stack and verify --in-athena.
+/// </summary>
+internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
+{
+    /// <summary>An export converted.</summary>
+    public sealed record Converted(string ExportArn, string ExportId, DateTimeOffset ExportTime, int Files, long Items, long Rows, IReadOnlyDictionary<string, long> Failed, string RowsLocation)
+    {
+        /// <summary>The export's time in µs since the epoch.</summary>
+        public long ExportMicros => (ExportTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+    }
+
+    public async Task<Converted> RunAsync(BackfillTarget target, string? exportArn, int concurrency, CancellationToken cancellationToken)
+    {
         var (bucket, prefix) = S3Location.Parse(target.Location);
         using var dynamo = session.DynamoDb();
         using var s3 = session.S3();
-        var export = await ExportAsync(dynamo, target, bucket, prefix, cancellationToken);
+        var export = await ExportAsync(dynamo, target, exportArn, bucket, prefix, cancellationToken);
         var exportId = export.ExportArn[(export.ExportArn.LastIndexOf('/') + 1)..];
         var exportTime = new DateTimeOffset(DateTime.SpecifyKind(export.ExportTime ?? throw new VerifyException($"the export {export.ExportArn} gives no ExportTime"), DateTimeKind.Utc));
         var files = await DataFilesAsync(s3, export, cancellationToken);
         await Say($"export {exportId}: {Plural(files.Count, "data file")}, as at {exportTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}");
 
-        // Conversion: one invocation per data file, a few at a time; each writes its rows to one object named
-        // after its file, so a retry overwrites what an earlier attempt wrote.
+        // One invocation per data file, a few at a time; each writes its rows to one object named after its
+        // file, so a retry overwrites what an earlier attempt wrote.
         var rowsLocation = $"s3://{bucket}/{prefix}rows/{exportId}/";
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var lambda = new LambdaClient(new AwsRestClient(http, session.Endpoint("LAMBDA", "lambda"), session.Region, LambdaClient.SigningName, _ => Task.FromResult(session.Credentials), TimeProvider.System, maxAttempts: 3, TimeSpan.FromSeconds(1)) { AttemptTimeout = TimeSpan.FromMinutes(15.5) });
         long items = 0, rows = 0, done = 0;
         var failed = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var micros = (exportTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken }, async (file, token) =>
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (file, token) =>
         {
             var payload = Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject { ["exportId"] = exportId, ["exportTimeMicros"] = micros, ["dataFile"] = $"s3://{bucket}/{file}", ["output"] = rowsLocation }.ToJsonString());
             using var answer = await lambda.InvokeAsync(target.Function, payload, token);
@@ -75,50 +180,14 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
             }
         });
 
-        // The hand-off in Athena, one statement at a time.
-        using var athenaHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var athena = new AthenaClient(session.Json(athenaHttp, "ATHENA", "athena", "AmazonAthena"));
-        var staging = BackfillPlan.StagingTable(contract, exportId);
-        var stagingName = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{staging}\"";
-        var changes = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{LakeSchema.ChangeLogTable(contract)}\"";
-        long scanned = 0;
-        async Task Run(string step, string sql)
-        {
-            var finished = await athena.RunAsync(sql, target.WorkGroup, options.Results, options.QueryTimeout, cancellationToken);
-            scanned += finished.ScannedBytes;
-            await Say($"{step}: query {finished.Id} done, {finished.ScannedBytes:N0} bytes scanned");
-        }
-
-        await Run("staging table (any left from an earlier run removed)", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging));
-        await Run("staging table", BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, staging, rowsLocation));
-        try
-        {
-            await Run("load", BackfillPlan.Load(contract, target.LakeTable, stagingName, changes));
-            await Run("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, exportId));
-
-            // A change in flight at the load's read may commit beside its row: once it has settled, the stream
-            // has mentioned its key, and the repair takes the snapshot row out.
-            if (target.Settle > TimeSpan.Zero)
-            {
-                await Say($"repair again in {target.Settle.TotalSeconds:0} s, once changes in flight at the load have settled");
-                await Task.Delay(target.Settle, cancellationToken);
-            }
-
-            await Run("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, exportId));
-        }
-        finally
-        {
-            await Run("staging table removed", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging));
-        }
-
-        return new BackfillResult(export.ExportArn, exportTime, files.Count, items, rows, failed, scanned);
+        return new Converted(export.ExportArn, exportId, exportTime, files.Count, items, rows, failed, rowsLocation);
     }
 
     // Starts the export (or takes the one given) and waits until it has completed.
-    private async Task<ExportDescription> ExportAsync(IAmazonDynamoDB dynamo, BackfillTarget target, string bucket, string prefix, CancellationToken cancellationToken)
+    private async Task<ExportDescription> ExportAsync(IAmazonDynamoDB dynamo, BackfillTarget target, string? exportArn, string bucket, string prefix, CancellationToken cancellationToken)
     {
         string arn;
-        if (options.ExportArn is { } given)
+        if (exportArn is { } given)
         {
             arn = given;
         }

@@ -250,7 +250,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
     }
 
     // Removes what the run wrote to S3; returns the prefixes it could not remove (named to the user, never silently left).
-    private static async Task<IReadOnlyList<string>> RemoveAsync(Amazon.S3.IAmazonS3 s3, List<(string Bucket, string Prefix)> written)
+    internal static async Task<IReadOnlyList<string>> RemoveAsync(Amazon.S3.IAmazonS3 s3, List<(string Bucket, string Prefix)> written)
     {
         var left = new List<string>();
         foreach (var (bucket, prefix) in written)
@@ -286,7 +286,7 @@ internal sealed class VerifyRun(TableContract contract, AwsSession session, Veri
         return left;
     }
 
-    private static async IAsyncEnumerable<S3Object> Objects(Amazon.S3.IAmazonS3 s3, string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<S3Object> Objects(Amazon.S3.IAmazonS3 s3, string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? token = null;
         do
