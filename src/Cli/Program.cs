@@ -28,7 +28,7 @@ internal static class Program
         ],
         ["seed"] = ["seed --endpoint http://127.0.0.1:8000 --create-table --count 10000   (dynalite: node tests/tools/node_modules/dynalite/cli.js --port 8000)", "seed --endpoint http://127.0.0.1:5000 --table orders --create-table --count 500 --days 1   (moto)"],
         ["provision"] = ["provision --print-request"],
-        ["verify"] = ["verify --stack dynamolake --dry-run   (the queries and the IAM actions, nothing run)", "verify --stack dynamolake   (AWS: after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/   (AWS)"],
+        ["verify"] = ["verify --stack dynamolake --dry-run   (the queries and the IAM actions, nothing run)", "verify --stack dynamolake   (AWS: after sam deploy and a seed)", "verify --stack dynamolake --wait 900 --results s3://my-athena-results/verify/   (AWS)", "verify --stack dynamolake --in-athena --dry-run   (an export against the lake inside Athena: the statements, nothing run)", "verify --stack dynamolake --in-athena   (AWS: no Scan; needs EnableS3Path=true)"],
         ["template"] = ["template   (the sample: prints the checked-in serverless.template)", "template --contract schema/transactions.json --s3-partitions year,month,day,hour --out /tmp/my-template.json", "template --contract examples/shop-orders.json --contract examples/shop-customers.json --out /tmp/shop-template.json   (a set on one stream: an Iceberg table per contract)"],
         ["export"] = ["export --endpoint http://127.0.0.1:5000 --table transactions --file /tmp/transactions-export.json.gz   (moto, after pipeline --endpoint)"],
     };
