@@ -69,6 +69,9 @@ internal sealed partial class AthenaStandIn : IDisposable
     /// <summary>Every request's Authorization header's credential scope (service part).</summary>
     public ConcurrentQueue<string> SignedFor { get; } = new();
 
+    /// <summary>s3://BUCKET/PREFIX/ of the snapshot table (the stack's SnapshotLocation): its objects in moto are the table's rows.</summary>
+    public string? SnapshotLocation { get; set; }
+
     /// <summary>Runs once before each MERGE, as if another writer (Firehose) committed between the load's start and its commit.</summary>
     public Action<LakeDatabase>? BeforeMerge { get; set; }
 
@@ -94,6 +97,7 @@ internal sealed partial class AthenaStandIn : IDisposable
         {
             if (_tables is { } tables)
             {
+                ReadSnapshot(tables);
                 using var reader = tables.Query(Translate(sql));
                 return read(reader);
             }
@@ -245,6 +249,11 @@ internal sealed partial class AthenaStandIn : IDisposable
         await _gate.WaitAsync();
         try
         {
+            if (_tables is { } current)
+            {
+                ReadSnapshot(current);
+            }
+
             if (CreateExternalTable().Match(sql) is { Success: true } create)
             {
                 return await CreateStagingAsync(create.Groups["table"].Value, create.Groups["columns"].Value, create.Groups["location"].Value);
@@ -285,7 +294,39 @@ internal sealed partial class AthenaStandIn : IDisposable
         var contract = _environment.Contract();
         var lake = LakeDatabase.Open(LakePaths.For(_lake, _environment.Template(), contract), contract, _environment.Template().ChangeLogProjection);
         AddTrinoFunctions(lake);
+        ReadSnapshot(lake);
         return lake;
+    }
+
+    // The snapshot table as its objects in moto are now: gzipped JSON lines with the change log's Glue columns.
+    private void ReadSnapshot(LakeDatabase database)
+    {
+        if (SnapshotLocation is null)
+        {
+            return;
+        }
+
+        var contract = _environment.Contract();
+        var (bucket, prefix) = DynamoLake.Local.Verify.S3Location.Parse(SnapshotLocation);
+        var folder = Path.Combine(_work, "snapshot-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var files = new List<string>();
+        foreach (var item in _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix }).GetAwaiter().GetResult().S3Objects ?? [])
+        {
+            var file = Path.Combine(folder, $"{files.Count:D5}.json.gz");
+            using (var got = _s3.GetObjectAsync(bucket, item.Key).GetAwaiter().GetResult())
+            {
+                got.WriteResponseStreamToFileAsync(file, append: false, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            files.Add(file);
+        }
+
+        if (files.Count > 0)
+        {
+            var columns = string.Join(", ", LakeSchema.GlueColumns(contract).Select(c => $"{LakeDatabase.Quote(c.Name)}: '{DuckType(c.Type)}'"));
+            database.Execute($"CREATE OR REPLACE VIEW {LakeDatabase.Quote(LakeSchema.SnapshotTable(contract))} AS SELECT * FROM read_json([{string.Join(", ", files.Select(f => $"'{LakeDatabase.Escape(f)}'"))}], format = 'newline_delimited', compression = 'gzip', columns = {{{columns}}})");
+        }
     }
 
     /// <summary>Trino's functions the statements use that DuckDB spells otherwise.</summary>

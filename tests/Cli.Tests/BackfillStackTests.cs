@@ -57,8 +57,9 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
             ["AthenaWorkGroup"] = "dynamolake-test",
             ["ExportConverterFunctionName"] = Function,
             ["BackfillLocation"] = $"s3://{_bucket}/backfill/",
+            ["SnapshotLocation"] = $"s3://{_bucket}/data/snapshot/",
         });
-        using var athena = new AthenaStandIn(Lake, moto.Server.Endpoint) { WorkGroupOutputLocation = $"s3://{_bucket}/athena/" };
+        using var athena = new AthenaStandIn(Lake, moto.Server.Endpoint) { WorkGroupOutputLocation = $"s3://{_bucket}/athena/", SnapshotLocation = $"s3://{_bucket}/data/snapshot/" };
         using var lambda = new LambdaStandIn(Function, moto.Server.Endpoint, _table);
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_ATHENA", athena.Endpoint.ToString());
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_LAMBDA", lambda.Endpoint.ToString());
@@ -66,8 +67,8 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
         // Before: each of them is missing from the lake.
         (exit, stdout, stderr) = await VerifyAsync();
         Assert.True(exit == 1, stderr + stdout);
-        Assert.True(Regex.IsMatch(stdout, @"parity: [\d,]+ rows, more than 20 differences"), stdout);
-        Assert.Equal(20, Regex.Count(stdout, @"  existing-\d{3}: in the source but not in the lake\n"));
+        Assert.True(Regex.IsMatch(stdout, @"parity: [\d,]+ rows, more than 40 differences"), stdout);
+        Assert.Equal(40, Regex.Count(stdout, @"  existing-\d{3}: in the source but not in the lake\n"));
 
         // The dry run names every statement and calls nothing but DescribeStacks.
         var queries = athena.Started.Count;
@@ -95,6 +96,7 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
         (exit, stdout, stderr) = await VerifyAsync();
         Assert.True(exit == 0, stderr + stdout);
         Assert.Matches(@"parity: [\d,]+ rows, 0 differences", stdout);
+        Assert.Contains("\"awsdatacatalog\".\"lake_changes\".\"transactions_current\": 0 differences\n", stdout, StringComparison.Ordinal);
 
         // Run again (a retried or repeated backfill, with a new export): nothing is loaded twice.
         (exit, stdout, stderr) = await Backfill();
@@ -136,6 +138,7 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
             ["AthenaTable"] = "s3tablescatalog/dynamolake-lake.analytics.transactions",
             ["AthenaWorkGroup"] = "dynamolake-test",
             ["BackfillLocation"] = $"s3://{_bucket}/backfill/",
+            ["SnapshotLocation"] = $"s3://{_bucket}/data/snapshot/",
         });
         var (exit, stdout, stderr) = await Backfill();
         Assert.True(exit == 1, stderr + stdout);
@@ -153,7 +156,7 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
         CliRun.Run(["backfill", "--stack", _stack, "--endpoint", moto.Server.Endpoint.ToString(), "--repair-wait", "0", .. more]);
 
     private Task<(int Exit, string Stdout, string Stderr)> VerifyAsync() =>
-        CliRun.Run("verify", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--catalog", "s3tablescatalog/dynamolake-lake", "--database", "analytics", "--results", $"s3://{_bucket}/verify/", "--limit", "20");
+        CliRun.Run("verify", "--endpoint", moto.Server.Endpoint.ToString(), "--table", _table, "--catalog", "s3tablescatalog/dynamolake-lake", "--database", "analytics", "--results", $"s3://{_bucket}/verify/", "--limit", "20", "--change-log-database", "lake_changes");
 
     private Task<(int Exit, string Stdout, string Stderr)> InAthenaAsync() =>
         CliRun.Run("verify", "--stack", _stack, "--in-athena", "--endpoint", moto.Server.Endpoint.ToString(), "--settle", "0");

@@ -44,6 +44,7 @@ public sealed partial class ExamplesTests(MotoFixture moto, DynaliteFixture dyna
             ["AthenaWorkGroup"] = "dynamolake",
             ["ExportConverterFunctionName"] = "dynamolake-export-converter",
             ["BackfillLocation"] = "s3://dynamolake-athena-results/backfill/",
+            ["SnapshotLocation"] = "s3://dynamolake-data/snapshot/",
         });
 
         var failures = new List<string>();

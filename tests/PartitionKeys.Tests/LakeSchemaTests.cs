@@ -57,6 +57,12 @@ public sealed class LakeSchemaTests
             connection.Open();
             var columns = string.Join(", ", LakeSchema.GlueColumns(Harness.Contract).Select(c => $"'{c.Name}': '{DuckDbType(c.Type)}'"));
             Execute(connection, $"CREATE TABLE transactions_changes AS SELECT * FROM read_json('{path}', format = 'newline_delimited', columns = {{{columns}}})");
+
+            // The snapshot table beside it (ADR 0018): a snapshot's row stands only for a key the stream never mentioned.
+            Execute(connection, "CREATE TABLE transactions_snapshot AS SELECT * FROM transactions_changes WHERE false");
+            Execute(connection, "INSERT INTO transactions_snapshot SELECT * REPLACE ('txn-00000099' AS transaction_id, 'export:E1' AS _event_id, 'insert' AS _op) FROM transactions_changes WHERE transaction_id = 'txn-00000012' LIMIT 1");
+            Execute(connection, "INSERT INTO transactions_snapshot SELECT * REPLACE (1.00 AS amount, 'export:E1' AS _event_id, 'insert' AS _op, _event_time + 1000000 AS _event_time) FROM transactions_changes WHERE transaction_id = 'txn-00000011' LIMIT 1");
+            Execute(connection, "INSERT INTO transactions_snapshot SELECT * REPLACE ('export:E1' AS _event_id, 'insert' AS _op) FROM transactions_changes WHERE transaction_id = 'txn-00000013' LIMIT 1");
             Execute(connection, LakeSchema.CurrentStateViewSql(Harness.Contract));
 
             using var query = connection.CreateCommand();
@@ -68,8 +74,9 @@ public sealed class LakeSchemaTests
                 rows.Add($"{reader.GetString(0)} {reader.GetString(1)} {reader.GetString(2)}");
             }
 
-            // txn-10 (inserted, modified, removed) and txn-13 (removed) are gone; amounts stay exact.
-            Assert.Equal(["txn-00000011 -25.00 PENDING", "txn-00000012 150.00 PENDING"], rows);
+            // txn-10 (inserted, modified, removed) and txn-13 (removed, its snapshot row too) are gone; txn-11 keeps
+            // its stream row over a later-stamped snapshot row; txn-99, only in the snapshot, is there; amounts stay exact.
+            Assert.Equal(["txn-00000011 -25.00 PENDING", "txn-00000012 150.00 PENDING", "txn-00000099 150.00 PENDING"], rows);
         }
         finally
         {

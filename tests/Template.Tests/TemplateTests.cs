@@ -173,6 +173,23 @@ public sealed class TemplateTests
         Assert.All(columns, c => Assert.True(c!["Comment"]!.GetValue<string>().Length <= 255, $"{c["Name"]}: Glue column comments hold at most 255 characters"));
     }
 
+    [Fact]
+    public void S3Path_TheSnapshotTable_HasTheChangeLogsColumns_ReadByTheJsonSerDe_WhereTheBackfillCopiesTheRows()
+    {
+        var table = ServerlessTemplate.Properties("ChangeLogSnapshotTable");
+        var storage = table["TableInput"]!["StorageDescriptor"]!;
+
+        Assert.Equal(LakeSchema.SnapshotTable(s_contract), table["TableInput"]!["Name"]!.GetValue<string>());
+        Assert.Equal("ChangeLogDatabase", ServerlessTemplate.RefName(table["DatabaseName"]));
+        Assert.Equal(
+            ServerlessTemplate.Properties("ChangeLogTable")["TableInput"]!["StorageDescriptor"]!["Columns"]!.ToJsonString(),
+            storage["Columns"]!.ToJsonString());
+        Assert.Equal("org.openx.data.jsonserde.JsonSerDe", storage["SerdeInfo"]!["SerializationLibrary"]!.GetValue<string>());
+        Assert.Equal("s3://${DataBucket}/snapshot/", storage["Location"]!["Fn::Sub"]!.GetValue<string>());
+        Assert.Equal("s3://${DataBucket}/snapshot/", ServerlessTemplate.Root["Outputs"]!["SnapshotLocation"]!["Value"]!["Fn::Sub"]!.GetValue<string>());
+        Assert.Contains(LakeSchema.SnapshotTable(s_contract), LakeSchema.CurrentStateViewSql(s_contract), StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(TemplatesUnderTest.All), MemberType = typeof(TemplatesUnderTest))]
     public void Iceberg_EachContractsTableIsProvisioned_AndADestinationWithItsUniqueKeys_WhereTheTransformSendsIt(string template)

@@ -16,6 +16,12 @@ public static class LakeSchema
     public static string CurrentView(TableContract contract) => contract.Table + "_current";
 
     /// <summary>
+    /// The Glue table of the snapshots handed over to the lake (ADR 0018): the Transform's rows of each export,
+    /// JSON lines with the change log's columns, beside the change log; the current-state view reads both.
+    /// </summary>
+    public static string SnapshotTable(TableContract contract) => contract.Table + "_snapshot";
+
+    /// <summary>
     /// Glue column types. Timestamps are <c>bigint</c> epoch microseconds: Firehose's JSON deserializers
     /// parse epoch milliseconds at most, so a µs value declared as timestamp would be misread.
     /// </summary>
@@ -97,10 +103,13 @@ public static class LakeSchema
         var builder = new StringBuilder();
         builder.Append("-- Generated from schema/").Append(contract.Table).Append(".json by `dotnet run --project src/Cli -- contract view`. Do not edit.\n");
         builder.Append("-- Current state from the change log: the newest change per unique key (by ")
-            .Append(Derived(contract, DerivedField.EventTime)).Append(", then ").Append(Derived(contract, DerivedField.EventId)).Append("; a snapshot's row, ").Append(SnapshotEventIdPrefix).Append("…, only where the stream has none), keys deleted last left out.\n");
+            .Append(Derived(contract, DerivedField.EventTime)).Append(", then ").Append(Derived(contract, DerivedField.EventId)).Append("; a snapshot's row, ").Append(SnapshotEventIdPrefix).Append("… in ").Append(SnapshotTable(contract)).Append(", only where the stream has none), keys deleted last left out.\n");
         builder.Append("-- Runs unchanged on Athena and DuckDB.\n");
         builder.Append("CREATE OR REPLACE VIEW ").Append(CurrentView(contract)).Append(" AS\n");
-        return builder.Append(CurrentStateQuery(contract, ChangeLogTable(contract))).ToString();
+
+        // The change log and the snapshots handed over (their rows only where the stream has none), as one relation.
+        var columns = string.Join(", ", contract.Columns.Columns.Select(c => Identifier(c.Name)));
+        return builder.Append(CurrentStateQuery(contract, $"(\n    SELECT {columns} FROM {ChangeLogTable(contract)}\n    UNION ALL\n    SELECT {columns} FROM {SnapshotTable(contract)}\n  )")).ToString();
     }
 
     /// <summary>

@@ -18,7 +18,8 @@ namespace DynamoLake.Local.Backfill;
 /// <param name="Function">The conversion function.</param>
 /// <param name="Location">s3://BUCKET/PREFIX/ of the export and its rows.</param>
 /// <param name="Settle">How long a change may take to reach the lake: the repair runs again after it.</param>
-internal sealed record BackfillTarget(string Table, string LakeTable, string ChangeLogDatabase, string WorkGroup, string Function, string Location, TimeSpan Settle)
+/// <param name="Snapshot">s3://BUCKET/PREFIX/ of the snapshot table the current-state view reads beside the change log.</param>
+internal sealed record BackfillTarget(string Table, string LakeTable, string ChangeLogDatabase, string WorkGroup, string Function, string Location, TimeSpan Settle, string Snapshot)
 {
     /// <summary>A deployed stack's names (flags for the workgroup and the settle window win), or what the stack lacks.</summary>
     public static (BackfillTarget? Target, string? Problem) FromStack(Aws.CloudFormationStack deployed, string stackName, string? workGroup, TimeSpan? settle)
@@ -36,9 +37,9 @@ internal sealed record BackfillTarget(string Table, string LakeTable, string Cha
             missing.Add("ChangeLogDatabase and ExportConverterFunctionName (the stack's S3 change log, EnableS3Path=true: the hand-off reads it to tell the keys the stream has mentioned, ADR 0018)");
         }
 
-        if (!deployed.Outputs.ContainsKey("BackfillLocation"))
+        if (!deployed.Outputs.ContainsKey("BackfillLocation") || !deployed.Outputs.ContainsKey("SnapshotLocation"))
         {
-            missing.Add("BackfillLocation (deploy the stack's current template)");
+            missing.Add("BackfillLocation and SnapshotLocation (deploy the stack's current template)");
         }
 
         if (missing.Count > 0)
@@ -53,7 +54,8 @@ internal sealed record BackfillTarget(string Table, string LakeTable, string Cha
             workGroup ?? names.WorkGroup ?? "primary",
             deployed.Outputs["ExportConverterFunctionName"],
             deployed.Outputs["BackfillLocation"],
-            settle ?? names.Settle ?? VerifyTarget.DefaultSettle(Pipeline.TemplateFacts.LoadEmbedded())), null);
+            settle ?? names.Settle ?? VerifyTarget.DefaultSettle(Pipeline.TemplateFacts.LoadEmbedded()),
+            deployed.Outputs["SnapshotLocation"]), null);
     }
 }
 
@@ -97,6 +99,10 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
             }
 
             await athena.RunAsync("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, snapshot.ExportId), cancellationToken);
+
+            // The change log's share: the rows join the snapshot table the current-state view reads (a copy
+            // inside S3, named after the export and the file, so a rerun overwrites rather than adds).
+            await KeepSnapshotAsync(snapshot, target.Snapshot, cancellationToken);
         }
         finally
         {
@@ -104,6 +110,22 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
         }
 
         return new BackfillResult(snapshot.ExportArn, snapshot.ExportTime, snapshot.Files, snapshot.Items, snapshot.Rows, snapshot.Failed, athena.ScannedBytes);
+    }
+
+    private async Task KeepSnapshotAsync(SnapshotExport.Converted snapshot, string location, CancellationToken cancellationToken)
+    {
+        var (rowsBucket, rowsPrefix) = S3Location.Parse(snapshot.RowsLocation);
+        var (bucket, prefix) = S3Location.Parse(location);
+        using var s3 = session.S3();
+        var copied = 0;
+        await foreach (var item in VerifyRun.Objects(s3, rowsBucket, rowsPrefix, cancellationToken))
+        {
+            var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
+            await s3.CopyObjectAsync(new Amazon.S3.Model.CopyObjectRequest { SourceBucket = rowsBucket, SourceKey = item.Key, DestinationBucket = bucket, DestinationKey = $"{prefix}{snapshot.ExportId}-{name}" }, cancellationToken);
+            copied++;
+        }
+
+        await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"snapshot table: {copied:N0} rows files copied to {location} (the current-state view reads them beside the change log)"));
     }
 }
 

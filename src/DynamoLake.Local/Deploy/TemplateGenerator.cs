@@ -112,12 +112,17 @@ internal static class TemplateGenerator
         };
         glue["Parameters"] = parameters;
 
+        var snapshot = resources["ChangeLogSnapshotTable"]!["Properties"]!["TableInput"]!;
+        snapshot["Name"] = LakeSchema.SnapshotTable(contract);
+        snapshot["StorageDescriptor"]!["Columns"] = JsonNode.Parse(LakeSchema.GlueColumnsJson(contract));
+
         var view = resources["CurrentStateViewQuery"]!["Properties"]!;
         view["Name"] = LakeSchema.CurrentView(contract) + " view";
         view["QueryString"] = LakeSchema.CurrentStateViewSql(contract);
         var outputs = result["Outputs"]!;
         outputs["ChangeLogDatabase"]!["Description"] = $"Glue database of the S3 path's change log ({LakeSchema.ChangeLogTable(contract)}) and the current-state view.";
         outputs["CurrentStateViewQueryId"]!["Description"] = $"Athena saved query that creates the {LakeSchema.CurrentView(contract)} view.";
+        outputs["SnapshotLocation"]!["Description"] = $"Where backfill --stack keeps the snapshot rows the current-state view reads (the {LakeSchema.SnapshotTable(contract)} table).";
         return result;
     }
 

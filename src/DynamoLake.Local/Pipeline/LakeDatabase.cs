@@ -121,6 +121,10 @@ internal sealed class LakeDatabase : IDisposable
             FROM read_parquet([{list}], hive_partitioning = false, union_by_name = true, filename = true)
             JOIN (VALUES {rows}) AS partitions(filename, {columns}) USING (filename)
             """);
+
+        // Locally the change log itself takes a snapshot's rows (PartitionKeys converts them with the stream's):
+        // the snapshot table the view also reads is empty here, with the change log's columns.
+        Execute($"CREATE VIEW {LakeSchema.SnapshotTable(contract)} AS SELECT {string.Join(", ", contract.Columns.Columns.Select(c => Quote(c.Name)))} FROM {table} WHERE false");
         Execute(LakeSchema.CurrentStateViewSql(contract));
     }
 
