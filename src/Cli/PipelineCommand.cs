@@ -41,7 +41,7 @@ internal static class PipelineCommand
         var from = WorkloadWindow.FromOption();
         var days = WorkloadWindow.DaysOption();
         var contractFile = ContractFlag.Create();
-        var existing = new Option<int>("--existing") { Description = "Items already in the table before capture starts (the workload's first ones, within --count): they reach the lake by a snapshot handed over while the stream goes on, as backfill does for a deployed stack (ADR 0018).", DefaultValueFactory = _ => 0 };
+        var existing = new Option<int>("--existing") { Description = "Items already in the table before capture starts (the workload's first ones, within --count): they reach the lake by a snapshot handed over while the stream goes on, as backfill --stack does for a deployed stack (ADR 0018). With --endpoint, the snapshot is the table's export (ExportTableToPointInTime), read as AWS writes it", DefaultValueFactory = _ => 0 };
 
         var command = new Command("pipeline", "Run the record path locally (source, Firehose, Transform and PartitionKeys, Iceberg and S3 sinks) and check the lake equals the source.")
         {
@@ -77,10 +77,6 @@ internal static class PipelineCommand
             if (parse.GetValue(existing) is var existingItems && (existingItems < 0 || existingItems > workload.Count))
             {
                 problems.Add($"--existing must be between 0 and --count ({workload.Count}), not {existingItems}.");
-            }
-            else if (existingItems > 0 && parse.GetValue(endpoint) is not null)
-            {
-                problems.Add("--existing runs with the embedded change capture: with --endpoint, the table's own items are already there before capture (pipeline --endpoint reads them from the stream).");
             }
 
             if (parse.GetValue(shards) is < 1 or > 64)

@@ -52,7 +52,6 @@ public sealed partial class ExistingItemsTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "--existing", "5", "--count", "4" }, "--existing must be between 0 and --count (4), not 5.")]
-    [InlineData(new[] { "--existing", "2", "--count", "4", "--endpoint", "http://127.0.0.1:5999" }, "--existing runs with the embedded change capture")]
     [InlineData(new[] { "--existing", "2", "--count", "4", "--contract", "SET" }, "--existing hands a snapshot over to one contract's table")]
     public async Task Existing_ThatCannotRun_IsAUsageError(string[] args, string message)
     {

@@ -169,7 +169,7 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
         var (bucket, prefix) = S3Location.Parse(target.Location);
         using var dynamo = session.DynamoDb();
         using var s3 = session.S3();
-        var export = await ExportAsync(dynamo, target, exportArn, bucket, prefix, cancellationToken);
+        var export = await ExportAsync(dynamo, target.Table, exportArn, bucket, prefix, progress, cancellationToken);
         var exportId = export.ExportArn[(export.ExportArn.LastIndexOf('/') + 1)..];
         var exportTime = new DateTimeOffset(DateTime.SpecifyKind(export.ExportTime ?? throw new VerifyException($"the export {export.ExportArn} gives no ExportTime"), DateTimeKind.Utc));
         var files = await DataFilesAsync(s3, export, cancellationToken);
@@ -205,8 +205,8 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
         return new Converted(export.ExportArn, exportId, exportTime, files.Count, items, rows, failed, rowsLocation);
     }
 
-    // Starts the export (or takes the one given) and waits until it has completed.
-    private async Task<ExportDescription> ExportAsync(IAmazonDynamoDB dynamo, BackfillTarget target, string? exportArn, string bucket, string prefix, CancellationToken cancellationToken)
+    /// <summary>Starts an export of the table under <c>PREFIX/exports</c> (or takes the one given) and waits until it has completed.</summary>
+    internal static async Task<ExportDescription> ExportAsync(IAmazonDynamoDB dynamo, string tableName, string? exportArn, string bucket, string prefix, TextWriter progress, CancellationToken cancellationToken)
     {
         string arn;
         if (exportArn is { } given)
@@ -218,11 +218,11 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
             TableDescription table;
             try
             {
-                table = (await dynamo.DescribeTableAsync(target.Table, cancellationToken)).Table;
+                table = (await dynamo.DescribeTableAsync(tableName, cancellationToken)).Table;
             }
             catch (ResourceNotFoundException)
             {
-                throw new VerifyException($"the DynamoDB table '{target.Table}' does not exist in {session.Region}: check --stack and --region.");
+                throw new VerifyException($"the DynamoDB table '{tableName}' does not exist: check --stack and --region.");
             }
 
             var now = DateTime.UtcNow;
@@ -233,14 +233,16 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
                     S3Bucket = bucket,
                     S3Prefix = prefix + "exports",
                     ExportFormat = ExportFormat.DYNAMODB_JSON,
-                    ExportTime = now,
+
+                    // No ExportTime: the export is of the table as it is when DynamoDB starts it (a time of this
+                    // machine's clock could be ahead of AWS's, and be refused as in the future).
 
                     // The same request within 8 hours starts no second export (the API's idempotency window).
-                    ClientToken = $"dynamolake-{target.Table}-{now:yyyyMMddHHmmss}",
+                    ClientToken = $"dynamolake-{tableName}-{now:yyyyMMddHHmmss}",
                 },
                 cancellationToken);
             arn = started.ExportDescription.ExportArn;
-            await Say($"export started: {arn}");
+            await progress.WriteLineAsync($"export started: {arn}");
         }
 
         var pause = TimeSpan.FromSeconds(1);
@@ -257,14 +259,14 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
                 throw new VerifyException($"the export {arn} failed: {description.FailureCode}: {description.FailureMessage}");
             }
 
-            await Say($"export {description.ExportStatus}");
+            await progress.WriteLineAsync($"export {description.ExportStatus}");
             await Task.Delay(pause, cancellationToken);
             pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
         }
     }
 
-    // The data files manifest-files.json lists (the summary names it), as the export's documented output has them.
-    private static async Task<List<string>> DataFilesAsync(Amazon.S3.IAmazonS3 s3, ExportDescription export, CancellationToken cancellationToken)
+    /// <summary>The data files manifest-files.json lists (the summary names it), as the export's documented output has them.</summary>
+    internal static async Task<List<string>> DataFilesAsync(Amazon.S3.IAmazonS3 s3, ExportDescription export, CancellationToken cancellationToken)
     {
         var summaryKey = export.ExportManifest ?? throw new VerifyException($"the export {export.ExportArn} names no manifest (ExportManifest)");
         string filesKey;

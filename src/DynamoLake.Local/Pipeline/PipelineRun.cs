@@ -58,7 +58,6 @@ internal sealed class PipelineRun
         HandOffPlan? handOff = null;
         if (options.Existing > 0)
         {
-            var capture = source as ChangeCapture ?? throw new PipelineException("existing items run with the embedded change capture only");
 
             // The change log is what tells the keys the stream has mentioned (deletes included), and the repair
             // finds snapshot rows by their event id: without either, the hand-off cannot be done as on AWS.
@@ -72,9 +71,22 @@ internal sealed class PipelineRun
                 throw new PipelineException($"{contract.SourceName} has no column derived from event_id: the repair could not tell a snapshot's rows from the stream's");
             }
 
-            var inserts = options.Workload.Count - options.Existing;
-            var later = capture.CountRecords() - inserts;
-            handOff = new HandOffPlan(capture.Snapshot(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{options.Workload.Seed:x8}")), capture.SnapshotMicros, inserts + (later / 3), inserts + (2 * later / 3));
+            if (source is ChangeCapture capture)
+            {
+                var inserts = options.Workload.Count - options.Existing;
+                var later = capture.CountRecords() - inserts;
+                handOff = new HandOffPlan(capture.Snapshot(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{options.Workload.Seed:x8}")), capture.SnapshotMicros, inserts + (later / 3), inserts + (2 * later / 3));
+            }
+            else if (source is StreamsSource { Snapshot: { } export } streams)
+            {
+                // Against a DynamoDB API the export is taken after the writes (moto keeps no history): the load
+                // still reads and commits while delivery goes on, at a third and two thirds of the records.
+                handOff = new HandOffPlan(export.Changes, export.Micros, streams.Count / 3, 2 * streams.Count / 3);
+            }
+            else
+            {
+                throw new PipelineException("this change source has no snapshot to hand over");
+            }
         }
 
         using (loader)

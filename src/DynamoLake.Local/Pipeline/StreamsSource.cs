@@ -22,13 +22,25 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
     private readonly List<CapturedChange> _changes;
     private readonly string[] _keyNames;
 
-    private StreamsSource(IAmazonDynamoDB client, string table, List<CapturedChange> changes, string[] keyNames)
+    private StreamsSource(IAmazonDynamoDB client, string table, List<CapturedChange> changes, string[] keyNames, ExportSnapshot? snapshot)
     {
         _keyNames = keyNames;
         _client = client;
         _table = table;
         _changes = changes;
+        Snapshot = snapshot;
     }
+
+    /// <summary>With --existing: the table's export, as INSERT records of snapshot rows, and its time.</summary>
+    public ExportSnapshot? Snapshot { get; }
+
+    /// <summary>How many change records the stream gave (the items before capture have none).</summary>
+    public int Count => _changes.Count;
+
+    /// <summary>A DynamoDB export read back as the hand-off takes it.</summary>
+    /// <param name="Changes">Each item as the INSERT record of a snapshot row (<c>export:&lt;ExportId&gt;</c>, one µs before the export).</param>
+    /// <param name="Micros">The export's time, µs since the epoch.</param>
+    internal sealed record ExportSnapshot(IReadOnlyList<CapturedChange> Changes, long Micros);
 
     /// <param name="options">The pipeline's options (endpoint, table, workload).</param>
     /// <param name="log">Notes for the user.</param>
@@ -82,10 +94,72 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
         }
 
         await log.WriteLineAsync($"read {changes.Count:N0} change records from {streamArn}");
-        return new StreamsSource(client, options.Table, changes, keyNames);
+        ExportSnapshot? snapshot = null;
+        if (options.Existing > 0)
+        {
+            // The workload's first items were in the table before capture: a stream enabled after them never
+            // carried their inserts. The snapshot is the table's export, taken now and read as AWS writes it
+            // (moto keeps no history: it holds the table after every write, its ExportTime says so).
+            var workload = Workloads.For(contract, options.Workload);
+            var existing = new HashSet<string>(Enumerable.Range(0, options.Existing).Select(i => workload.Create(i).Key), StringComparer.Ordinal);
+            changes = [.. changes.Where(c => !(existing.Contains(c.Key) && IsInsert(c.Record)))];
+            snapshot = await ExportSnapshotAsync(client, options, contract, keyNames, log, cancellationToken);
+        }
+
+        return new StreamsSource(client, options.Table, changes, keyNames, snapshot);
     }
 
     public IEnumerable<CapturedChange> Changes(CancellationToken cancellationToken) => _changes;
+
+    private static bool IsInsert(byte[] record)
+    {
+        using var document = JsonDocument.Parse(record);
+        return document.RootElement.TryGetProperty("eventName", out var name) && name.GetString() == "INSERT";
+    }
+
+    // The table's export to the endpoint's S3 (point-in-time recovery switched on first), read back item by item.
+    private static async Task<ExportSnapshot> ExportSnapshotAsync(IAmazonDynamoDB client, PipelineOptions options, TableContract contract, string[] keyNames, TextWriter log, CancellationToken cancellationToken)
+    {
+        await client.UpdateContinuousBackupsAsync(new UpdateContinuousBackupsRequest { TableName = options.Table, PointInTimeRecoverySpecification = new PointInTimeRecoverySpecification { PointInTimeRecoveryEnabled = true } }, cancellationToken);
+        var config = new Amazon.S3.AmazonS3Config { ServiceURL = options.Endpoint!.ToString(), ForcePathStyle = true, AuthenticationRegion = options.Region ?? DynamoDbClients.LocalRegion };
+        using var s3 = DynamoDbClients.ChainConfigured ? new Amazon.S3.AmazonS3Client(config) : new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("local", "local"), config);
+        const string Bucket = "dynamolake-pipeline-exports";
+        try
+        {
+            await s3.PutBucketAsync(Bucket, cancellationToken);
+        }
+        catch (Amazon.S3.AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+        }
+
+        var export = await Backfill.SnapshotExport.ExportAsync(client, options.Table, null, Bucket, $"{options.Table}/{Guid.NewGuid():N}/", log, cancellationToken);
+        var exportId = export.ExportArn[(export.ExportArn.LastIndexOf('/') + 1)..];
+        var micros = (new DateTimeOffset(DateTime.SpecifyKind(export.ExportTime!.Value, DateTimeKind.Utc)).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        var keys = contract.UniqueKey.Select(c => c.Source).ToList();
+        var changes = new List<CapturedChange>();
+        foreach (var file in await Backfill.SnapshotExport.DataFilesAsync(s3, export, cancellationToken))
+        {
+            using var data = await s3.GetObjectAsync(Bucket, file, cancellationToken);
+            await using var lines = new System.IO.Compression.GZipStream(data.ResponseStream, System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new StreamReader(lines);
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                using var document = JsonDocument.Parse(line);
+                var item = document.RootElement.GetProperty("Item");
+                var key = ItemKey.OfItem(item, keys) ?? throw new PipelineException($"{file}: an item of the export lacks the key attribute(s) {string.Join(", ", keyNames)}");
+                var keySchema = keys.Select(k => (k, item.GetProperty(k).TryGetProperty("S", out _) ? "S" : "N")).ToList();
+                changes.Add(new CapturedChange(key, KinesisChangeRecord.Create(LakeSchema.SnapshotEventIdPrefix + exportId, "INSERT", options.Table, micros - 1, keySchema, key, System.Text.Encoding.UTF8.GetBytes(item.GetRawText()), null, ttl: false)));
+            }
+        }
+
+        await log.WriteLineAsync($"exported '{options.Table}' (export {exportId}): {changes.Count:N0} items");
+        return new ExportSnapshot(changes, micros);
+    }
 
     public IAsyncEnumerable<KeyValuePair<string, byte[]>> FinalState(CancellationToken cancellationToken) =>
         TableScan.ItemsAsync(_client, _table, _keyNames, segments: 1, progress: null, cancellationToken);
