@@ -32,9 +32,10 @@ internal static class BackfillCommand
         var queryTimeout = new Option<int>("--query-timeout") { Description = "Seconds an Athena query may run before it is stopped (Athena's own DML limit is 30 minutes unless raised).", DefaultValueFactory = _ => 1800 };
         var repairWait = new Option<int?>("--repair-wait") { Description = "Seconds between the two repairs, for changes in flight at the load to settle (default: the stack's buffer intervals + 120 s)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "With --stack: print the Athena statements and stop (only DescribeStacks is called)." };
+        var loads = new Option<int>("--loads") { Description = "With --stack: split the load into this many MERGE statements by data file, run one after another (a table whose load would pass Athena's 30-minute DML limit or the workgroup's bytes-scanned cutoff).", DefaultValueFactory = _ => 1 };
         var command = new Command("backfill", "Load a table's existing items into the lake: a local export into the local lake, or (--stack) a deployed table's export into its deployed lake.")
         {
-            path, lake, contractFile, stack, exportArn, region, endpoint, workGroup, results, concurrency, queryTimeout, repairWait, dryRun,
+            path, lake, contractFile, stack, exportArn, region, endpoint, workGroup, results, concurrency, queryTimeout, repairWait, dryRun, loads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,7 +49,7 @@ internal static class BackfillCommand
                     return ExitCodes.Usage;
                 }
 
-                return await StackAsync(parse, stackName, contract, stdout, stderr, (exportArn, region, endpoint, workGroup, results, concurrency, queryTimeout, repairWait, dryRun), cancellationToken);
+                return await StackAsync(parse, stackName, contract, stdout, stderr, (exportArn, region, endpoint, workGroup, results, concurrency, queryTimeout, repairWait, dryRun, loads), cancellationToken);
             }
 
             if (parse.GetValue(path) is not { } exportPath)
@@ -94,7 +95,7 @@ internal static class BackfillCommand
         TableContract contract,
         Stream stdout,
         TextWriter stderr,
-        (Option<string?> ExportArn, Option<string?> Region, Option<string?> Endpoint, Option<string?> WorkGroup, Option<string?> Results, Option<int> Concurrency, Option<int> QueryTimeout, Option<int?> RepairWait, Option<bool> DryRun) o,
+        (Option<string?> ExportArn, Option<string?> Region, Option<string?> Endpoint, Option<string?> WorkGroup, Option<string?> Results, Option<int> Concurrency, Option<int> QueryTimeout, Option<int?> RepairWait, Option<bool> DryRun, Option<int> Loads) o,
         CancellationToken cancellationToken)
     {
         Uri? endpointUri = null;
@@ -104,7 +105,7 @@ internal static class BackfillCommand
             return ExitCodes.Usage;
         }
 
-        foreach (var (name, value, least) in new[] { ("--concurrency", parse.GetValue(o.Concurrency), 1), ("--query-timeout", parse.GetValue(o.QueryTimeout), 1), ("--repair-wait", parse.GetValue(o.RepairWait) ?? 0, 0) })
+        foreach (var (name, value, least) in new[] { ("--concurrency", parse.GetValue(o.Concurrency), 1), ("--query-timeout", parse.GetValue(o.QueryTimeout), 1), ("--repair-wait", parse.GetValue(o.RepairWait) ?? 0, 0), ("--loads", parse.GetValue(o.Loads), 1) })
         {
             if (value < least)
             {
@@ -146,28 +147,36 @@ internal static class BackfillCommand
             if (parse.GetValue(o.DryRun))
             {
                 var id = "EXPORT_ID";
-                var staging = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{BackfillPlan.StagingTable(contract, id)}\"";
-                var changes = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{LakeSchema.ChangeLogTable(contract)}\"";
+                var staging = BackfillPlan.Glue(target.ChangeLogDatabase, BackfillPlan.StagingTable(contract, id));
+                var changes = BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase);
                 var plan = new StringBuilder();
                 plan.Append(CultureInfo.InvariantCulture, $"export: DynamoDB table '{target.Table}' at now (ExportTableToPointInTime, DYNAMODB_JSON) to {target.Location}exports/\n");
                 plan.Append(CultureInfo.InvariantCulture, $"conversion: Lambda '{target.Function}' once per data file ({parse.GetValue(o.Concurrency)} at once), rows to {target.Location}rows/EXPORT_ID/\n");
-                plan.Append(CultureInfo.InvariantCulture, $"hand-off in Athena workgroup '{target.WorkGroup}', one statement at a time; the repair again after {target.Settle.TotalSeconds:0} s:\n");
-                foreach (var sql in new[]
+                plan.Append(CultureInfo.InvariantCulture, $"hand-off in Athena workgroup '{target.WorkGroup}', one statement at a time:\n");
+                var stagingTable = BackfillPlan.StagingTable(contract, id);
+                var steps = new List<string>
                 {
-                    BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, BackfillPlan.StagingTable(contract, id), $"{target.Location}rows/{id}/"),
-                    BackfillPlan.Load(contract, target.LakeTable, staging, changes),
+                    BackfillPlan.DropStaging(target.ChangeLogDatabase, stagingTable),
+                    BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, stagingTable, $"{target.Location}rows/{id}/"),
+                    parse.GetValue(o.Loads) > 1
+                        ? BackfillPlan.Load(contract, target.LakeTable, staging, changes, [$"{target.Location}rows/{id}/FILE", "…"]) + $"   -- {parse.GetValue(o.Loads)} of these, the rows files split by bytes"
+                        : BackfillPlan.Load(contract, target.LakeTable, staging, changes),
                     BackfillPlan.Repair(contract, target.LakeTable, changes, id),
-                    BackfillPlan.DropStaging(target.ChangeLogDatabase, BackfillPlan.StagingTable(contract, id)),
-                })
+                    $"-- after {target.Settle.TotalSeconds:0} s, once changes in flight at the load have settled:",
+                    BackfillPlan.Repair(contract, target.LakeTable, changes, id),
+                    $"-- the rows files copied inside S3 to {target.Snapshot}{id}-FILE (the snapshot table the current-state view reads)",
+                    BackfillPlan.DropStaging(target.ChangeLogDatabase, stagingTable),
+                };
+                foreach (var step in steps)
                 {
-                    plan.Append("  ").Append(sql).Append(";\n");
+                    plan.Append("  ").Append(step).Append(step.StartsWith("--", StringComparison.Ordinal) ? "\n" : ";\n");
                 }
 
                 await stdout.WriteAsync(Encoding.UTF8.GetBytes(plan.ToString()), cancellationToken);
                 return ExitCodes.Ok;
             }
 
-            var options = new BackfillOptions(parse.GetValue(o.ExportArn), parse.GetValue(o.Concurrency), TimeSpan.FromSeconds(parse.GetValue(o.QueryTimeout)), parse.GetValue(o.Results));
+            var options = new BackfillOptions(parse.GetValue(o.ExportArn), parse.GetValue(o.Concurrency), TimeSpan.FromSeconds(parse.GetValue(o.QueryTimeout)), parse.GetValue(o.Results), parse.GetValue(o.Loads));
             var result = await new BackfillRun(contract, session, options, stderr).RunAsync(target, cancellationToken);
             var failed = result.Failed.Values.Sum();
             var reasons = failed == 0 ? "" : " (" + string.Join(", ", result.Failed.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Key}: {f.Value:N0}"))) + "; the conversion function's log has each file's codes; correct the contract and run backfill again)";

@@ -38,7 +38,7 @@ internal static class VerifyCommand
         var queryTimeout = new Option<int>("--query-timeout") { Description = "Seconds an Athena query may run before it is stopped.", DefaultValueFactory = _ => 600 };
         var limit = new Option<int>("--limit") { Description = "Differences listed per relation.", DefaultValueFactory = _ => 20 };
         var showValues = new Option<bool>("--show-values") { Description = "Show the differing values (customer data) on this terminal; by default only keys and columns." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the queries and the IAM actions, and stop (with --stack, only DescribeStacks is called)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the queries and the IAM actions (with --in-athena: the statements), and stop (with --stack, only DescribeStacks is called)." };
         var inAthena = new Option<bool>("--in-athena") { Description = "With --stack: compare a DynamoDB export with the lake inside Athena (no Scan, no read capacity, no download); only the differences come back." };
         var exportArn = new Option<string?>("--export-arn") { Description = "With --in-athena: compare this completed export (DYNAMODB_JSON) instead of starting one." };
         var concurrency = new Option<int>("--concurrency") { Description = "With --in-athena: conversion invocations at once (one per data file of the export).", DefaultValueFactory = _ => 10 };
@@ -215,7 +215,7 @@ internal static class VerifyCommand
     {
         if (dryRun)
         {
-            var staging = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{BackfillPlan.StagingTable(contract, "EXPORT_ID")}\"";
+            var staging = BackfillPlan.Glue(target.ChangeLogDatabase, BackfillPlan.StagingTable(contract, "EXPORT_ID"));
             var text = new StringBuilder();
             text.Append(CultureInfo.InvariantCulture, $"source: a DynamoDB export of '{target.Table}' (ExportTableToPointInTime at now, no read capacity), converted by Lambda '{target.Function}' under {target.Location}rows/EXPORT_ID/\n");
             text.Append(CultureInfo.InvariantCulture, $"lake: {target.LakeTable}, compared inside Athena workgroup '{target.WorkGroup}' once the export is {target.Settle.TotalSeconds:0} s old; keys changed since the export are counted, not compared\n");

@@ -287,7 +287,9 @@ internal sealed partial class AthenaStandIn : IDisposable
 
     // Athena's names and Trino's spellings as DuckDB takes them: the one place the stand-in translates.
     internal static string Translate(string sql) =>
-        CatalogName().Replace(sql, m => $"\"{m.Groups["table"].Value}\"").Replace(" AS timestamp(6))", " AS TIMESTAMP)", StringComparison.Ordinal);
+        CatalogName().Replace(sql, m => $"\"{m.Groups["table"].Value}\"")
+            .Replace(" AS timestamp(6) with time zone)", " AS TIMESTAMPTZ)", StringComparison.Ordinal)
+            .Replace(" AS timestamp(6))", " AS TIMESTAMP)", StringComparison.Ordinal);
 
     private LakeDatabase OpenLake()
     {
@@ -358,7 +360,7 @@ internal sealed partial class AthenaStandIn : IDisposable
         var (bucket, prefix) = DynamoLake.Local.Verify.S3Location.Parse(location);
         var folder = Path.Combine(_work, table);
         Directory.CreateDirectory(folder);
-        var files = new List<string>();
+        var files = new List<(string Local, string S3)>();
         long bytes = 0;
         var listed = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix });
         foreach (var item in listed.S3Objects ?? [])
@@ -369,15 +371,16 @@ internal sealed partial class AthenaStandIn : IDisposable
                 await got.WriteResponseStreamToFileAsync(file, append: false, CancellationToken.None);
             }
 
-            files.Add(file);
+            files.Add((file, $"s3://{bucket}/{item.Key}"));
             bytes += new FileInfo(file).Length;
         }
 
+        // Each row with its file's S3 path in "$path", the Hive connector's hidden column.
         var declared = HiveColumns(columns);
         var duckColumns = string.Join(", ", declared.Select(c => $"{LakeDatabase.Quote(c.Name)}: '{c.Type}'"));
         var source = files.Count == 0
-            ? $"SELECT {string.Join(", ", declared.Select(c => $"CAST(NULL AS {c.Type}) AS {LakeDatabase.Quote(c.Name)}"))} WHERE false"
-            : $"SELECT * FROM read_json([{string.Join(", ", files.Select(f => $"'{LakeDatabase.Escape(f)}'"))}], format = 'newline_delimited', compression = 'gzip', columns = {{{duckColumns}}})";
+            ? $"SELECT {string.Join(", ", declared.Select(c => $"CAST(NULL AS {c.Type}) AS {LakeDatabase.Quote(c.Name)}"))}, CAST(NULL AS VARCHAR) AS \"$path\" WHERE false"
+            : string.Join(" UNION ALL ", files.Select(f => $"SELECT *, '{LakeDatabase.Escape(f.S3)}' AS \"$path\" FROM read_json('{LakeDatabase.Escape(f.Local)}', format = 'newline_delimited', compression = 'gzip', columns = {{{duckColumns}}})"));
         Tables().Execute($"CREATE TABLE {LakeDatabase.Quote(table)} AS {source}");
         return bytes;
     }

@@ -25,7 +25,7 @@ internal sealed class LambdaStandIn : IDisposable
     {
         Function = function;
         var environment = new Dictionary<string, string?> { ["SOURCE_TABLE_NAME"] = table, ["CONTRACT"] = contract };
-        _converter = new ExportConverter.Function(name => environment.GetValueOrDefault(name), () => ExportConverter.Function.Client(name => name == "AWS_ENDPOINT_URL_S3" ? s3.ToString() : null, _ => Task.FromResult(new DynamoLake.Aws.AwsCredentials("local", "local", null))), Log);
+        _converter = new ExportConverter.Function(name => environment.GetValueOrDefault(name), () => ExportConverter.Function.Client(name => name == "AWS_ENDPOINT_URL_S3" ? s3.ToString() : null, _ => Task.FromResult(new DynamoLake.Aws.AwsCredentials("local", "local", null))), TextWriter.Synchronized(Log));
         _server = new FakeHttpServer(HandleAsync);
     }
 

@@ -87,8 +87,9 @@ public static class SnapshotConversion
         return new Counts(items, written, failed);
     }
 
-    // One export line as the INSERT change record the stream would carry for the item.
-    private static byte[] Record(string line, List<string> keyNames, string tableName, string eventId, long micros, string fileName, int number)
+    /// <summary>One export line as the INSERT change record the stream would carry for the item.</summary>
+    /// <exception cref="InvalidDataException">The line is not an export item with the key's attributes (named with the file and line).</exception>
+    public static byte[] Record(string line, IReadOnlyList<string> keyNames, string tableName, string eventId, long micros, string fileName, int number)
     {
         try
         {

@@ -20,9 +20,16 @@ internal static class BackfillPlan
     {
         ArgumentNullException.ThrowIfNull(contract);
         var nested = contract.Columns.Columns.Where(c => c.Type.Kind is ColumnKind.Struct or ColumnKind.List && NeedsConversion(c.Type)).Select(c => c.Name).ToList();
-        return nested.Count == 0
+        if (nested.Count > 0)
+        {
+            return $"{contract.SourceName}: {string.Join(", ", nested)} hold instants or binaries inside a struct or list, which backfill --stack does not convert yet; load such a table with the local backfill, or leave those fields out of the contract";
+        }
+
+        // The repair and the comparison match keys across the change log's types and the table's: text and numbers only.
+        var keys = contract.UniqueKey.Where(c => NeedsConversion(c.Type)).Select(c => c.Name).ToList();
+        return keys.Count == 0
             ? null
-            : $"{contract.SourceName}: {string.Join(", ", nested)} hold instants or binaries inside a struct or list, which backfill --stack does not convert yet; load such a table with the local backfill, or leave those fields out of the contract";
+            : $"{contract.SourceName}: the key column(s) {string.Join(", ", keys)} are instants or binaries, which backfill --stack does not match across the change log and the table yet; load such a table with the local backfill";
     }
 
     /// <summary>The staging table's name: the contract's table and the export's id, as Glue names go (lower case, letters, digits, _).</summary>
@@ -42,15 +49,20 @@ internal static class BackfillPlan
     }
 
     /// <summary>Athena's name of the change log's Glue table.</summary>
-    public static string ChangeLog(TableContract contract, string database) => $"\"awsdatacatalog\".\"{database}\".\"{LakeSchema.ChangeLogTable(contract)}\"";
+    public static string ChangeLog(TableContract contract, string database) => Glue(database, LakeSchema.ChangeLogTable(contract));
+
+    /// <summary>Athena's name of a table of the Glue Data Catalog.</summary>
+    public static string Glue(string database, string table) => $"\"awsdatacatalog\".\"{database}\".\"{table}\"";
 
     public static string DropStaging(string database, string table) => $"DROP TABLE IF EXISTS `{database}`.`{table}`";
 
     /// <summary>
-    /// The load: one row per key of the staging rows (a retried conversion may have written a file twice), only
+    /// The load: one row per key of the staging rows (a retried conversion may have written a file twice; a key is
+    /// in one data file of an export, so a load of some files only still sees each key's copies), only
     /// where the change log has no stream row for the key, and only where the lake has no row (MERGE … WHEN NOT MATCHED).
     /// </summary>
-    public static string Load(TableContract contract, string lakeTable, string staging, string changes)
+    /// <param name="files">The staging files this load reads (<c>"$path"</c>, the Hive connector's file column); null: all.</param>
+    public static string Load(TableContract contract, string lakeTable, string staging, string changes, IReadOnlyList<string>? files = null)
     {
         ArgumentNullException.ThrowIfNull(contract);
         var keys = contract.UniqueKey.Select(c => LakeDatabase.Quote(c.Name)).ToList();
@@ -58,7 +70,13 @@ internal static class BackfillPlan
         var text = new StringBuilder();
         text.Append(System.Globalization.CultureInfo.InvariantCulture, $"MERGE INTO {lakeTable} AS t USING (SELECT ");
         text.AppendJoin(", ", contract.Columns.Columns.Select(c => $"{Value(c, "s")} AS {LakeDatabase.Quote(c.Name)}"));
-        text.Append(" FROM (SELECT r.*, row_number() OVER (PARTITION BY ").AppendJoin(", ", keys.Select(k => "r." + k)).Append(" ORDER BY r.").Append(LakeDatabase.Quote("_event_id")).Append(") AS copy FROM ").Append(staging).Append(" AS r) AS s");
+        text.Append(" FROM (SELECT r.*, row_number() OVER (PARTITION BY ").AppendJoin(", ", keys.Select(k => "r." + k)).Append(" ORDER BY r.").Append(LakeDatabase.Quote("_event_id")).Append(") AS copy FROM ").Append(staging).Append(" AS r");
+        if (files is not null)
+        {
+            text.Append(" WHERE r.\"$path\" IN (").AppendJoin(", ", files.Select(f => $"'{Escape(f)}'")).Append(')');
+        }
+
+        text.Append(") AS s");
         text.Append(" WHERE s.copy = 1 AND NOT EXISTS (SELECT 1 FROM ").Append(changes).Append(" AS c WHERE ");
         text.AppendJoin(" AND ", keys.Select(k => $"c.{k} = s.{k}"));
         text.Append(" AND ").Append(StreamRow(contract, "c")).Append(")) AS s ON ");
@@ -98,7 +116,7 @@ internal static class BackfillPlan
         var name = $"{alias}.{LakeDatabase.Quote(column.Name)}";
         return column.Type.Kind switch
         {
-            ColumnKind.TimestampTz => $"from_unixtime_nanos({name} * 1000)",
+            ColumnKind.TimestampTz => $"CAST(from_unixtime_nanos({name} * 1000) AS timestamp(6) with time zone)",
             ColumnKind.Timestamp => $"CAST(from_unixtime_nanos({name} * 1000) AS timestamp(6))",
             ColumnKind.Binary => $"from_base64({name})",
             _ => name,

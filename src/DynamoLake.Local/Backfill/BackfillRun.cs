@@ -63,7 +63,8 @@ internal sealed record BackfillTarget(string Table, string LakeTable, string Cha
 /// <param name="Concurrency">Conversion invocations at once.</param>
 /// <param name="QueryTimeout">How long one Athena query may run.</param>
 /// <param name="Results">The query result location (default: the workgroup's).</param>
-internal sealed record BackfillOptions(string? ExportArn, int Concurrency, TimeSpan QueryTimeout, string? Results);
+/// <param name="Loads">How many MERGE statements the load is split into, by data file, run one after another.</param>
+internal sealed record BackfillOptions(string? ExportArn, int Concurrency, TimeSpan QueryTimeout, string? Results, int Loads = 1);
 
 /// <summary>What a backfill did.</summary>
 internal sealed record BackfillResult(string ExportArn, DateTimeOffset ExportTime, int Files, long Items, long Rows, IReadOnlyDictionary<string, long> Failed, long ScannedBytes);
@@ -81,13 +82,25 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
         var snapshot = await new SnapshotExport(session, progress).RunAsync(target, options.ExportArn, options.Concurrency, cancellationToken);
         using var athena = new AthenaSteps(session, target.WorkGroup, options.Results, options.QueryTimeout, progress);
         var staging = BackfillPlan.StagingTable(contract, snapshot.ExportId);
-        var stagingName = $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{staging}\"";
+        var stagingName = BackfillPlan.Glue(target.ChangeLogDatabase, staging);
         var changes = BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase);
         await athena.RunAsync("staging table (any left from an earlier run removed)", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), cancellationToken);
         await athena.RunAsync("staging table", BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation), cancellationToken);
         try
         {
-            await athena.RunAsync("load", BackfillPlan.Load(contract, target.LakeTable, stagingName, changes), cancellationToken);
+            if (options.Loads <= 1)
+            {
+                await athena.RunAsync("load", BackfillPlan.Load(contract, target.LakeTable, stagingName, changes), cancellationToken);
+            }
+            else
+            {
+                // Split by data file, the groups about equal in bytes, one MERGE at a time (two at once would both insert).
+                var groups = await GroupsAsync(snapshot.RowsLocation, options.Loads, cancellationToken);
+                for (var g = 0; g < groups.Count; g++)
+                {
+                    await athena.RunAsync(string.Create(CultureInfo.InvariantCulture, $"load {g + 1} of {groups.Count} ({groups[g].Count:N0} files)"), BackfillPlan.Load(contract, target.LakeTable, stagingName, changes, groups[g]), cancellationToken);
+                }
+            }
             await athena.RunAsync("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, snapshot.ExportId), cancellationToken);
 
             // A change in flight at the load's read may commit beside its row: once it has settled, the stream
@@ -106,10 +119,33 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
         }
         finally
         {
-            await athena.RunAsync("staging table removed", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), CancellationToken.None);
+            await athena.DropAsync(target.ChangeLogDatabase, staging);
         }
 
         return new BackfillResult(snapshot.ExportArn, snapshot.ExportTime, snapshot.Files, snapshot.Items, snapshot.Rows, snapshot.Failed, athena.ScannedBytes);
+    }
+
+    // The rows files in at most n groups of about equal bytes (the largest file first, to the lightest group).
+    private async Task<List<List<string>>> GroupsAsync(string rowsLocation, int n, CancellationToken cancellationToken)
+    {
+        var (bucket, prefix) = S3Location.Parse(rowsLocation);
+        using var s3 = session.S3();
+        var files = new List<(string Path, long Size)>();
+        await foreach (var item in VerifyRun.Objects(s3, bucket, prefix, cancellationToken))
+        {
+            files.Add(($"s3://{bucket}/{item.Key}", item.Size ?? 0));
+        }
+
+        var groups = Enumerable.Range(0, Math.Min(n, Math.Max(files.Count, 1))).Select(_ => (Files: new List<string>(), Bytes: 0L)).ToList();
+        foreach (var (path, size) in files.OrderByDescending(f => f.Size).ThenBy(f => f.Path, StringComparer.Ordinal))
+        {
+            var lightest = groups.MinBy(g => g.Bytes);
+            var at = groups.IndexOf(lightest);
+            lightest.Files.Add(path);
+            groups[at] = (lightest.Files, lightest.Bytes + size);
+        }
+
+        return [.. groups.Where(g => g.Files.Count > 0).Select(g => g.Files)];
     }
 
     private async Task KeepSnapshotAsync(SnapshotExport.Converted snapshot, string location, CancellationToken cancellationToken)
@@ -147,6 +183,19 @@ internal sealed class AthenaSteps(AwsSession session, string workGroup, string? 
         return finished;
     }
 
+    /// <summary>Drops a staging table; a failure is a warning naming it, so that it never hides the error that led here.</summary>
+    public async Task DropAsync(string database, string table)
+    {
+        try
+        {
+            await RunAsync("staging table removed", BackfillPlan.DropStaging(database, table), CancellationToken.None);
+        }
+        catch (Exception e) when (e is AthenaQueryException or AwsCallException or AwsApiException or HttpRequestException)
+        {
+            await progress.WriteLineAsync($"warning: the staging table {database}.{table} could not be removed ({e.Message}); drop it in Athena.");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }
 
@@ -155,14 +204,25 @@ internal sealed class AthenaSteps(AwsSession session, string workGroup, string? 
 /// stack's conversion function, a few at a time: the rows land under BackfillLocation's <c>rows/EXPORT_ID/</c>.
 /// Shared by backfill --stack and verify --in-athena.
 /// </summary>
-internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
+internal sealed class SnapshotExport(AwsSession session, TextWriter output)
 {
+    // Written to from the conversion's parallel invocations.
+    private readonly TextWriter progress = TextWriter.Synchronized(output);
+
     /// <summary>An export converted.</summary>
     public sealed record Converted(string ExportArn, string ExportId, DateTimeOffset ExportTime, int Files, long Items, long Rows, IReadOnlyDictionary<string, long> Failed, string RowsLocation)
     {
         /// <summary>The export's time in µs since the epoch.</summary>
-        public long ExportMicros => (ExportTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        public long ExportMicros => Micros(ExportTime);
     }
+
+    /// <summary>An export's time, in µs since the epoch.</summary>
+    public static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    /// <summary>An export's time as DescribeExport gives it (UTC).</summary>
+    /// <exception cref="VerifyException">The export gives none (moto without tests/tools/moto_server.py).</exception>
+    public static DateTimeOffset Time(ExportDescription export) =>
+        new(DateTime.SpecifyKind(export.ExportTime ?? throw new VerifyException($"the export {export.ExportArn} gives no ExportTime (a local moto: start it with tests/tools/moto_server.py, which writes exports as AWS does)"), DateTimeKind.Utc));
 
     public async Task<Converted> RunAsync(BackfillTarget target, string? exportArn, int concurrency, CancellationToken cancellationToken)
     {
@@ -171,7 +231,12 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
         using var s3 = session.S3();
         var export = await ExportAsync(dynamo, target.Table, exportArn, bucket, prefix, progress, cancellationToken);
         var exportId = export.ExportArn[(export.ExportArn.LastIndexOf('/') + 1)..];
-        var exportTime = new DateTimeOffset(DateTime.SpecifyKind(export.ExportTime ?? throw new VerifyException($"the export {export.ExportArn} gives no ExportTime"), DateTimeKind.Utc));
+        var exportTime = Time(export);
+        if (export.S3Bucket != bucket || !(export.S3Prefix ?? "").StartsWith(prefix + "exports", StringComparison.Ordinal))
+        {
+            throw new VerifyException($"the export {export.ExportArn} is under s3://{export.S3Bucket}/{export.S3Prefix}; the conversion function reads exports under {target.Location}exports/ only: run without --export-arn to export there, or copy the export under that prefix");
+        }
+
         var files = await DataFilesAsync(s3, export, cancellationToken);
         await Say($"export {exportId}: {Plural(files.Count, "data file")}, as at {exportTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}");
 
@@ -182,15 +247,20 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
         var lambda = new LambdaClient(new AwsRestClient(http, session.Endpoint("LAMBDA", "lambda"), session.Region, LambdaClient.SigningName, _ => Task.FromResult(session.Credentials), TimeProvider.System, maxAttempts: 3, TimeSpan.FromSeconds(1)) { AttemptTimeout = TimeSpan.FromMinutes(15.5) });
         long items = 0, rows = 0, done = 0;
         var failed = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var micros = (exportTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        var micros = Micros(exportTime);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (file, token) =>
         {
             var payload = Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject { ["exportId"] = exportId, ["exportTimeMicros"] = micros, ["dataFile"] = $"s3://{bucket}/{file}", ["output"] = rowsLocation }.ToJsonString());
             using var answer = await lambda.InvokeAsync(target.Function, payload, token);
             var root = answer.RootElement;
-            Interlocked.Add(ref items, root.GetProperty("items").GetInt64());
-            Interlocked.Add(ref rows, root.GetProperty("written").GetInt64());
-            foreach (var reason in root.GetProperty("failed").EnumerateObject())
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("items", out var itemCount) || !root.TryGetProperty("written", out var written) || !root.TryGetProperty("failed", out var failures))
+            {
+                throw new VerifyException($"the function {target.Function} answered without items, written and failed: is it the stack's ExportConverterFunction?");
+            }
+
+            Interlocked.Add(ref items, itemCount.GetInt64());
+            Interlocked.Add(ref rows, written.GetInt64());
+            foreach (var reason in failures.EnumerateObject())
             {
                 failed.AddOrUpdate(reason.Name, reason.Value.GetInt64(), (_, n) => n + reason.Value.GetInt64());
             }
@@ -237,7 +307,7 @@ internal sealed class SnapshotExport(AwsSession session, TextWriter progress)
                     // No ExportTime: the export is of the table as it is when DynamoDB starts it (a time of this
                     // machine's clock could be ahead of AWS's, and be refused as in the future).
 
-                    // The same request within 8 hours starts no second export (the API's idempotency window).
+                    // A retry of this call (the SDK's, within the same second) starts no second export.
                     ClientToken = $"dynamolake-{tableName}-{now:yyyyMMddHHmmss}",
                 },
                 cancellationToken);

@@ -103,7 +103,14 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
             var workload = Workloads.For(contract, options.Workload);
             var existing = new HashSet<string>(Enumerable.Range(0, options.Existing).Select(i => workload.Create(i).Key), StringComparer.Ordinal);
             changes = [.. changes.Where(c => !(existing.Contains(c.Key) && IsInsert(c.Record)))];
-            snapshot = await ExportSnapshotAsync(client, options, contract, keyNames, log, cancellationToken);
+            try
+            {
+                snapshot = await ExportSnapshotAsync(client, options, contract, keyNames, log, cancellationToken);
+            }
+            catch (Exception e) when (e is Verify.VerifyException or InvalidDataException)
+            {
+                throw new PipelineException($"the snapshot of '{options.Table}' at {endpoint}: {e.Message}");
+            }
         }
 
         return new StreamsSource(client, options.Table, changes, keyNames, snapshot);
@@ -134,7 +141,7 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
 
         var export = await Backfill.SnapshotExport.ExportAsync(client, options.Table, null, Bucket, $"{options.Table}/{Guid.NewGuid():N}/", log, cancellationToken);
         var exportId = export.ExportArn[(export.ExportArn.LastIndexOf('/') + 1)..];
-        var micros = (new DateTimeOffset(DateTime.SpecifyKind(export.ExportTime!.Value, DateTimeKind.Utc)).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        var micros = Backfill.SnapshotExport.Micros(Backfill.SnapshotExport.Time(export));
         var keys = contract.UniqueKey.Select(c => c.Source).ToList();
         var changes = new List<CapturedChange>();
         foreach (var file in await Backfill.SnapshotExport.DataFilesAsync(s3, export, cancellationToken))
@@ -142,18 +149,17 @@ internal sealed class StreamsSource : IChangeSource, IDisposable
             using var data = await s3.GetObjectAsync(Bucket, file, cancellationToken);
             await using var lines = new System.IO.Compression.GZipStream(data.ResponseStream, System.IO.Compression.CompressionMode.Decompress);
             using var reader = new StreamReader(lines);
+            var number = 0;
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
-                if (line.Length == 0)
+                number++;
+                if (line.Length > 0)
                 {
-                    continue;
+                    // The record the export conversion makes of the item: a snapshot row one µs before the export.
+                    var record = SnapshotConversion.Record(line, keys, options.Table, LakeSchema.SnapshotEventIdPrefix + exportId, micros - 1, file, number);
+                    using var document = JsonDocument.Parse(record);
+                    changes.Add(new CapturedChange(ItemKey.OfChangeRecord(document.RootElement, keys)!, record));
                 }
-
-                using var document = JsonDocument.Parse(line);
-                var item = document.RootElement.GetProperty("Item");
-                var key = ItemKey.OfItem(item, keys) ?? throw new PipelineException($"{file}: an item of the export lacks the key attribute(s) {string.Join(", ", keyNames)}");
-                var keySchema = keys.Select(k => (k, item.GetProperty(k).TryGetProperty("S", out _) ? "S" : "N")).ToList();
-                changes.Add(new CapturedChange(key, KinesisChangeRecord.Create(LakeSchema.SnapshotEventIdPrefix + exportId, "INSERT", options.Table, micros - 1, keySchema, key, System.Text.Encoding.UTF8.GetBytes(item.GetRawText()), null, ttl: false)));
             }
         }
 

@@ -33,6 +33,11 @@ internal static class ExportComparison
         var keys = contract.UniqueKey.Select(c => LakeDatabase.Quote(c.Name)).ToList();
         string Same(string a, string b) => string.Join(" AND ", keys.Select(k => $"{a}.{k} = {b}.{k}"));
         string Unchanged(string alias) => $"NOT EXISTS (SELECT 1 FROM {changes} AS c WHERE {Same("c", alias)} AND {BackfillPlan.StreamRow(contract, "c")} AND c.{LakeDatabase.Quote(EventTime(contract))} >= {exportMicros.ToString(CultureInfo.InvariantCulture)})";
+
+        // The change log and the table fill from two delivery streams: a change since the export may be in the
+        // table before the change log has it. The table's own event time leaves such a row out too.
+        // A snapshot's row (an earlier backfill's, or this very export's) is no change since the export.
+        var lakeUnchanged = $"(l.{BackfillPlan.EventIdColumn(contract)} LIKE '{LakeSchema.SnapshotEventIdPrefix}%' OR l.{LakeDatabase.Quote(EventTime(contract))} < CAST(from_unixtime_nanos({exportMicros.ToString(CultureInfo.InvariantCulture)} * 1000) AS timestamp(6) with time zone))";
         var leaves = new List<(string Name, string Export, string Lake)>();
         foreach (var column in Parity.Compared(contract))
         {
@@ -44,9 +49,9 @@ internal static class ExportComparison
         text.Append(CultureInfo.InvariantCulture, $"SELECT '{Rows}' AS kind, CAST(count(*) AS varchar) AS k, CAST(NULL AS varchar) AS leaves FROM {staging}");
         text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Changed}', CAST(count(*) AS varchar), CAST(NULL AS varchar) FROM (SELECT DISTINCT {string.Join(", ", keys.Select(k => "c." + k))} FROM {changes} AS c WHERE {BackfillPlan.StreamRow(contract, "c")} AND c.{LakeDatabase.Quote(EventTime(contract))} >= {exportMicros.ToString(CultureInfo.InvariantCulture)}) AS changed");
         text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Missing}', {BackfillPlan.KeyText(contract, "e")}, CAST(NULL AS varchar) FROM {staging} AS e WHERE NOT EXISTS (SELECT 1 FROM {lakeTable} AS l WHERE {Same("l", "e")}) AND {Unchanged("e")}");
-        text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Extra}', {BackfillPlan.KeyText(contract, "l")}, CAST(NULL AS varchar) FROM {lakeTable} AS l WHERE NOT EXISTS (SELECT 1 FROM {staging} AS e WHERE {Same("e", "l")}) AND {Unchanged("l")}");
+        text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Extra}', {BackfillPlan.KeyText(contract, "l")}, CAST(NULL AS varchar) FROM {lakeTable} AS l WHERE NOT EXISTS (SELECT 1 FROM {staging} AS e WHERE {Same("e", "l")}) AND {Unchanged("l")} AND {lakeUnchanged}");
         text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Duplicated}', {BackfillPlan.KeyText(contract, "l")}, CAST(NULL AS varchar) FROM {lakeTable} AS l GROUP BY {string.Join(", ", keys.Select(k => "l." + k))} HAVING count(*) > 1");
-        text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Differs}', k, leaves FROM (SELECT {BackfillPlan.KeyText(contract, "e")} AS k, {differing} AS leaves FROM {staging} AS e JOIN {lakeTable} AS l ON {Same("e", "l")} WHERE {Unchanged("e")}) AS d WHERE leaves <> ''");
+        text.Append(CultureInfo.InvariantCulture, $" UNION ALL SELECT '{Differs}', k, leaves FROM (SELECT {BackfillPlan.KeyText(contract, "e")} AS k, {differing} AS leaves FROM {staging} AS e JOIN {lakeTable} AS l ON {Same("e", "l")} WHERE {Unchanged("e")} AND {lakeUnchanged}) AS d WHERE leaves <> ''");
         return text.ToString();
     }
 

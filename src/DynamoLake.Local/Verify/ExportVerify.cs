@@ -28,10 +28,11 @@ internal sealed class ExportVerify(TableContract contract, AwsSession session, s
 
         // A change made before the export reaches the lake within the settle window: compare after it.
         var settled = snapshot.ExportTime + target.Settle;
-        if (settled > DateTimeOffset.UtcNow)
+        var wait = settled - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
         {
             await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"comparing at {settled:HH:mm:ss}Z, once changes made before the export have settled ({target.Settle.TotalSeconds:0} s)"));
-            await Task.Delay(settled - DateTimeOffset.UtcNow, cancellationToken);
+            await Task.Delay(wait, cancellationToken);
         }
 
         using var athena = new AthenaSteps(session, target.WorkGroup, results, queryTimeout, progress);
@@ -45,7 +46,7 @@ internal sealed class ExportVerify(TableContract contract, AwsSession session, s
         await athena.RunAsync("staging table", BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation), cancellationToken);
         try
         {
-            var differences = ExportComparison.Differences(contract, target.LakeTable, $"\"awsdatacatalog\".\"{target.ChangeLogDatabase}\".\"{staging}\"", BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase), snapshot.ExportMicros);
+            var differences = ExportComparison.Differences(contract, target.LakeTable, BackfillPlan.Glue(target.ChangeLogDatabase, staging), BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase), snapshot.ExportMicros);
             await athena.RunAsync("comparison", $"UNLOAD ({differences}) TO 's3://{bucket}/{unloadPrefix}' WITH (format = 'PARQUET')", cancellationToken);
             Directory.CreateDirectory(folder);
             var files = 0;
@@ -102,7 +103,7 @@ internal sealed class ExportVerify(TableContract contract, AwsSession session, s
         }
         finally
         {
-            await athena.RunAsync("staging table removed", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), CancellationToken.None);
+            await athena.DropAsync(target.ChangeLogDatabase, staging);
             if (Directory.Exists(folder))
             {
                 Directory.Delete(folder, recursive: true);
