@@ -156,6 +156,33 @@ public sealed class BackfillStackTests(MotoFixture moto) : IClassFixture<MotoFix
         Assert.Contains("error: nothing to backfill: give PATH", stderr, StringComparison.Ordinal);
     }
 
+    // The conversion function's own failures, as Lambda reports them: S3's error with the object, a request's missing field.
+    [RequiresServerFact(LocalServers.Moto)]
+    public async Task TheConversionFunction_NamesWhatIsMissing()
+    {
+        using var s3 = S3();
+        await s3.PutBucketAsync(_bucket);
+        using var lambda = new LambdaStandIn(Function, moto.Server.Endpoint, _table);
+        using var http = new HttpClient();
+
+        async Task<(string? Error, string Body)> InvokeAsync(string payload)
+        {
+            using var response = await http.PostAsync(new Uri(lambda.Endpoint, $"2015-03-31/functions/{Function}/invocations"), new StringContent(payload));
+            var text = await response.Content.ReadAsStringAsync();
+            var message = System.Text.Json.JsonDocument.Parse(text).RootElement.TryGetProperty("errorMessage", out var m) ? m.GetString()! : text;
+            return (response.Headers.TryGetValues("X-Amz-Function-Error", out var error) ? error.First() : null, message);
+        }
+
+        var (kind, body) = await InvokeAsync($$"""{"exportId":"E1","exportTimeMicros":1796000000000000,"dataFile":"s3://{{_bucket}}/backfill/exports/AWSDynamoDB/E1/data/none.json.gz","output":"s3://{{_bucket}}/backfill/rows/E1/"}""");
+        Assert.Equal("Unhandled", kind);
+        Assert.Contains("NoSuchKey", body, StringComparison.Ordinal);
+        Assert.Contains("backfill/exports/AWSDynamoDB/E1/data/none.json.gz", body, StringComparison.Ordinal);
+
+        (kind, body) = await InvokeAsync("""{"exportId":"E1","dataFile":"s3://b/k","output":"s3://b/o/"}""");
+        Assert.Equal("Unhandled", kind);
+        Assert.Contains("the request needs \"exportTimeMicros\"", body, StringComparison.Ordinal);
+    }
+
     private static long LoadedRows(AthenaStandIn athena, string exportId) =>
         athena.Read($"SELECT count(*) FROM \"transactions\" WHERE \"_event_id\" = 'export:{exportId}'", r => r.Read() ? Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) : -1);
 
