@@ -32,12 +32,12 @@ keys=$(dotnet src/Cli/bin/Release/net10.0/Cli.dll invoke partition-keys "$event"
 floor=$(rate floor "$transform")
 row() {
   local steady; steady=$(rate steady "$2")
-  printf '| %-17s | %8s | %8s | %5s%% | %6s |\n' "$1" "$(rate warm-up "$2")" "$steady" "$(awk -v s="$steady" -v f="$floor" 'BEGIN { printf "%.0f", 100 * s / f }')" \
+  printf '| %-17s | %8s | %8s | %8s | %11s |\n' "$1" "$(rate warm-up "$2")" "$steady" "$(awk -v s="$steady" -v f="$floor" 'BEGIN { printf "%.0f%%", 100 * s / f }')" \
     "$(awk -v w="$(rate warm-up "$2")" -v s="$steady" 'BEGIN { printf "%.0f%%", 100 * w / s }')"
 }
-echo "| transform         |  warm-up |   steady | floor | warm/steady |"
-echo "|                   |     MB/s |     MB/s |     % |             |"
-echo "|-------------------|---------:|---------:|------:|------------:|"
+echo "| transform         |  warm-up |   steady | of floor | warm/steady |"
+echo "|                   |     MB/s |     MB/s |          |             |"
+echo "|-------------------|---------:|---------:|---------:|------------:|"
 row "Python reference" "$python"
 row "Node reference" "$node"
 row "Transform" "$transform"
