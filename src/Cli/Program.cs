@@ -18,7 +18,7 @@ internal static class Program
         ["query"] = ["query --name daily-risk", "query --name today-by-hour --format csv", "query \"SELECT status, count(*) FROM transactions GROUP BY status\" --format json", "query \"SELECT status, count(*) AS orders, max(total) AS largest FROM orders GROUP BY status\" --contract examples/orders.json --lake /tmp/orders-lake"],
         ["redrive"] = ["redrive", "redrive lake/errors/processing-failed --lake lake"],
         ["backfill"] = ["backfill /tmp/transactions-export.json.gz   (written by export)", "backfill /tmp/transactions-export.json.gz --lake /tmp/lake", "backfill --stack dynamolake --dry-run   (the export, the conversion and the Athena statements, nothing run)", "backfill --stack dynamolake   (AWS: a deployed stack with EnableS3Path=true; export, convert on Lambda, load and repair in Athena)"],
-        ["invoke"] = ["invoke transform events/kinesis-insert.json", "invoke partition-keys events/kinesis-mixed-batch.json", "invoke transform /tmp/big.json --repeat 50 > /dev/null   (after: dynamolake make-request /tmp/big.json)"],
+        ["invoke"] = ["invoke transform events/kinesis-insert.json", "invoke partition-keys events/kinesis-mixed-batch.json", "invoke transform /tmp/big.json --repeat 300 > /dev/null   (after: dynamolake make-request /tmp/big.json; warm-up, steady and floor MB/s on stderr)"],
         ["make-request"] = ["make-request /tmp/big.json", "make-request /tmp/small.json --bytes 100000 --seed 7"],
         ["contract"] =
         [
