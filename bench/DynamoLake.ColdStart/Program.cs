@@ -22,6 +22,10 @@ const int Total = 300;
 const int Steady = 100;
 var count = Math.Max(Total, first40);
 
+// In Lambda the package is the application's base folder, where CONTRACT (contracts/…) is found; this host's
+// base folder is its own, so the contract is named by its path in the published folder.
+var contract = Environment.GetEnvironmentVariable("CONTRACT") ?? "contracts/transactions.json";
+Environment.SetEnvironmentVariable("CONTRACT", Path.IsPathRooted(contract) ? contract : Path.Combine(folder, contract));
 Console.SetOut(TextWriter.Null); // the function's log lines (it takes Console.Out when built) are not what is measured
 var context = new FolderLoadContext(folder);
 var assembly = context.LoadFromAssemblyPath(Path.Combine(folder, handler[0] + ".dll"));
