@@ -33,6 +33,7 @@ internal sealed class LambdaClient(AwsRestClient rest)
             }
             catch (JsonException)
             {
+                // Not JSON: the body itself is the message below.
             }
 
             throw new LambdaFunctionException(function, type ?? kind.First(), message ?? Encoding.UTF8.GetString(body));

@@ -97,6 +97,7 @@ internal sealed class S3Objects(HttpClient http, Uri? endpoint, string region, F
             }
             catch (System.Xml.XmlException)
             {
+                // Not XML: the body itself is the message below.
             }
 
             throw new AwsApiException($"{operation.Name} s3://{bucket}/{key}", response.StatusCode, code ?? response.StatusCode.ToString(), message ?? (text.Length > 300 ? text[..300] : text));

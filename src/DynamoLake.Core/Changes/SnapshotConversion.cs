@@ -104,6 +104,7 @@ public static class SnapshotConversion
         }
         catch (JsonException)
         {
+            // Not JSON: the line is refused below, as any line that is not an item.
         }
 
         var expected = keyNames.Count == 1 ? $"the key attribute '{keyNames[0]}'" : $"the key attributes {string.Join(", ", keyNames.Select(k => $"'{k}'"))}";
