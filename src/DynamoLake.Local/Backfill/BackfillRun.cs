@@ -84,8 +84,7 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
         var staging = BackfillPlan.StagingTable(contract, snapshot.ExportId);
         var stagingName = BackfillPlan.Glue(target.ChangeLogDatabase, staging);
         var changes = BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase);
-        await athena.RunAsync("staging table (any left from an earlier run removed)", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), cancellationToken);
-        await athena.RunAsync("staging table", BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation), cancellationToken);
+        await athena.CreateStagingAsync(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation, cancellationToken);
         try
         {
             if (options.Loads <= 1)
@@ -181,6 +180,13 @@ internal sealed class AthenaSteps(AwsSession session, string workGroup, string? 
         ScannedBytes += finished.ScannedBytes;
         await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{step}: query {finished.Id} done, {finished.ScannedBytes:N0} bytes scanned"));
         return finished;
+    }
+
+    /// <summary>The staging table over the export's rows, any left from an earlier run of the same export removed first.</summary>
+    public async Task CreateStagingAsync(TableContract contract, string database, string table, string rowsLocation, CancellationToken cancellationToken)
+    {
+        await RunAsync("staging table (any left from an earlier run removed)", BackfillPlan.DropStaging(database, table), cancellationToken);
+        await RunAsync("staging table", BackfillPlan.CreateStaging(contract, database, table, rowsLocation), cancellationToken);
     }
 
     /// <summary>Drops a staging table; a failure is a warning naming it, so that it never hides the error that led here.</summary>

@@ -42,8 +42,7 @@ internal sealed class ExportVerify(TableContract contract, AwsSession session, s
         var folder = Path.Combine(Path.GetTempPath(), "dynamolake-verify-export-" + Guid.NewGuid().ToString("N"));
         using var s3 = session.S3();
         var written = new List<(string Bucket, string Prefix)> { (bucket, unloadPrefix) };
-        await athena.RunAsync("staging table (any left from an earlier run removed)", BackfillPlan.DropStaging(target.ChangeLogDatabase, staging), cancellationToken);
-        await athena.RunAsync("staging table", BackfillPlan.CreateStaging(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation), cancellationToken);
+        await athena.CreateStagingAsync(contract, target.ChangeLogDatabase, staging, snapshot.RowsLocation, cancellationToken);
         try
         {
             var differences = ExportComparison.Differences(contract, target.LakeTable, BackfillPlan.Glue(target.ChangeLogDatabase, staging), BackfillPlan.ChangeLog(contract, target.ChangeLogDatabase), snapshot.ExportMicros);
