@@ -9,14 +9,17 @@ namespace Template.Tests;
 /// function references only the core, DynamoLake.Aws when it calls a service we sign for, and the AWS package
 /// its own calls need; the emulation (DynamoLake.Local) is the CLI's alone; nothing the functions deploy can
 /// reach the workbench (the emulation, the CLI, DuckDB, Parquet, the console libraries) — transitively included.
+/// The processors also reference DynamoLake.Runtime, our Runtime API loop, which references nothing: their Native
+/// AOT build's entry point.
 /// </summary>
 public sealed class ProjectGraphTests
 {
     private static readonly Dictionary<string, (string[] Projects, string[] Packages)> s_allowed = new(StringComparer.Ordinal)
     {
         ["DynamoLake.Core"] = ([], []),
-        ["Transform"] = (["DynamoLake.Core"], []),
-        ["PartitionKeys"] = (["DynamoLake.Core"], []),
+        ["Transform"] = (["DynamoLake.Core", "DynamoLake.Runtime"], []),
+        ["PartitionKeys"] = (["DynamoLake.Core", "DynamoLake.Runtime"], []),
+        ["DynamoLake.Runtime"] = ([], []),
         ["Seeder"] = (["DynamoLake.Core"], ["AWSSDK.DynamoDBv2"]),
         ["TableProvisioner"] = (["DynamoLake.Core", "DynamoLake.Aws"], []),
         ["ExportConverter"] = (["DynamoLake.Core", "DynamoLake.Aws"], []),
@@ -38,6 +41,7 @@ public sealed class ProjectGraphTests
     [Theory]
     [InlineData("DynamoLake.Core")]
     [InlineData("DynamoLake.Aws")]
+    [InlineData("DynamoLake.Runtime")]
     [InlineData("DynamoLake.Local")]
     [InlineData("Cli")]
     [InlineData("Transform")]
