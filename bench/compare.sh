@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The transforms side by side on one ~3 MB request, all in this one run, each in a fresh process timed request
 # by request the same way: the Python and Node references (../shared/bench), our Transform and PartitionKeys.
-#   warm-up: the mean rate of a fresh process's requests 1-40;
-#   steady:  the mean rate of its requests 201-300;
+#   warm-up: the mean rate of a fresh process's first 40 timed requests (ours: after one untimed, printed run;
+#            the references' first call is timed);
+#   steady:  the mean rate of its timed requests 201-300;
 #   floor:   the same request read, every record's data base64-decoded and tokenised (Utf8JsonReader), nothing
 #            else, in .NET: what no transform can beat here.
 # Usage: bash bench/compare.sh [SHARED_BENCH_DIR] [--allocations]

@@ -49,8 +49,19 @@ class Api(http.server.BaseHTTPRequestHandler):
         self.wfile.write(event)
 
     def do_POST(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            errors.append(b"a chunked body: this fake reads Content-Length bodies only")
+            done.set()
+            return
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.path.endswith("/init/error"):
+            errors.append(b"init error: " + body[:300])
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            done.set()
+            return
         rid = self.path.split("/")[-2]
         now = time.perf_counter()
         with lock:

@@ -38,7 +38,8 @@ public static class LambdaRuntime
             return 2;
         }
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{runtimeApi}/{Version}/runtime/"), Timeout = Timeout.InfiniteTimeSpan };
+        // Never through a proxy the function's environment may name: the Runtime API is local.
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://{runtimeApi}/{Version}/runtime/"), Timeout = Timeout.InfiniteTimeSpan };
         Func<Stream, Task<Stream>> handler;
         try
         {
@@ -46,47 +47,72 @@ public static class LambdaRuntime
         }
         catch (Exception e)
         {
-            await log.WriteLineAsync($"init error: {e.GetType().Name}");
-            using var posted = await PostErrorAsync(http, "init/error", e, "Runtime.InitError", cancellationToken);
+            // No event exists yet: the message (a missing contract, a bad setting) is what the operator needs.
+            await log.WriteLineAsync($"init error: {e.GetType().Name}: {e.Message}");
+            try
+            {
+                using var posted = await PostErrorAsync(http, "init/error", e, "Runtime.InitError", cancellationToken);
+            }
+            catch (Exception post) when (post is HttpRequestException or OperationCanceledException)
+            {
+                await log.WriteLineAsync($"init error not reported: {post.GetType().Name}");
+            }
+
             return 1;
         }
 
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            string id;
-            byte[] payload;
-            try
+            while (!cancellationToken.IsCancellationRequested)
             {
                 using var next = await http.GetAsync("invocation/next", HttpCompletionOption.ResponseContentRead, cancellationToken);
-                next.EnsureSuccessStatusCode();
-                id = next.Headers.TryGetValues("Lambda-Runtime-Aws-Request-Id", out var ids) ? ids.First() : throw new InvalidOperationException("the Runtime API sent an event without Lambda-Runtime-Aws-Request-Id");
-                Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", next.Headers.TryGetValues("Lambda-Runtime-Trace-Id", out var trace) ? trace.First() : null);
-                payload = await next.Content.ReadAsByteArrayAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return 0;
-            }
+                if (!next.IsSuccessStatusCode || !next.Headers.TryGetValues("Lambda-Runtime-Aws-Request-Id", out var ids))
+                {
+                    // The Runtime API answers 500 when the runtime should exit; anything else is as unusable.
+                    await log.WriteLineAsync($"runtime API: next answered {(int)next.StatusCode}{(next.IsSuccessStatusCode ? " without Lambda-Runtime-Aws-Request-Id" : "")}; exiting");
+                    return 1;
+                }
 
-            await InvokeAsync(http, handler, id, payload, log, cancellationToken);
+                var id = ids.First();
+                Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", next.Headers.TryGetValues("Lambda-Runtime-Trace-Id", out var trace) ? trace.First() : null);
+                var payload = await next.Content.ReadAsByteArrayAsync(cancellationToken);
+                if (!await InvokeAsync(http, handler, id, payload, log, cancellationToken))
+                {
+                    return 1;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (HttpRequestException e)
+        {
+            await log.WriteLineAsync($"runtime API unreachable: {e.GetType().Name}; exiting");
+            return 1;
         }
 
         return 0;
     }
 
-    // One invocation: the handler's response, or its exception, posted back under the request's id.
-    private static async Task InvokeAsync(HttpClient http, Func<Stream, Task<Stream>> handler, string id, byte[] payload, TextWriter log, CancellationToken cancellationToken)
+    // One invocation: the handler's response, or its exception, posted back under the request's id. False when
+    // the Runtime API cannot take the outcome (the process should exit).
+    private static async Task<bool> InvokeAsync(HttpClient http, Func<Stream, Task<Stream>> handler, string id, byte[] payload, TextWriter log, CancellationToken cancellationToken)
     {
-        Stream response;
+        Stream? response;
         try
         {
             response = await handler(new MemoryStream(payload, writable: false));
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await log.WriteLineAsync($"invocation {id}: {e.GetType().Name}");
-            using var failed = await PostErrorAsync(http, $"invocation/{id}/error", e, "Runtime.UnhandledException", cancellationToken);
-            return;
+            return await ReportAsync(http, id, e, "Runtime.UnhandledException", log, cancellationToken);
+        }
+
+        if (response is null)
+        {
+            return await ReportAsync(http, id, new InvalidOperationException("the handler returned no response"), "Runtime.NullResponse", log, cancellationToken);
         }
 
         await using (response)
@@ -97,9 +123,29 @@ public static class LambdaRuntime
             {
                 // Lambda refused the response (over its payload limit): the invocation fails, saying so.
                 await log.WriteLineAsync($"invocation {id}: response refused as too large");
-                using var failed = await PostErrorAsync(http, $"invocation/{id}/error", new InvalidOperationException("the response is larger than Lambda's payload limit"), "Function.ResponseSizeTooLarge", cancellationToken);
+                return await ReportAsync(http, id, new InvalidOperationException("the response is larger than Lambda's payload limit"), "Function.ResponseSizeTooLarge", log, cancellationToken);
             }
+
+            return await AcceptedAsync(posted, id, "response", log);
         }
+    }
+
+    private static async Task<bool> ReportAsync(HttpClient http, string id, Exception e, string errorType, TextWriter log, CancellationToken cancellationToken)
+    {
+        using var posted = await PostErrorAsync(http, $"invocation/{id}/error", e, errorType, cancellationToken);
+        return await AcceptedAsync(posted, id, "error", log);
+    }
+
+    // 202 is the Runtime API's answer; a 500 means the runtime should exit; another status is logged and passed.
+    private static async Task<bool> AcceptedAsync(HttpResponseMessage posted, string id, string what, TextWriter log)
+    {
+        if (posted.StatusCode == HttpStatusCode.Accepted)
+        {
+            return true;
+        }
+
+        await log.WriteLineAsync($"invocation {id}: the {what} was answered {(int)posted.StatusCode}");
+        return (int)posted.StatusCode < 500;
     }
 
     private static async Task<HttpResponseMessage> PostErrorAsync(HttpClient http, string path, Exception e, string errorType, CancellationToken cancellationToken)

@@ -75,7 +75,7 @@ public sealed class InvokeCommandTests
         Assert.Matches(@"MB/s \d+\.\d", stderr);
 
         // Warm-up and steady apart, each naming the requests it covers, and the floor beside them.
-        Assert.Matches(@"\nwarm-up MB/s \d+\.\d \(requests 1–3 of this process\)\nsteady MB/s (?<steady>\d+\.\d) \(requests 3–3\), \d+ ?% of the floor\nfloor MB/s \d+\.\d \(the same request read, base64-decoded and tokenised, nothing else\)\nMB/s \k<steady>\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Matches(@"\nwarm-up MB/s \d+\.\d \(timed requests 1–3, after the printed one\)\nsteady MB/s (?<steady>\d+\.\d) \(requests 3–3\), \d+ ?% of the floor\nfloor MB/s \d+\.\d \(the same request read, base64-decoded and tokenised, nothing else\)\nMB/s \k<steady>\n", stderr.ReplaceLineEndings("\n"));
     }
 
     [Fact]

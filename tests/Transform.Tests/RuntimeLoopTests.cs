@@ -27,7 +27,8 @@ public sealed class RuntimeLoopTests
         var log = new StringWriter();
 
         var loop = LambdaRuntime.RunAsync(() => function.FunctionHandler, api.HostAndPort, log, stop.Token);
-        await api.Posted(3).WaitAsync(stop.Token);
+        await Task.WhenAny(loop, api.Posted(3)).WaitAsync(stop.Token);
+        Assert.False(loop.IsCompleted, "the loop ended early");
         await stop.CancelAsync();
 
         Assert.Equal(0, await loop);
@@ -62,6 +63,21 @@ public sealed class RuntimeLoopTests
         Assert.Equal(0, api.NextCalls);
     }
 
+    // The Runtime API answers 500 when the runtime should exit: on next, and on a posted response.
+    [Theory]
+    [InlineData("next")]
+    [InlineData("response")]
+    public async Task TheRuntimeApiSaying500_EndsTheProcess(string where)
+    {
+        using var api = new FakeRuntimeApi([("req-1", "{}"u8.ToArray())]) { FailWith500 = where };
+        var log = new StringWriter();
+
+        var exit = await LambdaRuntime.RunAsync(() => _ => Task.FromResult<Stream>(new MemoryStream("{}"u8.ToArray())), api.HostAndPort, log, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("500", log.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AResponseLambdaRefusesAsTooLarge_BecomesThatInvocationsError()
     {
@@ -69,7 +85,8 @@ public sealed class RuntimeLoopTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         var loop = LambdaRuntime.RunAsync(() => _ => Task.FromResult<Stream>(new MemoryStream(new byte[1024])), api.HostAndPort, TextWriter.Null, stop.Token);
-        await api.Posted(2).WaitAsync(stop.Token);
+        await Task.WhenAny(loop, api.Posted(2)).WaitAsync(stop.Token);
+        Assert.False(loop.IsCompleted, "the loop ended early");
         await stop.CancelAsync();
 
         Assert.Equal(0, await loop);
@@ -111,6 +128,9 @@ public sealed class RuntimeLoopTests
 
         public bool RefuseResponses { get; init; }
 
+        /// <summary>"next" or "response": that call is answered 500.</summary>
+        public string? FailWith500 { get; init; }
+
         public ConcurrentQueue<(string Path, string? ErrorType, byte[] Body)> Posts { get; } = new();
 
         public int NextCalls { get; private set; }
@@ -144,6 +164,12 @@ public sealed class RuntimeLoopTests
             if (context.Request.HttpMethod == "GET" && path == "invocation/next")
             {
                 NextCalls++;
+                if (FailWith500 == "next")
+                {
+                    await AnswerAsync(context, 500);
+                    return;
+                }
+
                 if (!_events.TryDequeue(out var next))
                 {
                     // No more events: Lambda would hold the request until one came.
@@ -169,8 +195,9 @@ public sealed class RuntimeLoopTests
             using var copy = new MemoryStream();
             await context.Request.InputStream.CopyToAsync(copy);
             var tooLarge = RefuseResponses && path.EndsWith("/response", StringComparison.Ordinal);
+            var failing = FailWith500 == "response" && path.EndsWith("/response", StringComparison.Ordinal);
+            await AnswerAsync(context, failing ? 500 : tooLarge ? 413 : 202, tooLarge ? Encoding.UTF8.GetBytes("{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}") : []);
             Posts.Enqueue((path, context.Request.Headers["Lambda-Runtime-Function-Error-Type"], copy.ToArray()));
-            await AnswerAsync(context, tooLarge ? 413 : 202, tooLarge ? Encoding.UTF8.GetBytes("{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}") : []);
         }
 
         private static async Task AnswerAsync(HttpListenerContext context, int status, byte[]? body = null)
