@@ -75,6 +75,17 @@ class Api(http.server.BaseHTTPRequestHandler):
             done.set()
 
 
+def peak_rss_kb(pid):
+    """The process's peak resident set (VmHWM), or 0 once it has ended."""
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
 server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Api)
 server.daemon_threads = True
 threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -82,21 +93,9 @@ env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address
 started[0] = time.perf_counter()
 process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 peak = 0
-while not done.wait(0.02):
-    try:
-        for line in open(f"/proc/{process.pid}/status"):
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]))
-    except FileNotFoundError:
-        break
-    if process.poll() is not None:
-        break
-try:
-    for line in open(f"/proc/{process.pid}/status"):
-        if line.startswith("VmHWM:"):
-            peak = max(peak, int(line.split()[1]))
-except FileNotFoundError:
-    pass
+while not done.wait(0.02) and process.poll() is None:
+    peak = max(peak, peak_rss_kb(process.pid))
+peak = max(peak, peak_rss_kb(process.pid))
 process.kill()
 if errors or len(times) < count:
     sys.exit(f"the bootstrap answered {len(times)} of {count} requests, {len(errors)} as errors: {errors[:1]}")
