@@ -194,8 +194,7 @@ internal static class BackfillCommand
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
         {
-            var service = e is Amazon.S3.AmazonS3Exception ? "an S3" : e is Amazon.DynamoDBv2.AmazonDynamoDBException ? "a DynamoDB" : "an AWS";
-            await stderr.WriteLineAsync($"error: {service} call failed: {ErrorText.Of(e)}");
+            await stderr.WriteLineAsync($"error: {ErrorText.ServiceCall(e)}");
             return ExitCodes.Failed;
         }
     }

@@ -201,9 +201,8 @@ internal static class VerifyCommand
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
             {
-                var service = e is Amazon.S3.AmazonS3Exception ? "an S3" : e is Amazon.DynamoDBv2.AmazonDynamoDBException ? "a DynamoDB" : "an AWS";
                 var denied = e is Amazon.Runtime.AmazonServiceException { ErrorCode: "AccessDenied" or "AccessDeniedException" } ? " docs/verify.md's policy lists every action verify needs." : "";
-                await stderr.WriteLineAsync($"error: {service} call failed: {ErrorText.Of(e)}{denied}");
+                await stderr.WriteLineAsync($"error: {ErrorText.ServiceCall(e)}{denied}");
                 return ExitCodes.Failed;
             }
         });

@@ -3,6 +3,10 @@ namespace DynamoLake.Local;
 /// <summary>An exception as one line a person can act on: its message and its inner causes, never a stack trace.</summary>
 internal static class ErrorText
 {
+    /// <summary>An AWS SDK call's failure as the commands print it: which service's call, then what it said.</summary>
+    public static string ServiceCall(Exception error) =>
+        $"{(error is Amazon.S3.AmazonS3Exception ? "an S3" : error is Amazon.DynamoDBv2.AmazonDynamoDBException ? "a DynamoDB" : "an AWS")} call failed: {Of(error)}";
+
     public static string Of(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);

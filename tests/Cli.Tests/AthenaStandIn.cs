@@ -72,9 +72,6 @@ internal sealed partial class AthenaStandIn : IDisposable
     /// <summary>s3://BUCKET/PREFIX/ of the snapshot table (the stack's SnapshotLocation): its objects in moto are the table's rows.</summary>
     public string? SnapshotLocation { get; set; }
 
-    /// <summary>Runs once before each MERGE, as if another writer (Firehose) committed between the load's start and its commit.</summary>
-    public Action<LakeDatabase>? BeforeMerge { get; set; }
-
     /// <summary>Changes the stand-in's tables in place (as another writer of the lake would), its names as DuckDB's.</summary>
     public void Execute(string sql)
     {
@@ -267,13 +264,7 @@ internal sealed partial class AthenaStandIn : IDisposable
 
             if (sql.StartsWith("MERGE INTO ", StringComparison.Ordinal) || sql.StartsWith("DELETE FROM ", StringComparison.Ordinal))
             {
-                var tables = Tables();
-                if (sql.StartsWith("MERGE INTO ", StringComparison.Ordinal))
-                {
-                    BeforeMerge?.Invoke(tables);
-                }
-
-                tables.Execute(Translate(sql));
+                Tables().Execute(Translate(sql));
                 return 0;
             }
 

@@ -93,10 +93,6 @@ internal static class BackfillPlan
         return $"DELETE FROM {lakeTable} WHERE {eventId} = '{Escape(LakeSchema.SnapshotEventIdPrefix + exportId)}' AND {KeyText(contract)} IN (SELECT {KeyText(contract)} FROM {changes} WHERE {StreamRow(contract, null)})";
     }
 
-    /// <summary>How many rows of the export are in the lake (the report's count).</summary>
-    public static string CountLoaded(TableContract contract, string lakeTable, string exportId) =>
-        $"SELECT count(*) AS loaded FROM {lakeTable} WHERE {EventIdColumn(contract)} = '{Escape(LakeSchema.SnapshotEventIdPrefix + exportId)}'";
-
     // A change-log row the stream wrote (not a snapshot's).
     internal static string StreamRow(TableContract contract, string? alias) => $"{(alias is null ? "" : alias + ".")}{EventIdColumn(contract)} NOT LIKE '{LakeSchema.SnapshotEventIdPrefix}%'";
 
