@@ -1,11 +1,15 @@
 """A fake Lambda Runtime API that starts a bootstrap and measures it (issue 25: AOT beside the managed build).
 
-Usage: python3 bench/aot/fake_runtime.py EVENT REQUESTS -- COMMAND...
+Usage: python3 bench/aot/fake_runtime.py EVENT REQUESTS [--memory MB] -- COMMAND...
 Serves EVENT (a Firehose transformation request) REQUESTS times on GET /2018-06-01/runtime/invocation/next to the
 COMMAND it starts with AWS_LAMBDA_RUNTIME_API set, takes each POST .../response (or .../error), and prints:
   first response N ms after process start; first 40 requests X MB/s; steady (last third) Y MB/s; peak RSS Z MB
-The process is killed once the last response is in.
+and the duration Lambda would bill for this one execution environment, measured here: the init phase (process
+start to its first GET .../next; billed since 2025-08-01) plus each invocation (event handed over to response
+received), each rounded up to the millisecond; as GB-seconds at --memory MB (1024, the template's default), and
+per million change records. The process is killed once the last response is in.
 """
+import math
 import http.server
 import os
 import socketserver
@@ -15,8 +19,12 @@ import threading
 import time
 
 event_path, count = sys.argv[1], int(sys.argv[2])
+options = sys.argv[3:sys.argv.index("--")]
+memory_mb = int(options[options.index("--memory") + 1]) if "--memory" in options else 1024
 command = sys.argv[sys.argv.index("--") + 1:]
 event = open(event_path, "rb").read()
+changes = event.count(b'"recordId"')
+first_next = [0.0]
 served, done = [0], threading.Event()
 times, errors = [], []
 started = [0.0]
@@ -34,6 +42,8 @@ class Api(http.server.BaseHTTPRequestHandler):
         with lock:
             n = served[0]
             served[0] += 1
+            if n == 0:
+                first_next[0] = time.perf_counter()
         if n >= count:
             done.wait()
             return
@@ -106,3 +116,9 @@ steady = [t[1] for t in times[count - (count + 2) // 3:]]
 mb = len(event) / 1e6
 print(f"first response {first:.0f} ms after process start; first 40 requests {mb * len(warm) / sum(warm):.1f} MB/s; "
       f"steady (last third) {mb * len(steady) / sum(steady):.1f} MB/s; peak RSS {peak / 1024:.0f} MB")
+init_ms = math.ceil((first_next[0] - started[0]) * 1000)
+invoke_ms = sum(math.ceil(t[1] * 1000) for t in times)
+gb_s = (init_ms + invoke_ms) / 1000 * memory_mb / 1024
+per_million = (invoke_ms / count * math.ceil(1e6 / changes) + init_ms) / 1000 * memory_mb / 1024
+print(f"billed: init {init_ms} ms + {count} invocations {invoke_ms} ms = {gb_s:.2f} GB-s at {memory_mb} MB; "
+      f"a million changes ({math.ceil(1e6 / changes)} requests of {changes}, one environment) {per_million:.2f} GB-s")

@@ -65,7 +65,8 @@ public static class LambdaRuntime
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                using var next = await http.GetAsync("invocation/next", HttpCompletionOption.ResponseContentRead, cancellationToken);
+                // Headers first: the handler reads the event from the connection itself (no copy of it is made).
+                using var next = await http.GetAsync("invocation/next", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 if (!next.IsSuccessStatusCode || !next.Headers.TryGetValues("Lambda-Runtime-Aws-Request-Id", out var ids))
                 {
                     // The Runtime API answers 500 when the runtime should exit; anything else is as unusable.
@@ -75,7 +76,7 @@ public static class LambdaRuntime
 
                 var id = ids.First();
                 Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", next.Headers.TryGetValues("Lambda-Runtime-Trace-Id", out var trace) ? trace.First() : null);
-                var payload = await next.Content.ReadAsByteArrayAsync(cancellationToken);
+                await using var payload = await next.Content.ReadAsStreamAsync(cancellationToken);
                 if (!await InvokeAsync(http, handler, id, payload, log, cancellationToken))
                 {
                     return 1;
@@ -97,12 +98,12 @@ public static class LambdaRuntime
 
     // One invocation: the handler's response, or its exception, posted back under the request's id. False when
     // the Runtime API cannot take the outcome (the process should exit).
-    private static async Task<bool> InvokeAsync(HttpClient http, Func<Stream, Task<Stream>> handler, string id, byte[] payload, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<bool> InvokeAsync(HttpClient http, Func<Stream, Task<Stream>> handler, string id, Stream payload, TextWriter log, CancellationToken cancellationToken)
     {
         Stream? response;
         try
         {
-            response = await handler(new MemoryStream(payload, writable: false));
+            response = await handler(payload);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -51,8 +51,9 @@ public sealed partial class DeployWiringTests
     private static IEnumerable<string> CatalogTables(TemplateDocument template) =>
         template.OfType("Custom::IcebergTable").Select(t => t.Resource["Properties"]!["TableName"]!).Select(n => TemplateDocument.RefName(n) is { } parameter ? "${" + parameter + "}" : n.GetValue<string>());
 
+    // The project's assembly (named as its folder), whichever build runs it: a Native AOT twin is the same code.
     private static Assembly AssemblyOf(string function) =>
-        Assembly.Load(ServerlessTemplate.Properties(function)["Handler"]!.GetValue<string>().Split("::")[0]);
+        Assembly.Load(ServerlessTemplate.Properties(function)["CodeUri"]!.GetValue<string>().TrimEnd('/').Split('/')[^1]);
 
     /// <summary>
     /// Every AwsOperation declared next to a call that a function's package can make, with the condition under

@@ -65,13 +65,47 @@ internal sealed class TemplateDocument(JsonObject root)
         _ => throw new InvalidOperationException($"cannot resolve {value?.ToJsonString()} without deploying"),
     };
 
-    /// <summary>The name a Ref/GetAtt/Sub points at, for checking which resource a value comes from.</summary>
+    /// <summary>
+    /// The name a Ref/GetAtt points at, for checking which resource a value comes from. A processor's value is
+    /// <c>Fn::If [NativeAotProcessors, the AOT twin's, the managed one's]</c> (the same attribute of both): that
+    /// is the managed processor's name; any other Fn::If is none.
+    /// </summary>
     public static string? RefName(JsonNode? value) => value switch
     {
         JsonObject o when o["Ref"] is { } r => r.GetValue<string>(),
         JsonObject o when o["Fn::GetAtt"] is JsonArray a => a[0]!.GetValue<string>(),
+        JsonObject o when ProcessorIf(o) is { } managed => managed,
         _ => null,
     };
+
+    /// <summary>
+    /// For <c>Fn::If [NativeAotProcessors, X, Y]</c> where Y is a Ref, GetAtt or Sub of a managed processor and X
+    /// the same of its Native AOT twin: the managed processor's name. Otherwise null.
+    /// </summary>
+    public static string? ProcessorIf(JsonNode? value)
+    {
+        if (value is not JsonObject { Count: 1 } o || o["Fn::If"] is not JsonArray { Count: 3 } branch || branch[0]?.ToString() != NativeAotCondition)
+        {
+            return null;
+        }
+
+        var managed = branch[2] switch
+        {
+            JsonObject { Count: 1 } b when b["Fn::Sub"] is JsonValue sub => System.Text.RegularExpressions.Regex.Match(sub.ToString(), @"^\$\{(\w+Function)\.").Groups[1].Value,
+            var b => RefName(b) ?? "",
+        };
+        return managed.EndsWith("Function", StringComparison.Ordinal) && !managed.EndsWith("AotFunction", StringComparison.Ordinal)
+            && branch[1]!.ToJsonString() == branch[2]!.ToJsonString().Replace(managed, NativeAotTwin(managed), StringComparison.Ordinal) ? managed : null;
+    }
+
+    /// <summary>The condition under which the processors run their Native AOT builds (ProcessorBuild=native-aot).</summary>
+    public const string NativeAotCondition = "NativeAotProcessors";
+
+    /// <summary>The logical id of a processor's Native AOT twin (TransformFunction: TransformAotFunction).</summary>
+    public static string NativeAotTwin(string managed) => managed[..^"Function".Length] + "AotFunction";
+
+    /// <summary>Whether a function is a Native AOT twin (provided.al2023) rather than a managed build.</summary>
+    public bool IsNativeAot(string function) => Properties(function)["Runtime"]?.GetValue<string>() == "provided.al2023";
 
     /// <summary>Every IAM statement in the template: roles, role and managed policies, SAM function policies.</summary>
     public IEnumerable<(string Resource, JsonObject Statement)> Statements() =>

@@ -22,7 +22,11 @@ public sealed class TemplateTests
         ["ExportConverter"] = ExportConverter.Function.Variables,
     };
 
-    public static TheoryData<string> Functions() => new(ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name));
+    /// <summary>The functions of the managed runtime (dotnet10): every project once. The processors' Native AOT twins are <see cref="NativeAotTwins"/>.</summary>
+    public static TheoryData<string> Functions() => new(ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name).Where(f => !ServerlessTemplate.CheckedIn.IsNativeAot(f)));
+
+    /// <summary>The processors that have a Native AOT twin (ProcessorBuild=native-aot deploys it instead).</summary>
+    public static TheoryData<string> NativeAotTwins() => new(ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name).Where(f => ServerlessTemplate.CheckedIn.IsNativeAot(f)));
 
     [RequiresServerFact(LocalServers.CfnLint)]
     public async Task CfnLint_FindsNoErrorsAndNoWarnings_InTheTemplateAndInTheTemplatesOfSets()
@@ -58,12 +62,80 @@ public sealed class TemplateTests
             .Select(p => Path.GetFileName(Path.GetDirectoryName(p))!)
             .Order(StringComparer.Ordinal);
         var deployed = ServerlessTemplate.OfType("AWS::Serverless::Function")
+            .Where(f => !ServerlessTemplate.CheckedIn.IsNativeAot(f.Name))
             .Select(f => f.Resource["Properties"]!["CodeUri"]!.GetValue<string>().TrimEnd('/').Split('/')[^1])
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(lambdaProjects, deployed);
         Assert.Equal(lambdaProjects, s_variables.Keys.Order(StringComparer.Ordinal));
+
+        // The projects with a Native AOT entry point (Bootstrap) are exactly the processors with a twin.
+        var withBootstrap = lambdaProjects.Where(p => File.Exists(Path.Combine(RepoPaths.Root, "src", p, "Bootstrap.cs")));
+        var twins = ServerlessTemplate.OfType("AWS::Serverless::Function").Where(f => ServerlessTemplate.CheckedIn.IsNativeAot(f.Name));
+        Assert.Equal(withBootstrap, twins.Select(t => t.Resource["Properties"]!["CodeUri"]!.GetValue<string>().TrimEnd('/').Split('/')[^1]).Order(StringComparer.Ordinal));
     }
+
+    [Theory]
+    [MemberData(nameof(NativeAotTwins))]
+    public void NativeAot_TheTwinIsTheManagedProcessorBuiltByItsMakefile_AndExactlyOneOfThemIsDeployed(string twin)
+    {
+        var managed = ServerlessTemplate.OfType("AWS::Serverless::Function").Select(f => f.Name).Single(f => TemplateDocument.NativeAotTwin(f) == twin);
+        var (aot, jit) = (ServerlessTemplate.Properties(twin), ServerlessTemplate.Properties(managed));
+
+        // provided.al2023 runs the package's bootstrap: the project's Bootstrap.Main, our Runtime API loop around the same handler.
+        Assert.Equal("provided.al2023", aot["Runtime"]!.GetValue<string>());
+        Assert.Equal("bootstrap", aot["Handler"]!.GetValue<string>());
+        var codeUri = aot["CodeUri"]!.GetValue<string>();
+        Assert.Equal(jit["CodeUri"]!.GetValue<string>(), codeUri);
+        var folder = Path.GetFileName(codeUri.TrimEnd('/'));
+        var main = Assembly.Load(folder).GetType($"{folder}.Bootstrap", throwOnError: true)!.GetMethod("Main", BindingFlags.Public | BindingFlags.Static);
+        Assert.NotNull(main);
+        Assert.Equal(typeof(Task<int>), main.ReturnType);
+
+        // sam build runs the Makefile's build-<LogicalId> target, which publishes that project as Native AOT into ARTIFACTS_DIR.
+        Assert.Equal("makefile", ServerlessTemplate.Resources[twin]!["Metadata"]!["BuildMethod"]!.GetValue<string>());
+        var makefile = File.ReadAllLines(Path.Combine(RepoPaths.Root, codeUri, "Makefile"));
+        var target = Array.IndexOf(makefile, $"build-{twin}:");
+        Assert.True(target >= 0, $"{codeUri}Makefile has no build-{twin} target");
+        var recipe = makefile.Skip(target + 1).TakeWhile(l => l.StartsWith('\t')).ToList();
+        Assert.Contains(recipe, l => l.Contains($"dotnet publish \"$(HERE){folder}.csproj\"", StringComparison.Ordinal)
+            && l.Contains("-p:NativeAot=true", StringComparison.Ordinal) && l.Contains("-o \"$(ARTIFACTS_DIR)\"", StringComparison.Ordinal));
+
+        // The same function otherwise: settings (less the managed runtime's own knobs), memory, log group, policies.
+        var managedOnly = new[] { "DOTNET_TC_CallCountingDelayMs", LambdaEnvironment.HandlerLogFormatVariable };
+        var variables = jit["Environment"]!["Variables"]!.AsObject();
+        Assert.True(JsonNode.DeepEquals(new JsonObject(variables.Where(v => !managedOnly.Contains(v.Key)).Select(v => KeyValuePair.Create(v.Key, v.Value?.DeepClone()))), aot["Environment"]!["Variables"]));
+        foreach (var property in new[] { "MemorySize", "LoggingConfig", "Policies", "Timeout", "Architectures" })
+        {
+            Assert.True(JsonNode.DeepEquals(jit[property], aot[property]), $"{twin} and {managed} differ in {property}");
+        }
+
+        // ProcessorBuild picks one: the twin's condition is the managed one's with NativeAotProcessors for ManagedProcessors.
+        var conditions = ServerlessTemplate.Root["Conditions"]!;
+        string Definition(string c) => c is TemplateDocument.NativeAotCondition or "ManagedProcessors" ? $"{{\"Condition\":\"{c}\"}}" : conditions[c]!.ToJsonString();
+        var (twinCondition, managedCondition) = (ServerlessTemplate.Resources[twin]!["Condition"]!.GetValue<string>(), ServerlessTemplate.Resources[managed]!["Condition"]!.GetValue<string>());
+        Assert.Contains(TemplateDocument.NativeAotCondition, Definition(twinCondition), StringComparison.Ordinal);
+        Assert.Equal(Definition(managedCondition), Definition(twinCondition).Replace(TemplateDocument.NativeAotCondition, "ManagedProcessors", StringComparison.Ordinal));
+        Assert.Equal("{\"Fn::Not\":[{\"Condition\":\"NativeAotProcessors\"}]}", conditions["ManagedProcessors"]!.ToJsonString());
+        Assert.Equal("{\"Fn::Equals\":[{\"Ref\":\"ProcessorBuild\"},\"native-aot\"]}", conditions[TemplateDocument.NativeAotCondition]!.ToJsonString());
+
+        // Everything that names the processor (Firehose's processor, the invoke grant, alarms, outputs) names it
+        // through Fn::If [NativeAotProcessors, twin, managed]; nothing names either build directly.
+        var elsewhere = ServerlessTemplate.Resources.Where(r => r.Key != managed && r.Key != twin).Select(r => r.Value).Append(ServerlessTemplate.Root["Outputs"]).ToList();
+        Assert.True(elsewhere.Sum(n => Mentions(n, managed, throughIf: true)) > 0, $"nothing refers to {managed}");
+        Assert.Equal(0, elsewhere.Sum(n => Mentions(n, managed, throughIf: false) + Mentions(n, twin, throughIf: false)));
+    }
+
+    // Ref, GetAtt or Sub of a resource: those inside the processors' Fn::If (throughIf), or those outside it.
+    private static int Mentions(JsonNode? node, string resource, bool throughIf) => node switch
+    {
+        JsonObject o when TemplateDocument.ProcessorIf(o) is { } managed => throughIf && managed == resource ? 1 : 0,
+        JsonObject o when o["Ref"]?.ToString() == resource || (o["Fn::GetAtt"] as JsonArray)?[0]?.ToString() == resource
+            || (o["Fn::Sub"] is JsonValue sub && sub.ToString().Contains("${" + resource + ".", StringComparison.Ordinal)) => throughIf ? 0 : 1,
+        JsonObject o => o.Sum(p => Mentions(p.Value, resource, throughIf)),
+        JsonArray a => a.Sum(n => Mentions(n, resource, throughIf)),
+        _ => 0,
+    };
 
     [Theory]
     [MemberData(nameof(Functions))]

@@ -24,6 +24,9 @@ internal static class TemplateGenerator
 {
     private static readonly string[] s_functions = ["TransformFunction", "PartitionKeysFunction", "SeederFunction", "TableProvisionerFunction", "ExportConverterFunction"];
     private static readonly string[] s_timeParts = ["year", "month", "day", "hour"];
+    private static readonly (string Managed, string NativeAot)[] s_nativeAotTwins = [("TransformFunction", "TransformAotFunction"), ("PartitionKeysFunction", "PartitionKeysAotFunction")];
+    private static readonly string[] s_managedRuntimeOnly = ["DOTNET_TC_CallCountingDelayMs", "AWS_LAMBDA_HANDLER_LOG_FORMAT"];
+    private static readonly string[] s_s3PathConditions = ["S3PathEnabled", "PartitionKeysManaged", "PartitionKeysNativeAot"];
 
     private static readonly JsonSerializerOptions s_output = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -123,6 +126,7 @@ internal static class TemplateGenerator
         outputs["ChangeLogDatabase"]!["Description"] = $"Glue database of the S3 path's change log ({LakeSchema.ChangeLogTable(contract)}) and the current-state view.";
         outputs["CurrentStateViewQueryId"]!["Description"] = $"Athena saved query that creates the {LakeSchema.CurrentView(contract)} view.";
         outputs["SnapshotLocation"]!["Description"] = $"Where backfill --stack keeps the snapshot rows the current-state view reads (the {LakeSchema.SnapshotTable(contract)} table).";
+        MirrorNativeAot(resources);
         return result;
     }
 
@@ -219,6 +223,7 @@ internal static class TemplateGenerator
 
         var access = resources["FirehoseIcebergTableAccess"]!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().First(s => s!["Sid"]!.GetValue<string>() == "ReadAndCommitTheIcebergTable")!;
         access["Resource"] = new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject { ["Fn::GetAtt"] = new JsonArray(id, "TableARN") })]);
+        MirrorNativeAot(resources);
         return result;
     }
 
@@ -302,13 +307,38 @@ internal static class TemplateGenerator
         static JsonNode Sub(JsonNode n, string name) => new JsonObject { ["Fn::Sub"] = n["Fn::Sub"]!.GetValue<string>().Replace("${IcebergTableName}", name, StringComparison.Ordinal) };
     }
 
-    // Takes out the S3 path: its resources and outputs, the parameters only it reads, and its condition.
+    /// <summary>
+    /// Each processor's Native AOT twin (the resource ProcessorBuild=native-aot deploys instead) gets the managed
+    /// one's variables, less the managed runtime's own knobs, and its description: one place says what a
+    /// processor reads, whichever build runs it.
+    /// </summary>
+    private static void MirrorNativeAot(JsonNode resources)
+    {
+        foreach (var (managed, aot) in s_nativeAotTwins)
+        {
+            if (resources[managed] is not { } function || resources[aot] is not { } twin)
+            {
+                continue;
+            }
+
+            var variables = function["Properties"]!["Environment"]!["Variables"]!.DeepClone().AsObject();
+            foreach (var knob in s_managedRuntimeOnly)
+            {
+                variables.Remove(knob);
+            }
+
+            twin["Properties"]!["Environment"]!["Variables"] = variables;
+            twin["Properties"]!["Description"] = function["Properties"]!["Description"]!.GetValue<string>().TrimEnd('.') + " Native AOT build (ProcessorBuild=native-aot).";
+        }
+    }
+
+    // Takes out the S3 path: its resources and outputs, the parameters only it reads, and its conditions.
     private static void WithoutTheS3Path(JsonNode template)
     {
         foreach (var section in new[] { "Resources", "Outputs" })
         {
             var entries = template[section]!.AsObject();
-            foreach (var (name, _) in entries.Where(e => e.Value?["Condition"]?.GetValue<string>() == "S3PathEnabled").ToList())
+            foreach (var (name, _) in entries.Where(e => e.Value?["Condition"]?.GetValue<string>() is { } condition && s_s3PathConditions.Contains(condition)).ToList())
             {
                 entries.Remove(name);
             }
@@ -319,7 +349,10 @@ internal static class TemplateGenerator
             template["Parameters"]!.AsObject().Remove(parameter);
         }
 
-        template["Conditions"]!.AsObject().Remove("S3PathEnabled");
+        foreach (var condition in s_s3PathConditions)
+        {
+            template["Conditions"]!.AsObject().Remove(condition);
+        }
     }
 
     /// <summary>The template as the repository keeps it: two-space indent, UTF-8 as is, a newline at the end.</summary>
