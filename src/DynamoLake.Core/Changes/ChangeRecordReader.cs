@@ -35,10 +35,40 @@ internal static class ChangeRecordReader
             return ReasonCode.InvalidJson;
         }
 
+        // The fast tokeniser reads nearly every record; its answer stands when it is a row. Anything else — a
+        // record it stepped aside from (an escape, a malformed byte), or one that fails — is read again by
+        // Utf8JsonReader, whose reading decides: one reading of the record's meaning, on either tokeniser.
+        var rowStart = output.Length;
+        var undeclaredBefore = undeclared;
+        var fast = new FastTokens(json);
+        try
+        {
+            if (ReadCore(ref fast, json, contract, output, slices, ref undeclared, ref facts, partitionScoped) == ReasonCode.None && !fast.SteppedAside)
+            {
+                return ReasonCode.None;
+            }
+        }
+        catch (JsonException)
+        {
+            // Decided below.
+        }
+
+        (output.Length, undeclared) = (rowStart, undeclaredBefore);
+        return ReadCarefully(json, contract, output, slices, ref undeclared, out facts, partitionScoped);
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> with <see cref="Utf8JsonReader"/> alone (the record's UTF-8 already checked): what
+    /// decides every record the fast tokeniser does not make a row of, and what the tests hold it to.
+    /// </summary>
+    internal static ReasonCode ReadCarefully(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts, bool partitionScoped)
+    {
+        facts = default;
         ReasonCode reason;
         try
         {
-            reason = ReadCore(json, contract, output, slices, ref undeclared, ref facts, partitionScoped);
+            var reader = new SystemTokens(json);
+            reason = ReadCore(ref reader, json, contract, output, slices, ref undeclared, ref facts, partitionScoped);
         }
         catch (JsonException)
         {
@@ -69,9 +99,9 @@ internal static class ChangeRecordReader
         }
     }
 
-    private static ReasonCode ReadCore(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped)
+    private static ReasonCode ReadCore<T>(ref T reader, ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped)
+        where T : IJsonTokens<T>, allows ref struct
     {
-        var reader = new Utf8JsonReader(json, s_options);
         if (!reader.Read())
         {
             return ReasonCode.InvalidJson;
@@ -161,7 +191,7 @@ internal static class ChangeRecordReader
             }
 
             output.Length = rowStart;
-            var imageReader = new Utf8JsonReader(json.Slice(start, length), s_options);
+            var imageReader = T.Over(json.Slice(start, length));
             imageReader.Read();
             reason = WriteRowColumns(ref imageReader, contract, output, slices, ref undeclared, keysOnly);
             if (reason != ReasonCode.None)
@@ -194,7 +224,7 @@ internal static class ChangeRecordReader
         var (otherStart, otherLength) = facts.Operation == ChangeOperation.Delete ? (envelope.NewStart, envelope.NewLength) : (envelope.OldStart, envelope.OldLength);
         if (otherLength > 0)
         {
-            reason = CheckOtherImage(json.Slice(otherStart, otherLength), contract, partitionScoped && facts.Operation == ChangeOperation.Update, output, slices);
+            reason = CheckOtherImage<T>(json.Slice(otherStart, otherLength), contract, partitionScoped && facts.Operation == ChangeOperation.Update, output, slices);
             if (reason != ReasonCode.None)
             {
                 return reason;
@@ -230,7 +260,8 @@ internal static class ChangeRecordReader
     /// <paramref name="checkPartitions"/> (a MODIFY's OldImage) a partition value that differs from the row's is
     /// <c>partition_moved</c>. The old values are converted at the end of <paramref name="output"/> and cut off again.
     /// </summary>
-    private static ReasonCode CheckOtherImage(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
+    private static ReasonCode CheckOtherImage<T>(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
+        where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         var columns = contract.Columns;
@@ -238,12 +269,12 @@ internal static class ChangeRecordReader
         seen = seen[..columns.Count];
         seen.Clear();
         HashSet<string>? undeclared = null;
-        var reader = new Utf8JsonReader(image, s_options);
+        var reader = T.Over(image);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // Declared attributes are told apart by column, the rest by their exact name (as RowWriter does).
-            var name = JsonText.Unescaped(ref reader, scratch);
+            var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
             var column = columns.FindBySource(name);
             if (column is null)
             {
@@ -326,13 +357,14 @@ internal static class ChangeRecordReader
         return count;
     }
 
-    private static ReasonCode ReadEnvelope(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
+    private static ReasonCode ReadEnvelope<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
+        where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         var names = new RepeatedNames(stackalloc ulong[16]);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = JsonText.Unescaped(ref reader, scratch);
+            var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
             if (!names.Add(name))
             {
                 return ReasonCode.InvalidJson; // a field said twice (read or not): which one would be the change?
@@ -350,7 +382,7 @@ internal static class ChangeRecordReader
             switch (field)
             {
                 case EnvelopeField.EventName when reader.TokenType == JsonTokenType.String:
-                    var eventName = JsonText.Unescaped(in reader, scratch);
+                    var eventName = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
                     envelope.Operation = eventName.SequenceEqual("INSERT"u8) ? ChangeOperation.Insert
                         : eventName.SequenceEqual("MODIFY"u8) ? ChangeOperation.Update
                         : eventName.SequenceEqual("REMOVE"u8) ? ChangeOperation.Delete
@@ -400,7 +432,8 @@ internal static class ChangeRecordReader
         return ReasonCode.None;
     }
 
-    private static bool ReadUserIdentity(ref Utf8JsonReader reader, out bool repeated)
+    private static bool ReadUserIdentity<T>(ref T reader, out bool repeated)
+        where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         bool service = false, principal = false;
@@ -408,7 +441,7 @@ internal static class ChangeRecordReader
         var names = new RepeatedNames(stackalloc ulong[8]);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = JsonText.Unescaped(ref reader, scratch);
+            var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
             if (!names.Add(name))
             {
                 repeated = true;
@@ -419,11 +452,11 @@ internal static class ChangeRecordReader
             reader.Read();
             if (isType)
             {
-                service = reader.TokenType == JsonTokenType.String && JsonText.Unescaped(in reader, scratch).SequenceEqual(s_service);
+                service = reader.TokenType == JsonTokenType.String && JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch).SequenceEqual(s_service);
             }
             else if (isPrincipal)
             {
-                principal = reader.TokenType == JsonTokenType.String && JsonText.Unescaped(in reader, scratch).SequenceEqual(s_dynamoDbPrincipal);
+                principal = reader.TokenType == JsonTokenType.String && JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch).SequenceEqual(s_dynamoDbPrincipal);
             }
             else
             {
@@ -434,13 +467,14 @@ internal static class ChangeRecordReader
         return service && principal;
     }
 
-    private static ReasonCode ReadDynamoDb(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
+    private static ReasonCode ReadDynamoDb<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
+        where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         var names = new RepeatedNames(stackalloc ulong[16]);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = JsonText.Unescaped(ref reader, scratch);
+            var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
             if (!names.Add(name))
             {
                 return ReasonCode.InvalidJson;
@@ -519,7 +553,8 @@ internal static class ChangeRecordReader
     }
 
     /// <summary>Opens the row object and writes the image's columns (reader on the image's StartObject).</summary>
-    private static ReasonCode WriteRowColumns(ref Utf8JsonReader reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
+    private static ReasonCode WriteRowColumns<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
+        where T : IJsonTokens<T>, allows ref struct
     {
         slices.Fill(-1);
         output.Write((byte)'{');

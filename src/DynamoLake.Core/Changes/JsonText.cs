@@ -17,6 +17,10 @@ internal static class JsonText
     public static ReadOnlySpan<byte> Unescaped(scoped ref readonly Utf8JsonReader reader, Span<byte> scratch) =>
         reader.ValueIsEscaped ? Unescape(reader.ValueSpan, scratch) : reader.ValueSpan;
 
+    /// <summary>A tokeniser's current property name or string value (its ValueSpan and ValueIsEscaped), unescaped (see the other overload).</summary>
+    public static ReadOnlySpan<byte> Unescaped(ReadOnlySpan<byte> value, bool escaped, Span<byte> scratch) =>
+        escaped ? Unescape(value, scratch) : value;
+
     /// <summary>Unescapes JSON string text (between the quotes) into <paramref name="scratch"/>, or a new array when it is too small.</summary>
     public static ReadOnlySpan<byte> Unescape(ReadOnlySpan<byte> escaped, Span<byte> scratch)
     {

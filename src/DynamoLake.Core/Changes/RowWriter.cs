@@ -31,7 +31,8 @@ internal static class RowWriter
     /// The map is a change's <c>Keys</c> (a REMOVE without OldImage): only these key columns must be present;
     /// every other column is written as null.
     /// </param>
-    public static ReasonCode WriteFields(ref Utf8JsonReader reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
+    public static ReasonCode WriteFields<T>(ref T reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
+        where T : IJsonTokens<T>, allows ref struct
     {
         Span<bool> seen = fields.Count <= 256 ? stackalloc bool[256] : new bool[fields.Count];
         seen = seen[..fields.Count];
@@ -46,7 +47,7 @@ internal static class RowWriter
                 return WriteAbsent(fields, seen, output, ref first, keysOnly);
             }
 
-            var name = JsonText.Unescaped(ref reader, nameScratch);
+            var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, nameScratch);
             var column = fields.FindBySource(name);
             if (column is null)
             {
@@ -129,8 +130,14 @@ internal static class RowWriter
     }
 
     /// <summary>Writes one AttributeValue (reader on its StartObject; left on its EndObject) as a value of <paramref name="type"/>.</summary>
-    public static ReasonCode WriteAttributeValue(ref Utf8JsonReader reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
+    public static ReasonCode WriteAttributeValue<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
+        where T : IJsonTokens<T>, allows ref struct
     {
+        if (reader.TryScalarAttribute(out var scalar, out var text))
+        {
+            return WriteScalar(scalar, text, escaped: false, type, unit, output);
+        }
+
         if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
         {
             return ReasonCode.InvalidAttributeValue;
@@ -213,7 +220,8 @@ internal static class RowWriter
         return reader.Read() && reader.TokenType == JsonTokenType.EndObject ? ReasonCode.None : ReasonCode.InvalidAttributeValue;
     }
 
-    private static ReasonCode WriteList(ref Utf8JsonReader reader, ColumnType type, SourceTimeUnit unit, ByteBuffer output, ref int undeclared)
+    private static ReasonCode WriteList<T>(ref T reader, ColumnType type, SourceTimeUnit unit, ByteBuffer output, ref int undeclared)
+        where T : IJsonTokens<T>, allows ref struct
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -251,7 +259,8 @@ internal static class RowWriter
         return ReasonCode.None;
     }
 
-    private static ReasonCode WriteSet(ref Utf8JsonReader reader, AttributeTag setTag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
+    private static ReasonCode WriteSet<T>(ref T reader, AttributeTag setTag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
+        where T : IJsonTokens<T>, allows ref struct
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -295,10 +304,11 @@ internal static class RowWriter
         return ReasonCode.None;
     }
 
-    private static AttributeTag ReadTag(ref Utf8JsonReader reader)
+    private static AttributeTag ReadTag<T>(ref T reader)
+        where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[16];
-        var name = JsonText.Unescaped(ref reader, scratch);
+        var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
         return name.Length switch
         {
             1 => name[0] switch
@@ -320,17 +330,22 @@ internal static class RowWriter
     }
 
     /// <summary>Writes an S, N or B value (reader on the string token) as <paramref name="type"/>.</summary>
-    private static ReasonCode WriteScalar(ref Utf8JsonReader reader, AttributeTag tag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
+    private static ReasonCode WriteScalar<T>(ref T reader, AttributeTag tag, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
+        where T : IJsonTokens<T>, allows ref struct =>
+        WriteScalar(tag, reader.ValueSpan, reader.ValueIsEscaped, type, unit, output);
+
+    /// <summary>Writes an S, N or B value's string text (as written, between the quotes) as <paramref name="type"/>.</summary>
+    private static ReasonCode WriteScalar(AttributeTag tag, ReadOnlySpan<byte> text, bool escaped, ColumnType type, SourceTimeUnit unit, ByteBuffer output)
     {
         if (type.Kind == ColumnKind.String)
         {
             // Copied in canonical form: escapes resolved, so equal text is equal bytes (keys, partitions).
-            return tag == AttributeTag.S ? JsonText.WriteCanonical(reader.ValueSpan, output) : ReasonCode.TypeMismatch;
+            return tag == AttributeTag.S ? JsonText.WriteCanonical(text, output) : ReasonCode.TypeMismatch;
         }
 
         // Everything else is compared by its unescaped text ("\u0031" is the digit 1).
         Span<byte> scratch = stackalloc byte[NameScratchLength];
-        var raw = JsonText.Unescaped(ref reader, scratch);
+        var raw = JsonText.Unescaped(text, escaped, scratch);
         switch (type.Kind)
         {
             case ColumnKind.Date:
