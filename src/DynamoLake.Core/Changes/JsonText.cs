@@ -109,11 +109,7 @@ internal static class JsonText
     {
         if (raw.IndexOf((byte)'\\') < 0)
         {
-            var span = output.GetSpan(raw.Length + 2);
-            span[0] = (byte)'"';
-            raw.CopyTo(span[1..]);
-            span[raw.Length + 1] = (byte)'"';
-            output.Advance(raw.Length + 2);
+            WriteQuoted(raw, output);
             return ReasonCode.None;
         }
 
@@ -168,6 +164,16 @@ internal static class JsonText
 
         output.Write((byte)'"');
         return ReasonCode.None;
+    }
+
+    /// <summary>Writes string text that has no escape (a tokeniser said so) as it is, between quotes: its canonical form.</summary>
+    public static void WriteQuoted(ReadOnlySpan<byte> plain, Buffers.ByteBuffer output)
+    {
+        var span = output.GetSpan(plain.Length + 2);
+        span[0] = (byte)'"';
+        plain.CopyTo(span[1..]);
+        span[plain.Length + 1] = (byte)'"';
+        output.Advance(plain.Length + 2);
     }
 
     private static byte HexDigit(int value) => (byte)(value < 10 ? '0' + value : 'a' + value - 10);

@@ -35,7 +35,7 @@ internal interface IJsonTokens<TSelf>
     static abstract TSelf Over(ReadOnlySpan<byte> json);
 
     /// <summary>
-    /// On an AttributeValue's StartObject: when it is the common <c>{"S":"text"}</c>, <c>{"N":…}</c> or
+    /// On an AttributeValue's StartObject, or on the property name before it: when it is the common <c>{"S":"text"}</c>, <c>{"N":…}</c> or
     /// <c>{"B":…}</c>, reads it to its EndObject in one step and gives the tag and the text (the tokens
     /// PropertyName, String and EndObject would have said the same). Otherwise false, and nothing is read.
     /// </summary>
@@ -86,6 +86,7 @@ internal ref struct SystemTokens : IJsonTokens<SystemTokens>
 internal ref struct FastTokens : IJsonTokens<FastTokens>
 {
     private const int MostDepth = 64;
+
 
     private readonly ReadOnlySpan<byte> _json;
     private int _position;
@@ -193,8 +194,28 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
         tag = AttributeTag.Unknown;
         text = default;
         var json = _json;
-        var at = SkipWhitespace(json, _position);
-        if (_type != JsonTokenType.StartObject || at + 3 >= json.Length || json[at] != (byte)'"' || json[at + 2] != (byte)'"')
+        int at;
+        if (_type == JsonTokenType.StartObject)
+        {
+            at = SkipWhitespace(json, _position);
+        }
+        else if (_type == JsonTokenType.PropertyName)
+        {
+            // From the attribute's name: the value's '{' is read here too.
+            var open = SkipWhitespace(json, _position);
+            if (open >= json.Length || json[open] != (byte)'{' || _depth == MostDepth)
+            {
+                return false;
+            }
+
+            at = SkipWhitespace(json, open + 1);
+        }
+        else
+        {
+            return false;
+        }
+
+        if (at + 3 >= json.Length || json[at] != (byte)'"' || json[at + 2] != (byte)'"')
         {
             return false;
         }
@@ -227,7 +248,17 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
 
         tag = found;
         text = json.Slice(quote + 1, end - quote - 1);
-        return Close(close, inObject: true);
+        if (_type == JsonTokenType.StartObject)
+        {
+            return Close(close, inObject: true);
+        }
+
+        // Opened and closed here: the depth is the name's, the token the value's EndObject.
+        (_tokenStart, _valueStart, _valueLength) = (close, close, 1);
+        _position = close + 1;
+        _type = JsonTokenType.EndObject;
+        _state = State.AfterValue;
+        return true;
     }
 
     private bool End(int at)
@@ -361,22 +392,28 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StringEnd(ReadOnlySpan<byte> json, int at)
     {
-        for (var i = at; i < json.Length; i++)
+        var stops = StringStops;
+        var i = at;
+        while ((uint)i < (uint)json.Length && stops[json[i]] == 0)
         {
-            var b = json[i];
-            if (b == (byte)'"')
-            {
-                return i;
-            }
-
-            if (b == (byte)'\\' || b < 0x20)
-            {
-                return -1;
-            }
+            i++;
         }
 
-        return -1;
+        return (uint)i < (uint)json.Length && json[i] == (byte)'"' ? i : -1;
     }
+
+    // 1 for what ends a string's plain text: its closing quote, or what makes it not plain (an escape, a control character).
+    private static ReadOnlySpan<byte> StringStops =>
+    [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     // RFC 8259's number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?; the index after it, or -1.
     private static int NumberEnd(ReadOnlySpan<byte> json, int at)
@@ -450,6 +487,11 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SkipWhitespace(ReadOnlySpan<byte> json, int at)
     {
+        if ((uint)at < (uint)json.Length && json[at] > (byte)' ')
+        {
+            return at; // nearly always: AWS writes no whitespace
+        }
+
         while (at < json.Length && json[at] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
         {
             at++;

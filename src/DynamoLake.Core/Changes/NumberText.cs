@@ -17,6 +17,40 @@ internal static class NumberText
     /// no leading or trailing zeros; none for zero) and an exponent: value = ±digits × 10^exponent.
     /// <paramref name="digits"/> must be at least as long as <paramref name="text"/>.
     /// </summary>
+    // The common case, read directly: an optional minus, then 1 to 18 digits without a leading zero (or "0"
+    // alone), shifted by at most 18 digits in all. Anything else (a plus, an exponent, a fraction, leading
+    // zeros, more digits) is left to the general reading, which gives the same value for these.
+    private static bool TryPlainInteger(ReadOnlySpan<byte> text, int shift, out long value)
+    {
+        value = 0;
+        var negative = !text.IsEmpty && text[0] == (byte)'-';
+        var digits = negative ? text[1..] : text;
+        if (shift < 0 || digits.IsEmpty || digits.Length + shift > 18 || (digits[0] == (byte)'0' && digits.Length > 1))
+        {
+            return false;
+        }
+
+        long magnitude = 0;
+        foreach (var c in digits)
+        {
+            var digit = (uint)(c - '0');
+            if (digit > 9)
+            {
+                return false;
+            }
+
+            magnitude = (magnitude * 10) + digit;
+        }
+
+        for (var k = 0; k < shift; k++)
+        {
+            magnitude *= 10;
+        }
+
+        value = negative ? -magnitude : magnitude;
+        return true;
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> text, Span<byte> digits, out bool negative, out int digitCount, out int exponent)
     {
         negative = false;
@@ -182,6 +216,11 @@ internal static class NumberText
     /// </summary>
     public static ReasonCode TryToInt64(ReadOnlySpan<byte> text, int shift, long min, long max, bool truncate, out long value)
     {
+        if (TryPlainInteger(text, shift, out value))
+        {
+            return value < min || value > max ? ReasonCode.Overflow : ReasonCode.None;
+        }
+
         value = 0;
         Span<byte> digits = text.Length <= 128 ? stackalloc byte[128] : new byte[text.Length];
         if (!TryParse(text, digits, out var negative, out var count, out var exponent))

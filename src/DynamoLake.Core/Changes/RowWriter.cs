@@ -64,15 +64,16 @@ internal static class RowWriter
                 continue;
             }
 
-            reader.Read();
-
             if (seen[column.Index])
             {
                 return ReasonCode.InvalidJson; // the same attribute twice in one map
             }
 
             seen[column.Index] = true;
-            if (reader.TokenType != JsonTokenType.StartObject)
+
+            // The value: the common {"S"|"N"|"B": text} in one step, else token by token from its StartObject.
+            var scalar = reader.TryScalarAttribute(out var tag, out var text);
+            if (!scalar && (!reader.Read() || reader.TokenType != JsonTokenType.StartObject))
             {
                 return ReasonCode.InvalidAttributeValue;
             }
@@ -85,7 +86,9 @@ internal static class RowWriter
             first = false;
             output.Write(column.JsonPropertyPrefix);
             var start = output.Length;
-            var reason = WriteAttributeValue(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared);
+            var reason = scalar
+                ? WriteScalar(tag, text, escaped: false, column.Type, column.SourceUnit, output)
+                : WriteAttributeValue(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared);
             if (reason != ReasonCode.None)
             {
                 return reason;
@@ -340,7 +343,18 @@ internal static class RowWriter
         if (type.Kind == ColumnKind.String)
         {
             // Copied in canonical form: escapes resolved, so equal text is equal bytes (keys, partitions).
-            return tag == AttributeTag.S ? JsonText.WriteCanonical(text, output) : ReasonCode.TypeMismatch;
+            if (tag != AttributeTag.S)
+            {
+                return ReasonCode.TypeMismatch;
+            }
+
+            if (escaped)
+            {
+                return JsonText.WriteCanonical(text, output);
+            }
+
+            JsonText.WriteQuoted(text, output); // no escape: already canonical
+            return ReasonCode.None;
         }
 
         // Everything else is compared by its unescaped text ("\u0031" is the digit 1).
