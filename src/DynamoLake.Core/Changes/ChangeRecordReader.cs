@@ -295,13 +295,18 @@ internal static class ChangeRecordReader
             }
 
             seen[column.Index] = true;
+            var field = checkPartitions ? PartitionFieldOf(contract, column) : null;
+            if (field is null && reader.TryScalarAttribute(out _, out _))
+            {
+                continue; // a plain {"S"|"N"|"B": text}, read whole
+            }
+
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 return ReasonCode.InvalidAttributeValue; // as in the image the row is made from
             }
 
-            var field = checkPartitions ? PartitionFieldOf(contract, column) : null;
             if (field is null)
             {
                 reader.Skip();

@@ -175,7 +175,8 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
 
     public void Skip()
     {
-        if (_type == JsonTokenType.PropertyName && !Read())
+        // A plain AttributeValue after a name is read whole (TryScalarAttribute), here and inside what is skipped.
+        if (_type == JsonTokenType.PropertyName && !TryScalarAttribute(out _, out _) && !Read())
         {
             return;
         }
@@ -185,6 +186,10 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
             var depth = _depth;
             while (Read() && _depth >= depth)
             {
+                if (_type == JsonTokenType.PropertyName)
+                {
+                    TryScalarAttribute(out _, out _);
+                }
             }
         }
     }
@@ -193,28 +198,42 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
     {
         tag = AttributeTag.Unknown;
         text = default;
-        var json = _json;
-        int at;
         if (_type == JsonTokenType.StartObject)
         {
-            at = SkipWhitespace(json, _position);
+            return TryScalarBody(_json, _position, out tag, out text);
         }
-        else if (_type == JsonTokenType.PropertyName)
-        {
-            // From the attribute's name: the value's '{' is read here too.
-            var open = SkipWhitespace(json, _position);
-            if (open >= json.Length || json[open] != (byte)'{' || _depth == MostDepth)
-            {
-                return false;
-            }
 
-            at = SkipWhitespace(json, open + 1);
-        }
-        else
+        // From the attribute's name: the value's '{' is read here too.
+        return _type == JsonTokenType.PropertyName && TryScalarValue(_json, _position, out tag, out text);
+    }
+
+    // {"S"|"N"|"B": text} from 'at' (before its '{'), read whole: the state is then its EndObject's, at the depth it started.
+    private bool TryScalarValue(ReadOnlySpan<byte> json, int at, out AttributeTag tag, out ReadOnlySpan<byte> text)
+    {
+        tag = AttributeTag.Unknown;
+        text = default;
+        var open = SkipWhitespace(json, at);
+        if (open >= json.Length || json[open] != (byte)'{' || _depth == MostDepth)
         {
             return false;
         }
 
+        _depth++; // as if its StartObject had been read; TryScalarBody closes it
+        if (TryScalarBody(json, open + 1, out tag, out text))
+        {
+            return true;
+        }
+
+        _depth--;
+        return false;
+    }
+
+    // "S"|"N"|"B": text} from 'at' (after the '{' of an AttributeValue at the current depth), read to its '}'.
+    private bool TryScalarBody(ReadOnlySpan<byte> json, int at, out AttributeTag tag, out ReadOnlySpan<byte> text)
+    {
+        tag = AttributeTag.Unknown;
+        text = default;
+        at = SkipWhitespace(json, at);
         if (at + 3 >= json.Length || json[at] != (byte)'"' || json[at + 2] != (byte)'"')
         {
             return false;
@@ -248,17 +267,7 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
 
         tag = found;
         text = json.Slice(quote + 1, end - quote - 1);
-        if (_type == JsonTokenType.StartObject)
-        {
-            return Close(close, inObject: true);
-        }
-
-        // Opened and closed here: the depth is the name's, the token the value's EndObject.
-        (_tokenStart, _valueStart, _valueLength) = (close, close, 1);
-        _position = close + 1;
-        _type = JsonTokenType.EndObject;
-        _state = State.AfterValue;
-        return true;
+        return Close(close, inObject: true);
     }
 
     private bool End(int at)
