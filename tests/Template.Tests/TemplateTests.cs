@@ -92,14 +92,24 @@ public sealed class TemplateTests
         Assert.NotNull(main);
         Assert.Equal(typeof(Task<int>), main.ReturnType);
 
-        // sam build runs the Makefile's build-<LogicalId> target, which publishes that project as Native AOT into ARTIFACTS_DIR.
+        // sam build runs the Makefile's build-<LogicalId> target (from a copy of CodeUri, naming the Makefile by its
+        // path): asked what it would run, make names a Native AOT publish of that project into ARTIFACTS_DIR.
         Assert.Equal("makefile", ServerlessTemplate.Resources[twin]!["Metadata"]!["BuildMethod"]!.GetValue<string>());
-        var makefile = File.ReadAllLines(Path.Combine(RepoPaths.Root, codeUri, "Makefile"));
-        var target = Array.IndexOf(makefile, $"build-{twin}:");
-        Assert.True(target >= 0, $"{codeUri}Makefile has no build-{twin} target");
-        var recipe = makefile.Skip(target + 1).TakeWhile(l => l.StartsWith('\t')).ToList();
-        Assert.Contains(recipe, l => l.Contains($"dotnet publish \"$(HERE){folder}.csproj\"", StringComparison.Ordinal)
-            && l.Contains("-p:NativeAot=true", StringComparison.Ordinal) && l.Contains("-o \"$(ARTIFACTS_DIR)\"", StringComparison.Ordinal));
+        using var scratch = new TempFolder("dynamolake-sam-build-");
+        var make = new ProcessStartInfo("make", ["-n", "--makefile", Path.Combine(RepoPaths.Root, codeUri, "Makefile"), $"build-{twin}", "ARTIFACTS_DIR=/artifacts"])
+        {
+            WorkingDirectory = scratch.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(make)!;
+        var commands = process.StandardOutput.ReadToEnd();
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"make -n build-{twin}: {errors}");
+        var project = Path.Combine(RepoPaths.Root, codeUri, folder + ".csproj");
+        Assert.Contains($"dotnet publish \"{Path.GetFullPath(project)}\" -c Release -r linux-arm64 -p:NativeAot=true", commands, StringComparison.Ordinal);
+        Assert.Contains("-o \"/artifacts\"", commands, StringComparison.Ordinal);
 
         // The same function otherwise: settings (less the managed runtime's own knobs), memory, log group, policies.
         var managedOnly = new[] { "DOTNET_TC_CallCountingDelayMs", LambdaEnvironment.HandlerLogFormatVariable };
