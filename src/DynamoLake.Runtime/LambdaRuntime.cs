@@ -65,7 +65,7 @@ public static class LambdaRuntime
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // Headers first: the handler reads the event from the connection itself (no copy of it is made).
+                // Headers first: the handler reads the event from the connection itself (the loop keeps no copy of it).
                 using var next = await http.GetAsync("invocation/next", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 if (!next.IsSuccessStatusCode || !next.Headers.TryGetValues("Lambda-Runtime-Aws-Request-Id", out var ids))
                 {
@@ -87,8 +87,9 @@ public static class LambdaRuntime
         {
             return 0;
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or HttpIOException)
         {
+            // Also an event cut off while the handler was reading it: the Runtime API is gone.
             await log.WriteLineAsync($"runtime API unreachable: {e.GetType().Name}; exiting");
             return 1;
         }
@@ -105,7 +106,7 @@ public static class LambdaRuntime
         {
             response = await handler(payload);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not (HttpRequestException or HttpIOException) && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             await log.WriteLineAsync($"invocation {id}: {e.GetType().Name}");
             return await ReportAsync(http, id, e, "Runtime.UnhandledException", log, cancellationToken);

@@ -93,23 +93,28 @@ public sealed class TemplateTests
         Assert.Equal(typeof(Task<int>), main.ReturnType);
 
         // sam build runs the Makefile's build-<LogicalId> target (from a copy of CodeUri, naming the Makefile by its
-        // path): asked what it would run, make names a Native AOT publish of that project into ARTIFACTS_DIR.
+        // path). Asked to (DYNAMOLAKE_PROCESSOR_BUILD=native-aot), make would publish that project as Native AOT into
+        // ARTIFACTS_DIR. Not asked — sam build builds every function, whatever its Condition — it writes a bootstrap
+        // that says so and exits 1, so that the default build works anywhere and a package built so cannot pass for AOT.
         Assert.Equal("makefile", ServerlessTemplate.Resources[twin]!["Metadata"]!["BuildMethod"]!.GetValue<string>());
         using var scratch = new TempFolder("dynamolake-sam-build-");
-        var make = new ProcessStartInfo("make", ["-n", "--makefile", Path.Combine(RepoPaths.Root, codeUri, "Makefile"), $"build-{twin}", "ARTIFACTS_DIR=/artifacts"])
+        var artifacts = Path.Combine(scratch.Path, "artifacts");
+        var makefile = Path.Combine(RepoPaths.Root, codeUri, "Makefile");
+        var (planned, _) = Run("make", ["-n", "--makefile", makefile, $"build-{twin}", "ARTIFACTS_DIR=/artifacts"], scratch.Path, "native-aot");
+        var project = Path.GetFullPath(Path.Combine(RepoPaths.Root, codeUri, folder + ".csproj"));
+        Assert.Contains($"dotnet publish \"{project}\" -c Release -r linux-arm64 -p:NativeAot=true", planned, StringComparison.Ordinal);
+        Assert.Contains("-o \"/artifacts\"", planned, StringComparison.Ordinal);
+
+        Run("make", ["--makefile", makefile, $"build-{twin}", $"ARTIFACTS_DIR={artifacts}"], scratch.Path, null);
+        Assert.Equal(["bootstrap"], Directory.GetFileSystemEntries(artifacts).Select(Path.GetFileName));
+        var standIn = new ProcessStartInfo(Path.Combine(artifacts, "bootstrap")) { RedirectStandardError = true };
+        using (var started = Process.Start(standIn)!)
         {
-            WorkingDirectory = scratch.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(make)!;
-        var commands = process.StandardOutput.ReadToEnd();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"make -n build-{twin}: {errors}");
-        var project = Path.Combine(RepoPaths.Root, codeUri, folder + ".csproj");
-        Assert.Contains($"dotnet publish \"{Path.GetFullPath(project)}\" -c Release -r linux-arm64 -p:NativeAot=true", commands, StringComparison.Ordinal);
-        Assert.Contains("-o \"/artifacts\"", commands, StringComparison.Ordinal);
+            var said = started.StandardError.ReadToEnd();
+            started.WaitForExit();
+            Assert.Equal(1, started.ExitCode);
+            Assert.Contains("built without DYNAMOLAKE_PROCESSOR_BUILD=native-aot", said, StringComparison.Ordinal);
+        }
 
         // The same function otherwise: settings (less the managed runtime's own knobs), memory, log group, policies.
         var managedOnly = new[] { "DOTNET_TC_CallCountingDelayMs", LambdaEnvironment.HandlerLogFormatVariable };
@@ -134,6 +139,24 @@ public sealed class TemplateTests
         var elsewhere = ServerlessTemplate.Resources.Where(r => r.Key != managed && r.Key != twin).Select(r => r.Value).Append(ServerlessTemplate.Root["Outputs"]).ToList();
         Assert.True(elsewhere.Sum(n => Mentions(n, managed, throughIf: true)) > 0, $"nothing refers to {managed}");
         Assert.Equal(0, elsewhere.Sum(n => Mentions(n, managed, throughIf: false) + Mentions(n, twin, throughIf: false)));
+    }
+
+    // Runs a command to its end, with DYNAMOLAKE_PROCESSOR_BUILD set as given (or unset); fails the test on a non-zero exit.
+    private static (string Output, string Errors) Run(string command, string[] arguments, string folder, string? processorBuild)
+    {
+        var start = new ProcessStartInfo(command, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove("DYNAMOLAKE_PROCESSOR_BUILD");
+        if (processorBuild is not null)
+        {
+            start.Environment["DYNAMOLAKE_PROCESSOR_BUILD"] = processorBuild;
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)}: {errors.Result}");
+        return (output, errors.Result);
     }
 
     // Ref, GetAtt or Sub of a resource: those inside the processors' Fn::If (throughIf), or those outside it.

@@ -78,6 +78,23 @@ public sealed class RuntimeLoopTests
         Assert.Contains("500", log.ToString(), StringComparison.Ordinal);
     }
 
+    // The handler reads the event from the Runtime API's connection: an event cut off on the way is the API gone,
+    // not the function's failure.
+    [Fact]
+    public async Task AnEventCutOffOnTheWay_EndsTheProcess()
+    {
+        var insert = await File.ReadAllBytesAsync(Harness.EventPath("kinesis-insert"));
+        using var api = new FakeRuntimeApi([("req-1", insert)]) { CutTheEvent = true };
+        var function = new Function(TableContract.LoadEmbedded(), new TransformSettings(), TimeProvider.System, TextWriter.Null);
+        var log = new StringWriter();
+
+        var exit = await LambdaRuntime.RunAsync(() => function.FunctionHandler, api.HostAndPort, log, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("runtime API unreachable", log.ToString(), StringComparison.Ordinal);
+        Assert.Empty(api.Posts);
+    }
+
     [Fact]
     public async Task AResponseLambdaRefusesAsTooLarge_BecomesThatInvocationsError()
     {
@@ -127,6 +144,9 @@ public sealed class RuntimeLoopTests
         public string HostAndPort => $"127.0.0.1:{_server.Port}";
 
         public bool RefuseResponses { get; init; }
+
+        /// <summary>Each event is announced whole (Content-Length) but only half sent, then the connection dropped.</summary>
+        public bool CutTheEvent { get; init; }
 
         /// <summary>"next" or "response": that call is answered 500.</summary>
         public string? FailWith500 { get; init; }
@@ -188,6 +208,16 @@ public sealed class RuntimeLoopTests
                 context.Response.Headers["Lambda-Runtime-Deadline-Ms"] = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
                 context.Response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:us-east-1:123456789012:function:transform";
                 context.Response.Headers["Lambda-Runtime-Trace-Id"] = "Root=1-trace-" + next.Id;
+                if (CutTheEvent)
+                {
+                    context.Response.StatusCode = 200;
+                    context.Response.ContentLength64 = next.Event.Length;
+                    await context.Response.OutputStream.WriteAsync(next.Event.AsMemory(0, next.Event.Length / 2));
+                    await context.Response.OutputStream.FlushAsync();
+                    context.Response.Abort();
+                    return;
+                }
+
                 await AnswerAsync(context, 200, next.Event);
                 return;
             }

@@ -332,7 +332,8 @@ internal static class ChangeRecordReader
             }
         }
 
-        return ReasonCode.None;
+        // Its own tokeniser: one that stepped aside read nothing it can vouch for.
+        return reader.SteppedAside ? ReasonCode.InvalidJson : ReasonCode.None;
     }
 
     private static PartitionField? PartitionFieldOf(TableContract contract, Column column)

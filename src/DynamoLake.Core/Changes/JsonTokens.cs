@@ -19,6 +19,9 @@ internal interface IJsonTokens<TSelf>
 
     bool ValueIsEscaped { get; }
 
+    /// <summary>The tokeniser stepped aside (<see cref="FastTokens"/>): what was read from it decides nothing.</summary>
+    bool SteppedAside { get; }
+
     /// <summary>Where the current token starts (a string's opening quote).</summary>
     long TokenStartIndex { get; }
 
@@ -56,6 +59,8 @@ internal ref struct SystemTokens : IJsonTokens<SystemTokens>
     public readonly ReadOnlySpan<byte> ValueSpan => _reader.ValueSpan;
 
     public readonly bool ValueIsEscaped => _reader.ValueIsEscaped;
+
+    public readonly bool SteppedAside => false; // it throws instead
 
     public readonly long TokenStartIndex => _reader.TokenStartIndex;
 

@@ -12,11 +12,6 @@ internal static class NumberText
     /// <summary>Exponents beyond this are out of every column's range (DynamoDB allows 1E-130 … 1E+126).</summary>
     private const int ExponentCap = 100_000;
 
-    /// <summary>
-    /// Parses <paramref name="text"/> into significant digits (ASCII, written to <paramref name="digits"/>,
-    /// no leading or trailing zeros; none for zero) and an exponent: value = ±digits × 10^exponent.
-    /// <paramref name="digits"/> must be at least as long as <paramref name="text"/>.
-    /// </summary>
     // The common case, read directly: an optional minus, then 1 to 18 digits without a leading zero (or "0"
     // alone), shifted by at most 18 digits in all. Anything else (a plus, an exponent, a fraction, leading
     // zeros, more digits) is left to the general reading, which gives the same value for these.
@@ -51,6 +46,11 @@ internal static class NumberText
         return true;
     }
 
+    /// <summary>
+    /// Parses <paramref name="text"/> into significant digits (ASCII, written to <paramref name="digits"/>,
+    /// no leading or trailing zeros; none for zero) and an exponent: value = ±digits × 10^exponent.
+    /// <paramref name="digits"/> must be at least as long as <paramref name="text"/>.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> text, Span<byte> digits, out bool negative, out int digitCount, out int exponent)
     {
         negative = false;
