@@ -1,5 +1,6 @@
 # The Native AOT build of a Firehose processor, for sam build (the template's <Processor>AotFunction has Metadata
-# BuildMethod makefile; ADR 0019). Included by src/<Processor>/Makefile, which names PROJECT and PROJECT_DIR.
+# BuildMethod makefile; ADR 0019). Included by src/<Processor>/NativeAot/Makefile, which names PROJECT and
+# PROJECT_DIR (the project's folder).
 #
 # sam build builds every function of the template, whatever its Condition. With the default ProcessorBuild=managed
 # the twins are not deployed, and their package is a stand-in bootstrap that says how it was built and exits 1.

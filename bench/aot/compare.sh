@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$refs/gen_firehose_event.py" 3000000 > "$work/event.json"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $rid; $(date -u +%Y-%m-%d)"
-(cd "$work" && make -s --makefile "$OLDPWD/src/Transform/Makefile" build-TransformAotFunction ARTIFACTS_DIR="$work/aot" RID="$rid" AOT_FLAGS="${AOT_FLAGS:-}" > /dev/null)
+(cd "$work" && DYNAMOLAKE_PROCESSOR_BUILD=native-aot make -s --makefile "$OLDPWD/src/Transform/NativeAot/Makefile" build-TransformAotFunction ARTIFACTS_DIR="$work/aot" RID="$rid" AOT_FLAGS="${AOT_FLAGS:-}" > /dev/null)
 dotnet publish src/Transform -c Release -r "$rid" -p:NativeAot=true -p:PublishAot=false -p:SelfContained=false -p:PublishReadyToRun=true \
   ${AOT_FLAGS:-} -o "$work/managed" -v q --nologo > /dev/null
 echo "package: Native AOT $(du -sh "$work/aot" | cut -f1), ReadyToRun $(du -sh "$work/managed" | cut -f1) (plus the runtime Lambda provides)"

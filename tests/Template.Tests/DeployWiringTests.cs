@@ -53,7 +53,7 @@ public sealed partial class DeployWiringTests
 
     // The project's assembly (named as its folder), whichever build runs it: a Native AOT twin is the same code.
     private static Assembly AssemblyOf(string function) =>
-        Assembly.Load(ServerlessTemplate.Properties(function)["CodeUri"]!.GetValue<string>().TrimEnd('/').Split('/')[^1]);
+        Assembly.Load(TemplateDocument.ProjectFolder(ServerlessTemplate.Properties(function)));
 
     /// <summary>
     /// Every AwsOperation declared next to a call that a function's package can make, with the condition under
@@ -239,7 +239,7 @@ public sealed partial class DeployWiringTests
         var environment = DynamoLake.Local.LambdaConsole.EnvironmentOf(ServerlessTemplate.Root, function);
         environment[DynamoLake.Local.LambdaConsole.LogFormatVariable] = logFormat;
         var log = new DynamoLake.Local.LambdaConsole(environment, events) { RequestId = Guid.NewGuid().ToString() };
-        Func<Stream, Task<Stream>> handler = Path.GetFileName(properties["CodeUri"]!.GetValue<string>().TrimEnd('/')) switch
+        Func<Stream, Task<Stream>> handler = TemplateDocument.ProjectFolder(properties) switch
         {
             "Transform" => new Transform.Function(s_contract, Transform.TransformSettings.From(Lookup), TimeProvider.System, log).FunctionHandler,
             "PartitionKeys" => new PartitionKeys.Function(s_contract, PartitionKeys.PartitionKeysSettings.From(s_contract, Lookup), TimeProvider.System, log).FunctionHandler,

@@ -98,6 +98,13 @@ internal sealed class TemplateDocument(JsonObject root)
             && branch[1]!.ToJsonString() == branch[2]!.ToJsonString().Replace(managed, NativeAotTwin(managed), StringComparison.Ordinal) ? managed : null;
     }
 
+    /// <summary>The project a function is built from: its CodeUri's folder, or for a Native AOT twin (CodeUri <c>src/P/NativeAot/</c>) the one above.</summary>
+    public static string ProjectFolder(JsonNode properties)
+    {
+        var parts = properties["CodeUri"]!.GetValue<string>().TrimEnd('/').Split('/');
+        return parts[^1] == "NativeAot" ? parts[^2] : parts[^1];
+    }
+
     /// <summary>The condition under which the processors run their Native AOT builds (ProcessorBuild=native-aot).</summary>
     public const string NativeAotCondition = "NativeAotProcessors";
 

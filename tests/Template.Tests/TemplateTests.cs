@@ -72,7 +72,7 @@ public sealed class TemplateTests
         // The projects with a Native AOT entry point (Bootstrap) are exactly the processors with a twin.
         var withBootstrap = lambdaProjects.Where(p => File.Exists(Path.Combine(RepoPaths.Root, "src", p, "Bootstrap.cs")));
         var twins = ServerlessTemplate.OfType("AWS::Serverless::Function").Where(f => ServerlessTemplate.CheckedIn.IsNativeAot(f.Name));
-        Assert.Equal(withBootstrap, twins.Select(t => t.Resource["Properties"]!["CodeUri"]!.GetValue<string>().TrimEnd('/').Split('/')[^1]).Order(StringComparer.Ordinal));
+        Assert.Equal(withBootstrap, twins.Select(t => TemplateDocument.ProjectFolder(t.Resource["Properties"]!)).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -85,9 +85,12 @@ public sealed class TemplateTests
         // provided.al2023 runs the package's bootstrap: the project's Bootstrap.Main, our Runtime API loop around the same handler.
         Assert.Equal("provided.al2023", aot["Runtime"]!.GetValue<string>());
         Assert.Equal("bootstrap", aot["Handler"]!.GetValue<string>());
+        // Its CodeUri is a folder of the managed one's that holds no project (only the Makefile), so that a tool
+        // that builds the project it finds in a CodeUri never builds one for provided.al2023.
         var codeUri = aot["CodeUri"]!.GetValue<string>();
-        Assert.Equal(jit["CodeUri"]!.GetValue<string>(), codeUri);
-        var folder = Path.GetFileName(codeUri.TrimEnd('/'));
+        Assert.Equal(jit["CodeUri"]!.GetValue<string>() + "NativeAot/", codeUri);
+        Assert.Equal(["Makefile"], Directory.GetFileSystemEntries(Path.Combine(RepoPaths.Root, codeUri)).Select(Path.GetFileName));
+        var folder = TemplateDocument.ProjectFolder(aot);
         var main = Assembly.Load(folder).GetType($"{folder}.Bootstrap", throwOnError: true)!.GetMethod("Main", BindingFlags.Public | BindingFlags.Static);
         Assert.NotNull(main);
         Assert.Equal(typeof(Task<int>), main.ReturnType);
@@ -101,7 +104,7 @@ public sealed class TemplateTests
         var artifacts = Path.Combine(scratch.Path, "artifacts");
         var makefile = Path.Combine(RepoPaths.Root, codeUri, "Makefile");
         var (planned, _) = Run("make", ["-n", "--makefile", makefile, $"build-{twin}", "ARTIFACTS_DIR=/artifacts"], scratch.Path, "native-aot");
-        var project = Path.GetFullPath(Path.Combine(RepoPaths.Root, codeUri, folder + ".csproj"));
+        var project = Path.GetFullPath(Path.Combine(RepoPaths.Root, jit["CodeUri"]!.GetValue<string>(), folder + ".csproj"));
         Assert.Contains($"dotnet publish \"{project}\" -c Release -r linux-arm64 -p:NativeAot=true", planned, StringComparison.Ordinal);
         Assert.Contains("-o \"/artifacts\"", planned, StringComparison.Ordinal);
 
@@ -196,7 +199,7 @@ public sealed class TemplateTests
     {
         var document = TemplatesUnderTest.Of(template);
         var properties = document.Properties(function);
-        var folder = Path.GetFileName(properties["CodeUri"]!.GetValue<string>().TrimEnd('/'));
+        var folder = TemplateDocument.ProjectFolder(properties);
         var variables = properties["Environment"]!["Variables"]!.AsObject();
 
         // The Transform of a set names each row's table itself: DESTINATION_TABLE, one table for all, is left unset (the code refuses it).
