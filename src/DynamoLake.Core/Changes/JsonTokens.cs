@@ -92,7 +92,6 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
 {
     private const int MostDepth = 64;
 
-
     private readonly ReadOnlySpan<byte> _json;
     private int _position;
     private int _tokenStart;
@@ -114,10 +113,8 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
     {
         Start,        // the one value of the text
         ObjectFirst,  // after '{': a name or '}'
-        ObjectNext,   // after ',' in an object: a name
         Value,        // after a name and ':': a value
         ArrayFirst,   // after '[': a value or ']'
-        ArrayNext,    // after ',' in an array: a value
         AfterValue,   // after a value: ',' or the container's end (or, at depth 0, the end of the text)
         Done,
     }
@@ -165,13 +162,10 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
                 return separator == (inObject ? (byte)'}' : (byte)']') ? Close(at, inObject) : StepAside();
             case State.ObjectFirst:
                 return at < json.Length && json[at] == (byte)'}' ? Close(at, inObject: true) : Name(json, at);
-            case State.ObjectNext:
-                return Name(json, at);
             case State.ArrayFirst:
                 return at < json.Length && json[at] == (byte)']' ? Close(at, inObject: false) : Value(json, at);
             case State.Start:
             case State.Value:
-            case State.ArrayNext:
                 return Value(json, at);
             default:
                 return false;
