@@ -12,7 +12,6 @@ namespace DynamoLake.Core.Changes;
 /// </summary>
 internal static class ChangeRecordReader
 {
-    private static readonly JsonReaderOptions s_options = new() { MaxDepth = 256 };
 
     private static readonly byte[] s_service = "Service"u8.ToArray();
     private static readonly byte[] s_dynamoDbPrincipal = "dynamodb.amazonaws.com"u8.ToArray();
@@ -82,7 +81,7 @@ internal static class ChangeRecordReader
 
     private static bool IsOneJsonValue(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, s_options);
+        var reader = new Utf8JsonReader(json, SystemTokens.Options);
         try
         {
             if (!reader.Read())
@@ -351,7 +350,7 @@ internal static class ChangeRecordReader
 
     private static int ArrayLength(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, s_options);
+        var reader = new Utf8JsonReader(json, SystemTokens.Options);
         reader.Read();
         var count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -608,7 +607,7 @@ internal static class ChangeRecordReader
     /// </summary>
     public static bool FailedRecordNamesOtherTable(ReadOnlySpan<byte> json, ReadOnlySpan<byte> expected)
     {
-        var reader = new Utf8JsonReader(json, s_options);
+        var reader = new Utf8JsonReader(json, SystemTokens.Options);
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         try
         {

@@ -15,7 +15,7 @@ internal static class JsonText
 
     /// <summary>The current property name or string value, unescaped; a lone surrogate throws <see cref="JsonException"/> (the record is invalid_json).</summary>
     public static ReadOnlySpan<byte> Unescaped(scoped ref readonly Utf8JsonReader reader, Span<byte> scratch) =>
-        reader.ValueIsEscaped ? Unescape(reader.ValueSpan, scratch) : reader.ValueSpan;
+        Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
 
     /// <summary>A tokeniser's current property name or string value (its ValueSpan and ValueIsEscaped), unescaped (see the other overload).</summary>
     public static ReadOnlySpan<byte> Unescaped(ReadOnlySpan<byte> value, bool escaped, Span<byte> scratch) =>

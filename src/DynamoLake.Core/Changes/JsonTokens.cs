@@ -48,11 +48,12 @@ internal interface IJsonTokens<TSelf>
 /// <summary><see cref="Utf8JsonReader"/> itself: every JSON text, escapes and all; throws <see cref="JsonException"/> on malformed text.</summary>
 internal ref struct SystemTokens : IJsonTokens<SystemTokens>
 {
-    private static readonly JsonReaderOptions s_options = new() { MaxDepth = 256 };
-
     private Utf8JsonReader _reader;
 
-    public SystemTokens(ReadOnlySpan<byte> json) => _reader = new Utf8JsonReader(json, s_options);
+    public SystemTokens(ReadOnlySpan<byte> json) => _reader = new Utf8JsonReader(json, Options);
+
+    /// <summary>How every change record is read: as deep as a DynamoDB item may nest.</summary>
+    public static JsonReaderOptions Options { get; } = new() { MaxDepth = 256 };
 
     public readonly JsonTokenType TokenType => _reader.TokenType;
 

@@ -88,7 +88,7 @@ internal static class RowWriter
             var start = output.Length;
             var reason = scalar
                 ? WriteScalar(tag, text, escaped: false, column.Type, column.SourceUnit, output)
-                : WriteAttributeValue(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared);
+                : WriteTokens(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared);
             if (reason != ReasonCode.None)
             {
                 return reason;
@@ -134,13 +134,15 @@ internal static class RowWriter
 
     /// <summary>Writes one AttributeValue (reader on its StartObject; left on its EndObject) as a value of <paramref name="type"/>.</summary>
     public static ReasonCode WriteAttributeValue<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
+        where T : IJsonTokens<T>, allows ref struct =>
+        reader.TryScalarAttribute(out var scalar, out var text)
+            ? WriteScalar(scalar, text, escaped: false, type, unit, output)
+            : WriteTokens(ref reader, type, unit, required, output, ref undeclared);
+
+    // WriteAttributeValue token by token (the one-step read of a plain value was tried, or does not apply).
+    private static ReasonCode WriteTokens<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
         where T : IJsonTokens<T>, allows ref struct
     {
-        if (reader.TryScalarAttribute(out var scalar, out var text))
-        {
-            return WriteScalar(scalar, text, escaped: false, type, unit, output);
-        }
-
         if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
         {
             return ReasonCode.InvalidAttributeValue;

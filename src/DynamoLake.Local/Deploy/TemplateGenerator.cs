@@ -25,7 +25,7 @@ internal static class TemplateGenerator
     private static readonly string[] s_functions = ["TransformFunction", "PartitionKeysFunction", "SeederFunction", "TableProvisionerFunction", "ExportConverterFunction"];
     private static readonly string[] s_timeParts = ["year", "month", "day", "hour"];
     private static readonly (string Managed, string NativeAot)[] s_nativeAotTwins = [("TransformFunction", "TransformAotFunction"), ("PartitionKeysFunction", "PartitionKeysAotFunction")];
-    private static readonly string[] s_managedRuntimeOnly = ["DOTNET_TC_CallCountingDelayMs", "AWS_LAMBDA_HANDLER_LOG_FORMAT"];
+    private static readonly string[] s_managedRuntimeOnly = ["DOTNET_TC_CallCountingDelayMs", DynamoLake.Core.Observability.LambdaEnvironment.HandlerLogFormatVariable];
     private static readonly string[] s_s3PathConditions = ["S3PathEnabled", "PartitionKeysManaged", "PartitionKeysNativeAot"];
 
     private static readonly JsonSerializerOptions s_output = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
