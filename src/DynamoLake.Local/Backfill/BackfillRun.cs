@@ -100,6 +100,7 @@ internal sealed class BackfillRun(TableContract contract, AwsSession session, Ba
                     await athena.RunAsync(string.Create(CultureInfo.InvariantCulture, $"load {g + 1} of {groups.Count} ({groups[g].Count:N0} files)"), BackfillPlan.Load(contract, target.LakeTable, stagingName, changes, groups[g]), cancellationToken);
                 }
             }
+
             await athena.RunAsync("repair", BackfillPlan.Repair(contract, target.LakeTable, changes, snapshot.ExportId), cancellationToken);
 
             // A change in flight at the load's read may commit beside its row: once it has settled, the stream
