@@ -42,7 +42,7 @@ internal static class ChangeRecordReader
         var fast = new FastTokens(json);
         try
         {
-            if (ReadCore(ref fast, json, contract, output, slices, ref undeclared, ref facts, partitionScoped) == ReasonCode.None && !fast.SteppedAside)
+            if (ReadCore(ref fast, json, contract, output, slices, ref undeclared, ref facts, partitionScoped, otherInPlace: true) == ReasonCode.None && !fast.SteppedAside)
             {
                 return ReasonCode.None;
             }
@@ -67,7 +67,7 @@ internal static class ChangeRecordReader
         try
         {
             var reader = new SystemTokens(json);
-            reason = ReadCore(ref reader, json, contract, output, slices, ref undeclared, ref facts, partitionScoped);
+            reason = ReadCore(ref reader, json, contract, output, slices, ref undeclared, ref facts, partitionScoped, otherInPlace: false);
         }
         catch (JsonException)
         {
@@ -98,7 +98,7 @@ internal static class ChangeRecordReader
         }
     }
 
-    private static ReasonCode ReadCore<T>(ref T reader, ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped)
+    private static ReasonCode ReadCore<T>(ref T reader, ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped, bool otherInPlace)
         where T : IJsonTokens<T>, allows ref struct
     {
         if (!reader.Read())
@@ -128,7 +128,7 @@ internal static class ChangeRecordReader
             return ReasonCode.UnknownShape;
         }
 
-        var envelope = new Envelope();
+        var envelope = new Envelope { OtherInPlace = otherInPlace, PartitionScoped = partitionScoped };
         var rowStart = output.Length;
         var reason = ReadEnvelope(ref reader, contract, output, slices, ref undeclared, ref envelope);
         if (reason != ReasonCode.None)
@@ -221,7 +221,7 @@ internal static class ChangeRecordReader
 
         // The image the row did not come from is still part of the change: a damaged one is refused too.
         var (otherStart, otherLength) = facts.Operation == ChangeOperation.Delete ? (envelope.NewStart, envelope.NewLength) : (envelope.OldStart, envelope.OldLength);
-        if (otherLength > 0)
+        if (otherLength > 0 && !envelope.OtherChecked)
         {
             reason = CheckOtherImage<T>(json.Slice(otherStart, otherLength), contract, partitionScoped && facts.Operation == ChangeOperation.Update, output, slices);
             if (reason != ReasonCode.None)
@@ -262,14 +262,24 @@ internal static class ChangeRecordReader
     private static ReasonCode CheckOtherImage<T>(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
         where T : IJsonTokens<T>, allows ref struct
     {
+        var reader = T.Over(image);
+        reader.Read();
+        var reason = CheckOtherImage(ref reader, contract, checkPartitions, output, slices);
+
+        // Its own tokeniser: one that stepped aside read nothing it can vouch for.
+        return reason == ReasonCode.None && reader.SteppedAside ? ReasonCode.InvalidJson : reason;
+    }
+
+    // The other image from its StartObject (left on its EndObject).
+    private static ReasonCode CheckOtherImage<T>(ref T reader, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
+        where T : IJsonTokens<T>, allows ref struct
+    {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         var columns = contract.Columns;
         Span<bool> seen = columns.Count <= 256 ? stackalloc bool[256] : new bool[columns.Count];
         seen = seen[..columns.Count];
         seen.Clear();
         HashSet<string>? undeclared = null;
-        var reader = T.Over(image);
-        reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // Declared attributes are told apart by column, the rest by their exact name (as RowWriter does).
@@ -331,8 +341,7 @@ internal static class ChangeRecordReader
             }
         }
 
-        // Its own tokeniser: one that stepped aside read nothing it can vouch for.
-        return reader.SteppedAside ? ReasonCode.InvalidJson : ReasonCode.None;
+        return ReasonCode.None;
     }
 
     private static PartitionField? PartitionFieldOf(TableContract contract, Column column)
@@ -367,14 +376,10 @@ internal static class ChangeRecordReader
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         var names = new RepeatedNames(stackalloc ulong[16]);
+        var known = EnvelopeField.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
-            if (!names.Add(name))
-            {
-                return ReasonCode.InvalidJson; // a field said twice (read or not): which one would be the change?
-            }
-
             var field = name.SequenceEqual("eventName"u8) ? EnvelopeField.EventName
                 : name.SequenceEqual("eventID"u8) ? EnvelopeField.EventId
                 : name.SequenceEqual("eventVersion"u8) ? EnvelopeField.EventVersion
@@ -382,7 +387,19 @@ internal static class ChangeRecordReader
                 : name.SequenceEqual("dynamodb"u8) ? EnvelopeField.DynamoDb
                 : name.SequenceEqual("tableName"u8) ? EnvelopeField.TableName
                 : name.SequenceEqual("eventSourceARN"u8) ? EnvelopeField.EventSourceArn
+                : name.SequenceEqual("awsRegion"u8) ? EnvelopeField.AwsRegion
+                : name.SequenceEqual("eventSource"u8) ? EnvelopeField.EventSource
+                : name.SequenceEqual("recordFormat"u8) ? EnvelopeField.RecordFormat
                 : EnvelopeField.None;
+
+            // A field said twice (read or not): which one would be the change? The usual names by a bit each,
+            // any other by its hash.
+            if (field == EnvelopeField.None ? !names.Add(name) : (known & field) != 0)
+            {
+                return ReasonCode.InvalidJson;
+            }
+
+            known |= field;
             reader.Read();
             switch (field)
             {
@@ -477,20 +494,24 @@ internal static class ChangeRecordReader
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
         var names = new RepeatedNames(stackalloc ulong[16]);
+        var known = DynamoDbField.None;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
-            if (!names.Add(name))
-            {
-                return ReasonCode.InvalidJson;
-            }
-
             var field = name.SequenceEqual("ApproximateCreationDateTime"u8) ? DynamoDbField.Time
                 : name.SequenceEqual("SequenceNumber"u8) ? DynamoDbField.Sequence
                 : name.SequenceEqual("NewImage"u8) ? DynamoDbField.NewImage
                 : name.SequenceEqual("OldImage"u8) ? DynamoDbField.OldImage
                 : name.SequenceEqual("Keys"u8) ? DynamoDbField.Keys
+                : name.SequenceEqual("SizeBytes"u8) ? DynamoDbField.SizeBytes
+                : name.SequenceEqual("StreamViewType"u8) ? DynamoDbField.StreamViewType
                 : DynamoDbField.None;
+            if (field == DynamoDbField.None ? !names.Add(name) : (known & field) != 0)
+            {
+                return ReasonCode.InvalidJson;
+            }
+
+            known |= field;
             reader.Read();
             if (field == DynamoDbField.Time)
             {
@@ -528,6 +549,18 @@ internal static class ChangeRecordReader
                     }
 
                     envelope.RowWritten = true;
+                }
+                else if (!wanted && envelope.OtherInPlace && envelope.RowWritten && !envelope.OtherChecked)
+                {
+                    // The other image after the row (a MODIFY's OldImage): checked where it stands, not skipped
+                    // and read again. Whatever it finds, the careful reading decides the record's reason.
+                    var reason = CheckOtherImage(ref reader, contract, envelope.PartitionScoped && envelope.Operation == ChangeOperation.Update, output, slices);
+                    if (reason != ReasonCode.None)
+                    {
+                        return reason;
+                    }
+
+                    envelope.OtherChecked = true;
                 }
                 else
                 {
@@ -709,6 +742,9 @@ internal static class ChangeRecordReader
         public bool ServiceIdentity;
         public bool HasDynamoDb;
         public bool RowWritten;
+        public bool OtherInPlace; // the fast reading: the other image, met after the row, is checked there
+        public bool PartitionScoped;
+        public bool OtherChecked;
         public int EventIdStart, EventIdLength;
         public int TimeStart, TimeLength;
         public int SequenceStart, SequenceLength;
@@ -732,6 +768,9 @@ internal static class ChangeRecordReader
         DynamoDb = 16,
         TableName = 32,
         EventSourceArn = 64,
+        AwsRegion = 128, // read past, like any other name
+        EventSource = 256,
+        RecordFormat = 512,
     }
 
     [Flags]
@@ -743,5 +782,7 @@ internal static class ChangeRecordReader
         NewImage = 4,
         OldImage = 8,
         Keys = 16,
+        SizeBytes = 32, // read past, like any other name
+        StreamViewType = 64,
     }
 }
