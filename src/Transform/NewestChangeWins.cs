@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DynamoLake.Core.Changes;
 
 namespace Transform;
@@ -20,14 +21,16 @@ internal static class NewestChangeWins
                 continue;
             }
 
-            if (!newest.TryGetValue(i, out var current))
+            // One hash of the key a record (not a look-up, then an add).
+            ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(newest, i, out var seen);
+            if (!seen)
             {
-                newest.Add(i, i);
+                current = i;
             }
             else if (batch.CompareRecency(i, current) > 0)
             {
                 superseded[current] = true;
-                newest[i] = i;
+                current = i;
             }
             else
             {

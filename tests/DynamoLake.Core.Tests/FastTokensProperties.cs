@@ -122,6 +122,51 @@ public sealed class FastTokensProperties
     }
 
     [Fact]
+    public void FastTokens_FindsAStringsEnd_WhereverItsStopFallsInAnEightByteRead()
+    {
+        // The string's end is found eight bytes at a time: every length, and every stop at every place in it.
+        byte[] stops = [(byte)'\\', 0x00, 0x01, 0x1F];
+        byte[] plain = [(byte)' ', (byte)'!', (byte)'#', (byte)'[', (byte)']', 0x7F, 0xC3, 0xA9, (byte)'~', (byte)'a'];
+        for (var length = 0; length <= 40; length++)
+        {
+            for (var at = -1; at < length; at++)
+            {
+                foreach (var stop in stops)
+                {
+                    var text = new byte[length];
+                    for (var i = 0; i < length; i++)
+                    {
+                        text[i] = plain[(i + length) % plain.Length];
+                    }
+
+                    if (at >= 0)
+                    {
+                        text[at] = stop;
+                    }
+
+                    var json = (byte[])[(byte)'[', (byte)'"', .. text, (byte)'"', (byte)']'];
+                    var fast = new FastTokens(json);
+                    Assert.True(fast.Read());
+                    var read = fast.Read();
+                    if (at >= 0)
+                    {
+                        Assert.False(read, $"length {length}, stop 0x{stop:x2} at {at}");
+                        Assert.True(fast.SteppedAside);
+                    }
+                    else
+                    {
+                        Assert.True(read);
+                        Assert.Equal(JsonTokenType.String, fast.TokenType);
+                        Assert.Equal(text, fast.ValueSpan.ToArray());
+                        Assert.True(fast.Read());
+                        Assert.Equal(JsonTokenType.EndArray, fast.TokenType);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void FastTokens_EitherStepsAside_OrReadsTheTokensUtf8JsonReaderReads()
     {
         Gen.Frequency((1, Record), (4, s_damaged)).Sample(text =>

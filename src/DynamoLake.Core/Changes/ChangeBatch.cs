@@ -113,9 +113,10 @@ public sealed class ChangeBatch : IDisposable
     {
         var hash = default(HashCode);
         hash.Add(_states[index].Route);
-        foreach (var column in Contract(index).UniqueKey)
+        var key = Contract(index).UniqueKey;
+        for (var k = 0; k < key.Count; k++) // not foreach: an interface's enumerator is an allocation a call
         {
-            hash.AddBytes(ColumnValue(index, column));
+            hash.AddBytes(ColumnValue(index, key[k]));
         }
 
         return hash.ToHashCode();
@@ -129,9 +130,10 @@ public sealed class ChangeBatch : IDisposable
             return false;
         }
 
-        foreach (var column in Contract(a).UniqueKey)
+        var key = Contract(a).UniqueKey;
+        for (var k = 0; k < key.Count; k++)
         {
-            if (!ColumnValue(a, column).SequenceEqual(ColumnValue(b, column)))
+            if (!ColumnValue(a, key[k]).SequenceEqual(ColumnValue(b, key[k])))
             {
                 return false;
             }

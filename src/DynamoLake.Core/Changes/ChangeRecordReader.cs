@@ -237,12 +237,13 @@ internal static class ChangeRecordReader
     // lambda: a closure over the contract would be allocated on every call of the caller.
     private static bool KeyTellsThePartition(TableContract contract)
     {
-        foreach (var field in contract.PartitionSpec)
+        var spec = contract.PartitionSpec;
+        for (var p = 0; p < spec.Count; p++)
         {
             var inKey = false;
-            foreach (var key in contract.UniqueKey)
+            for (var k = 0; k < contract.UniqueKey.Count; k++)
             {
-                inKey |= ReferenceEquals(key, field.Source);
+                inKey |= ReferenceEquals(contract.UniqueKey[k], spec[p].Source);
             }
 
             if (!inKey)
@@ -346,11 +347,12 @@ internal static class ChangeRecordReader
 
     private static PartitionField? PartitionFieldOf(TableContract contract, Column column)
     {
-        foreach (var field in contract.PartitionSpec)
+        var spec = contract.PartitionSpec;
+        for (var p = 0; p < spec.Count; p++) // not foreach: an interface's enumerator is an allocation a call
         {
-            if (ReferenceEquals(field.Source, column))
+            if (ReferenceEquals(spec[p].Source, column))
             {
-                return field;
+                return spec[p];
             }
         }
 
@@ -683,16 +685,9 @@ internal static class ChangeRecordReader
 
     private static ReasonCode WriteDerived(TableContract contract, ReadOnlySpan<byte> eventId, ref ChangeFacts facts, ByteBuffer output, Span<int> slices)
     {
-        var columns = contract.Columns.Columns;
         var first = output.WrittenSpan[^1] == (byte)'{';
-        for (var i = 0; i < columns.Count; i++)
+        foreach (var column in contract.Columns.DerivedColumns)
         {
-            var column = columns[i];
-            if (column.Derived == DerivedField.None)
-            {
-                continue;
-            }
-
             if (!first)
             {
                 output.Write((byte)',');
@@ -727,8 +722,8 @@ internal static class ChangeRecordReader
                     break;
             }
 
-            slices[2 * i] = start;
-            slices[(2 * i) + 1] = output.Length - start;
+            slices[2 * column.Index] = start;
+            slices[(2 * column.Index) + 1] = output.Length - start;
         }
 
         output.Write((byte)'}');

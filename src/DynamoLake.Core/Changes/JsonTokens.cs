@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -401,15 +403,35 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StringEnd(ReadOnlySpan<byte> json, int at)
     {
-        var stops = StringStops;
+        // Eight bytes at a time: a byte that stops the text sets its top bit in 'stops'. Below the first such byte
+        // no subtraction borrows, so the lowest bit set is exactly the first stop.
         var i = at;
-        while ((uint)i < (uint)json.Length && stops[json[i]] == 0)
+        while ((uint)(i + 8) <= (uint)json.Length)
+        {
+            var eight = BinaryPrimitives.ReadUInt64LittleEndian(json.Slice(i, 8));
+            var stops = ZeroBytes(eight ^ 0x2222222222222222UL) // '"'
+                | ZeroBytes(eight ^ 0x5C5C5C5C5C5C5C5CUL)       // '\'
+                | ((eight - 0x2020202020202020UL) & ~eight & 0x8080808080808080UL); // below ' '
+            if (stops != 0)
+            {
+                i += BitOperations.TrailingZeroCount(stops) >> 3;
+                return json[i] == (byte)'"' ? i : -1;
+            }
+
+            i += 8;
+        }
+
+        var table = StringStops;
+        while ((uint)i < (uint)json.Length && table[json[i]] == 0)
         {
             i++;
         }
 
         return (uint)i < (uint)json.Length && json[i] == (byte)'"' ? i : -1;
     }
+
+    // The top bit of every zero byte of 'value' (and of none below the lowest zero byte).
+    private static ulong ZeroBytes(ulong value) => (value - 0x0101010101010101UL) & ~value & 0x8080808080808080UL;
 
     // 1 for what ends a string's plain text: its closing quote, or what makes it not plain (an escape, a control character).
     private static ReadOnlySpan<byte> StringStops =>

@@ -106,7 +106,7 @@ internal static class RowWriter
 
     private static ReasonCode WriteAbsent(FieldSet fields, ReadOnlySpan<bool> seen, ByteBuffer output, ref bool first, IReadOnlyList<Column>? keysOnly)
     {
-        var columns = fields.Columns;
+        var columns = fields.All;
         for (var i = 0; i < seen.Length; i++)
         {
             if (seen[i] || columns[i].Derived != DerivedField.None)

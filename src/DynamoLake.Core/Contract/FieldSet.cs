@@ -16,6 +16,9 @@ public sealed class FieldSet
             columns[i].Index = i;
         }
 
+        All = [.. columns];
+        DerivedColumns = [.. columns.Where(c => c.Derived != DerivedField.None)];
+
         var sourced = columns.Where(c => c.Derived == DerivedField.None).ToArray();
         var maxLength = sourced.Length == 0 ? 0 : sourced.Max(c => c.Utf8Source.Length);
         _bySourceLength = new Column[maxLength + 1][];
@@ -26,6 +29,12 @@ public sealed class FieldSet
     }
 
     public IReadOnlyList<Column> Columns { get; }
+
+    /// <summary><see cref="Columns"/> as an array, for the loops a record runs (no interface calls).</summary>
+    internal Column[] All { get; }
+
+    /// <summary>The derived columns, in order.</summary>
+    internal Column[] DerivedColumns { get; }
 
     public int Count => Columns.Count;
 
