@@ -15,6 +15,29 @@ internal static class NumberText
     // The common case, read directly: an optional minus, then 1 to 18 digits without a leading zero (or "0"
     // alone), shifted by at most 18 digits in all. Anything else (a plus, an exponent, a fraction, leading
     // zeros, more digits) is left to the general reading, which gives the same value for these.
+    /// <summary>
+    /// Whether <paramref name="text"/> is an integer as the formatter writes it — an optional '-', then digits with no
+    /// leading zero ("0" alone, never "-0") — of at most <paramref name="maxDigits"/> digits.
+    /// </summary>
+    public static bool IsCanonicalInteger(ReadOnlySpan<byte> text, int maxDigits)
+    {
+        var digits = !text.IsEmpty && text[0] == (byte)'-' ? text[1..] : text;
+        if (digits.IsEmpty || digits.Length > maxDigits || (digits[0] == (byte)'0' && (digits.Length > 1 || digits.Length != text.Length)))
+        {
+            return false;
+        }
+
+        foreach (var c in digits)
+        {
+            if ((uint)(c - '0') > 9)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool TryPlainInteger(ReadOnlySpan<byte> text, int shift, out long value)
     {
         value = 0;

@@ -414,6 +414,19 @@ internal static class RowWriter
 
     private static ReasonCode WriteInteger(ReadOnlySpan<byte> raw, int shift, long min, long max, ByteBuffer output)
     {
+        // Canonical digits that surely fit are the value's own text (with the unit's zeros): copied, not parsed and
+        // formatted again. Nine digits fit an int, eighteen a long.
+        if (NumberText.IsCanonicalInteger(raw, (min == int.MinValue && max == int.MaxValue ? 9 : 18) - shift))
+        {
+            output.Write(raw);
+            if (raw[0] != (byte)'0')
+            {
+                output.Write("000000"u8[..shift]);
+            }
+
+            return ReasonCode.None;
+        }
+
         var reason = NumberText.TryToInt64(raw, shift, min, max, truncate: false, out var value);
         if (reason == ReasonCode.None)
         {
