@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 
 namespace DynamoLake.Core.Changes;
@@ -406,6 +407,20 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
         // Eight bytes at a time: a byte that stops the text sets its top bit in 'stops'. Below the first such byte
         // no subtraction borrows, so the lowest bit set is exactly the first stop.
         var i = at;
+        while ((uint)(i + 16) <= (uint)json.Length)
+        {
+            var sixteen = Vector128.Create(json.Slice(i, 16));
+            var found = (Vector128.Equals(sixteen, Vector128.Create((byte)'"')) | Vector128.Equals(sixteen, Vector128.Create((byte)'\\'))
+                | Vector128.LessThan(sixteen, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
+            if (found != 0)
+            {
+                i += BitOperations.TrailingZeroCount(found);
+                return json[i] == (byte)'"' ? i : -1;
+            }
+
+            i += 16;
+        }
+
         while ((uint)(i + 8) <= (uint)json.Length)
         {
             var eight = BinaryPrimitives.ReadUInt64LittleEndian(json.Slice(i, 8));
