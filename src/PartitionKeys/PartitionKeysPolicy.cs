@@ -15,6 +15,8 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
     /// <summary>The change log appends every change; a row's partition never has to be found again.</summary>
     public bool PartitionScoped => false;
 
+    public bool JsonLines => true;
+
     public void SelectDropped(ChangeBatch batch, Span<bool> dropped)
     {
         // An append-only change log: nothing is dropped.
@@ -22,10 +24,8 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
 
     public ReasonCode Render(ChangeBatch batch, int index, ByteBuffer scratch, out ReadOnlyMemory<byte> payload, out ReadOnlyMemory<byte> metadata)
     {
-        payload = metadata = default;
-        scratch.Write(batch.Row(index));
-        scratch.Write((byte)'\n');
-        var payloadLength = scratch.Length;
+        payload = batch.RowMemory(index); // a line: the response writer adds its newline
+        metadata = default;
 
         DateTime? time = null;
         scratch.Write("{\"partitionKeys\":{"u8);
@@ -79,8 +79,7 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
         }
 
         scratch.Write("}}"u8);
-        payload = scratch.WrittenMemory[..payloadLength];
-        metadata = scratch.WrittenMemory[payloadLength..];
+        metadata = scratch.WrittenMemory;
         return ReasonCode.None;
     }
 

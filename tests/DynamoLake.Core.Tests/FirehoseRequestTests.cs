@@ -69,6 +69,25 @@ public sealed class FirehoseRequestTests
         Assert.Equal(["Ok", "ProcessingFailed", "ProcessingFailed"], json.RootElement.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("result").GetString()));
     }
 
+    [Fact]
+    public void ResponseWriter_ALine_IsThePayloadAndANewline_AtEveryLength()
+    {
+        var lengths = Enumerable.Range(0, 10).Concat([1000, 1001, 1002]).ToArray();
+        using var request = FirehoseRequest.Parse(Requests.FirehoseFromData(lengths.Select(_ => "e30=").ToArray()));
+        using var output = new ByteBuffer();
+        var writer = new FirehoseResponseWriter(output, request);
+        var payloads = lengths.Select(n => Enumerable.Range(0, n).Select(i => (byte)('a' + (i % 26))).ToArray()).ToArray();
+        foreach (var payload in payloads)
+        {
+            Assert.True(writer.TryWriteOk(payload, [], line: true));
+        }
+
+        writer.Complete();
+        using var json = System.Text.Json.JsonDocument.Parse(output.WrittenMemory);
+        var data = json.RootElement.GetProperty("records").EnumerateArray().Select(r => Convert.FromBase64String(r.GetProperty("data").GetString()!)).ToArray();
+        Assert.Equal(payloads.Select(p => (byte[])[.. p, (byte)'\n']), data);
+    }
+
     private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;

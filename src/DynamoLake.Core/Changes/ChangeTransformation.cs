@@ -84,7 +84,7 @@ public sealed class ChangeTransformation
                 if (reason == ReasonCode.None)
                 {
                     result = FirehoseResult.Ok;
-                    if (!full && !writer.TryWriteOk(payload.Span, metadata.Span))
+                    if (!full && !writer.TryWriteOk(payload.Span, metadata.Span, _policy.JsonLines))
                     {
                         full = true;
                     }

@@ -52,10 +52,14 @@ public sealed class FirehoseResponseWriter
     /// <summary>Index of the record the next entry answers.</summary>
     public int Next => _next;
 
-    /// <summary>An Ok entry whose data is base64 of <paramref name="payload"/>; <paramref name="metadataJson"/> is a JSON object or empty.</summary>
-    public bool TryWriteOk(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> metadataJson)
+    /// <summary>
+    /// An Ok entry whose data is base64 of <paramref name="payload"/> (followed by a newline when
+    /// <paramref name="line"/>); <paramref name="metadataJson"/> is a JSON object or empty.
+    /// </summary>
+    public bool TryWriteOk(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> metadataJson, bool line = false)
     {
-        var size = Comma + IdPrefix.Length + _request[_next].IdLength + OkMiddle.Length + Base64.GetMaxEncodedToUtf8Length(payload.Length)
+        var dataLength = payload.Length + (line ? 1 : 0);
+        var size = Comma + IdPrefix.Length + _request[_next].IdLength + OkMiddle.Length + Base64.GetMaxEncodedToUtf8Length(dataLength)
             + (metadataJson.IsEmpty ? EndWithoutMetadata.Length : MetadataPrefix.Length + metadataJson.Length + 1);
         if (!Fits(size))
         {
@@ -63,8 +67,23 @@ public sealed class FirehoseResponseWriter
         }
 
         BeginEntry(OkMiddle);
-        var span = _output.GetSpan(Base64.GetMaxEncodedToUtf8Length(payload.Length));
-        Base64.EncodeToUtf8(payload, span, out _, out var written);
+        var span = _output.GetSpan(Base64.GetMaxEncodedToUtf8Length(dataLength));
+        int written;
+        if (line)
+        {
+            // The payload and a newline, as one base64 text: whole groups of three first, then the rest with '\n'.
+            Base64.EncodeToUtf8(payload, span, out var consumed, out written, isFinalBlock: false);
+            Span<byte> rest = stackalloc byte[3];
+            payload[consumed..].CopyTo(rest);
+            rest[payload.Length - consumed] = (byte)'\n';
+            Base64.EncodeToUtf8(rest[..(payload.Length - consumed + 1)], span[written..], out _, out var last);
+            written += last;
+        }
+        else
+        {
+            Base64.EncodeToUtf8(payload, span, out _, out written);
+        }
+
         _output.Advance(written);
         if (metadataJson.IsEmpty)
         {
