@@ -27,11 +27,12 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
         payload = batch.RowMemory(index); // a line: the response writer adds its newline
         metadata = default;
 
-        DateTime? time = null;
+        var time = default(TimeParts?);
         scratch.Write("{\"partitionKeys\":{"u8);
-        for (var k = 0; k < settings.Keys.Count; k++)
+        var keys = settings.Keys;
+        for (var k = 0; k < keys.Count; k++)
         {
-            var key = settings.Keys[k];
+            var key = keys[k];
             if (k > 0)
             {
                 scratch.Write((byte)',');
@@ -97,7 +98,7 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
     }
 
     /// <summary>The UTC instant of an epoch-µs row value; null when absent or outside years 1–9999.</summary>
-    private static DateTime? Time(ReadOnlySpan<byte> rawMicros)
+    private static TimeParts? Time(ReadOnlySpan<byte> rawMicros)
     {
         if (!Utf8Parser.TryParse(rawMicros, out long micros, out var consumed) || consumed != rawMicros.Length)
         {
@@ -105,6 +106,16 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
         }
 
         var ticks = DateTime.UnixEpoch.Ticks + (Math.Clamp(micros, long.MinValue / 20, long.MaxValue / 20) * 10);
-        return ticks is >= 0 and <= 3155378975999999999 ? new DateTime(ticks, DateTimeKind.Utc) : null;
+        if (ticks is < 0 or > 3155378975999999999)
+        {
+            return null;
+        }
+
+        // The date's parts worked out once (each of DateTime's Year, Month and Day works them out again).
+        var time = new DateTime(ticks, DateTimeKind.Utc);
+        var (year, month, day) = DateOnly.FromDateTime(time);
+        return new TimeParts(year, month, day, time.Hour);
     }
+
+    private readonly record struct TimeParts(int Year, int Month, int Day, int Hour);
 }
