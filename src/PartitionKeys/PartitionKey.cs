@@ -13,6 +13,9 @@ public sealed record PartitionKey(string Name, DatePart Part, Column? Column, st
 {
     internal byte[] Utf8Name { get; } = Encoding.UTF8.GetBytes(Name);
 
+    /// <summary>What comes before the key's value in the metadata's partitionKeys object: <c>"name":"</c>.</summary>
+    internal byte[] Utf8Member { get; } = Encoding.UTF8.GetBytes($"\"{System.Text.Json.JsonEncodedText.Encode(Name)}\":\"");
+
     /// <summary>The declared values of a categorical column key, as they appear in the prefix (escaped); null when any value is allowed.</summary>
     internal byte[][]? EscapedValues { get; } = Column?.Values?.Select(Escaped).ToArray();
 

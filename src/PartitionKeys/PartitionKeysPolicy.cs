@@ -38,9 +38,7 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
                 scratch.Write((byte)',');
             }
 
-            scratch.Write((byte)'"');
-            scratch.Write(key.Utf8Name);
-            scratch.Write("\":\""u8);
+            scratch.Write(key.Utf8Member);
             if (key.Part == DatePart.None)
             {
                 var start = scratch.Length;
@@ -72,8 +70,13 @@ internal sealed class PartitionKeysPolicy(PartitionKeysSettings settings) : IRow
                     DatePart.Day => (t.Day, 2),
                     _ => (t.Hour, 2),
                 };
-                Utf8Formatter.TryFormat(value, scratch.GetSpan(4), out var written, new System.Buffers.StandardFormat('D', (byte)width));
-                scratch.Advance(written);
+                var digits = scratch.GetSpan(width);
+                for (var d = width - 1; d >= 0; d--, value /= 10)
+                {
+                    digits[d] = (byte)('0' + (value % 10)); // years 1 to 9999: four digits; the rest two
+                }
+
+                scratch.Advance(width);
             }
 
             scratch.Write((byte)'"');

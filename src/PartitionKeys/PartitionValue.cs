@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using DynamoLake.Core.Buffers;
 using DynamoLake.Core.Changes;
@@ -16,6 +17,9 @@ internal static class PartitionValue
     public const int MaxBytes = 512;
 
     private static ReadOnlySpan<byte> Hex => "0123456789ABCDEF"u8;
+
+    private static readonly SearchValues<byte> s_needsEscape =
+        SearchValues.Create([.. Enumerable.Range(0, 256).Select(b => (byte)b).Where(NeedsEscape)]);
 
     /// <summary>Writes the escaped value of <paramref name="rawJsonValue"/> (a string, number or boolean) to <paramref name="output"/>.</summary>
     public static ReasonCode Write(ReadOnlySpan<byte> rawJsonValue, ByteBuffer output)
@@ -44,6 +48,26 @@ internal static class PartitionValue
         }
 
         var start = output.Length;
+        if (value.IndexOfAny(s_needsEscape) < 0)
+        {
+            output.Write(value); // the usual value: nothing to escape
+        }
+        else
+        {
+            WriteEscaped(value, output);
+        }
+
+        if (output.Length - start > MaxBytes)
+        {
+            output.Length = start;
+            return ReasonCode.InvalidPartitionValue;
+        }
+
+        return ReasonCode.None;
+    }
+
+    private static void WriteEscaped(ReadOnlySpan<byte> value, ByteBuffer output)
+    {
         foreach (var b in value)
         {
             if (NeedsEscape(b))
@@ -59,14 +83,6 @@ internal static class PartitionValue
                 output.Write(b);
             }
         }
-
-        if (output.Length - start > MaxBytes)
-        {
-            output.Length = start;
-            return ReasonCode.InvalidPartitionValue;
-        }
-
-        return ReasonCode.None;
     }
 
     private static bool NeedsEscape(byte b) => b < 0x20 || b == 0x7F || b is (byte)'/' or (byte)'=' or (byte)'%' or (byte)'"' or (byte)'\''
