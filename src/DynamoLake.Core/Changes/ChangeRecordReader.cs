@@ -305,7 +305,7 @@ internal static class ChangeRecordReader
             }
 
             seen[column.Index] = true;
-            var field = checkPartitions ? PartitionFieldOf(contract, column) : null;
+            var field = checkPartitions ? contract.PartitionFieldOf[column.Index] : null;
             if (field is null && reader.TryScalarAttribute(out _, out _))
             {
                 continue; // a plain {"S"|"N"|"B": text}, read whole
@@ -343,20 +343,6 @@ internal static class ChangeRecordReader
         }
 
         return ReasonCode.None;
-    }
-
-    private static PartitionField? PartitionFieldOf(TableContract contract, Column column)
-    {
-        var spec = contract.PartitionSpec;
-        for (var p = 0; p < spec.Count; p++) // not foreach: an interface's enumerator is an allocation a call
-        {
-            if (ReferenceEquals(spec[p].Source, column))
-            {
-                return spec[p];
-            }
-        }
-
-        return null;
     }
 
     private static int ArrayLength(ReadOnlySpan<byte> json)

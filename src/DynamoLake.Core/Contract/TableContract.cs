@@ -20,6 +20,11 @@ public sealed partial class TableContract
         UniqueKey = uniqueKey;
         PartitionSpec = partitionSpec;
         LastColumnId = lastColumnId;
+        PartitionFieldOf = new PartitionField?[columns.Count];
+        foreach (var field in partitionSpec)
+        {
+            PartitionFieldOf[field.Source.Index] ??= field;
+        }
     }
 
     /// <summary>Where the contract was read from (file path or resource name), for messages.</summary>
@@ -34,6 +39,9 @@ public sealed partial class TableContract
     public IReadOnlyList<Column> UniqueKey { get; }
 
     public IReadOnlyList<PartitionField> PartitionSpec { get; }
+
+    /// <summary>By column index: the (first) partition field the column is the source of, or null.</summary>
+    internal PartitionField?[] PartitionFieldOf { get; }
 
     /// <summary>The DynamoDB TTL attribute's column (epoch seconds), if the table has one.</summary>
     public Column? TimeToLive { get; }
