@@ -11,8 +11,6 @@ namespace PartitionKeys;
 /// </param>
 public sealed record PartitionKey(string Name, DatePart Part, Column? Column, string FolderName)
 {
-    internal byte[] Utf8Name { get; } = Encoding.UTF8.GetBytes(Name);
-
     /// <summary>What comes before the key's value in the metadata's partitionKeys object: <c>"name":"</c>.</summary>
     internal byte[] Utf8Member { get; } = Encoding.UTF8.GetBytes($"\"{System.Text.Json.JsonEncodedText.Encode(Name)}\":\"");
 

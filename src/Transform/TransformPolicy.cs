@@ -49,8 +49,6 @@ internal sealed class TransformPolicy : IRowPolicy
     /// <summary>Firehose writes every file, delete files included, in the partition of the record it carries.</summary>
     public bool PartitionScoped => true;
 
-    public bool JsonLines => false;
-
     public void SelectDropped(ChangeBatch batch, Span<bool> dropped) => NewestChangeWins.Mark(batch, dropped);
 
     public ReasonCode Render(ChangeBatch batch, int index, ByteBuffer scratch, out ReadOnlyMemory<byte> payload, out ReadOnlyMemory<byte> metadata)

@@ -88,6 +88,43 @@ public sealed class FirehoseRequestTests
         Assert.Equal(payloads.Select(p => (byte[])[.. p, (byte)'\n']), data);
     }
 
+    [Fact]
+    public void ResponseWriter_ALine_CountsItsNewlineAgainstTheBudget()
+    {
+        // Three bytes are four of base64; with the newline, eight: a budget that forgot the newline would overshoot.
+        using var request = FirehoseRequest.Parse(Requests.FirehoseFromData("e30=", "e30=", "e30="));
+        var tried = 0;
+        for (var budget = 150; budget <= 400; budget++)
+        {
+            using var output = new ByteBuffer();
+            FirehoseResponseWriter writer;
+            try
+            {
+                writer = new FirehoseResponseWriter(output, request, maxBytes: budget);
+            }
+            catch (InvalidFirehoseRequestException)
+            {
+                continue; // not even the smallest answers fit
+            }
+
+            tried++;
+            var refused = false;
+            for (var i = 0; i < 3; i++)
+            {
+                if (refused || !writer.TryWriteOk("abc"u8, "{\"k\":1}"u8, line: true))
+                {
+                    refused = true;
+                    writer.WriteTooLarge();
+                }
+            }
+
+            writer.Complete();
+            Assert.True(output.Length <= budget, $"{output.Length} bytes against a budget of {budget}");
+        }
+
+        Assert.True(tried > 100, $"only {tried} budgets could be tried");
+    }
+
     private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;

@@ -19,7 +19,7 @@ public interface IRowPolicy
     /// Each payload is one line of JSON Lines: the response carries it with a newline after it, added as it is
     /// encoded (the row is not copied to append one).
     /// </summary>
-    bool JsonLines { get; }
+    bool JsonLines => false;
 
     /// <summary>Marks in <paramref name="dropped"/> the converted records not to deliver (all false on entry).</summary>
     void SelectDropped(ChangeBatch batch, Span<bool> dropped);

@@ -251,8 +251,8 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
                     (byte)'B' => AttributeTag.B,
                     _ => AttributeTag.Unknown,
                 };
-                var stringEnd = StringEnd(json, at + 5);
-                if (plain != AttributeTag.Unknown && stringEnd >= 0 && (uint)(stringEnd + 1) < (uint)json.Length && json[stringEnd + 1] == (byte)'}')
+                var stringEnd = plain == AttributeTag.Unknown ? -1 : StringEnd(json, at + 5);
+                if (stringEnd >= 0 && (uint)(stringEnd + 1) < (uint)json.Length && json[stringEnd + 1] == (byte)'}')
                 {
                     tag = plain;
                     text = json.Slice(at + 5, stringEnd - at - 5);
@@ -428,8 +428,7 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StringEnd(ReadOnlySpan<byte> json, int at)
     {
-        // Eight bytes at a time: a byte that stops the text sets its top bit in 'stops'. Below the first such byte
-        // no subtraction borrows, so the lowest bit set is exactly the first stop.
+        // Sixteen bytes at a time: one bit a byte that stops the text (unsigned: bytes from 0x80 never do).
         var i = at;
         while ((uint)(i + 16) <= (uint)json.Length)
         {
@@ -445,6 +444,8 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
             i += 16;
         }
 
+        // Then eight: a byte that stops the text sets its top bit in 'stops'. Below the first such byte no
+        // subtraction borrows, so the lowest bit set is exactly the first stop (bits above it may be false).
         while ((uint)(i + 8) <= (uint)json.Length)
         {
             var eight = BinaryPrimitives.ReadUInt64LittleEndian(json.Slice(i, 8));
@@ -469,7 +470,7 @@ internal ref struct FastTokens : IJsonTokens<FastTokens>
         return (uint)i < (uint)json.Length && json[i] == (byte)'"' ? i : -1;
     }
 
-    // The top bit of every zero byte of 'value' (and of none below the lowest zero byte).
+    // The top bit of each zero byte of 'value' up to the lowest one, exactly; above it a byte may be flagged falsely.
     private static ulong ZeroBytes(ulong value) => (value - 0x0101010101010101UL) & ~value & 0x8080808080808080UL;
 
     // 1 for what ends a string's plain text: its closing quote, or what makes it not plain (an escape, a control character).

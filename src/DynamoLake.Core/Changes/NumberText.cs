@@ -12,9 +12,6 @@ internal static class NumberText
     /// <summary>Exponents beyond this are out of every column's range (DynamoDB allows 1E-130 … 1E+126).</summary>
     private const int ExponentCap = 100_000;
 
-    // The common case, read directly: an optional minus, then 1 to 18 digits without a leading zero (or "0"
-    // alone), shifted by at most 18 digits in all. Anything else (a plus, an exponent, a fraction, leading
-    // zeros, more digits) is left to the general reading, which gives the same value for these.
     /// <summary>
     /// Whether <paramref name="text"/> is an integer as the formatter writes it — an optional '-', then digits with no
     /// leading zero ("0" alone, never "-0") — of at most <paramref name="maxDigits"/> digits.
@@ -38,6 +35,9 @@ internal static class NumberText
         return true;
     }
 
+    // The common case, read directly: an optional minus, then 1 to 18 digits without a leading zero (or "0"
+    // alone), shifted by at most 18 digits in all. Anything else (a plus, an exponent, a fraction, leading
+    // zeros, more digits) is left to the general reading, which gives the same value for these.
     private static bool TryPlainInteger(ReadOnlySpan<byte> text, int shift, out long value)
     {
         value = 0;

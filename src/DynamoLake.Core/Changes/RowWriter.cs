@@ -383,7 +383,8 @@ internal static class RowWriter
             case ColumnKind.Int:
             case ColumnKind.Long:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
-                    : WriteInteger(raw, 0, type.Kind == ColumnKind.Int ? int.MinValue : long.MinValue, type.Kind == ColumnKind.Int ? int.MaxValue : long.MaxValue, output);
+                    : type.Kind == ColumnKind.Int ? WriteInteger(raw, 0, int.MinValue, int.MaxValue, safeDigits: 9, output)
+                    : WriteInteger(raw, 0, long.MinValue, long.MaxValue, safeDigits: 18, output);
             case ColumnKind.Decimal:
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
                     : NumberText.WriteDecimal(raw, type.Precision, type.Scale, output);
@@ -399,7 +400,7 @@ internal static class RowWriter
                 }
 
                 return tag != AttributeTag.N ? ReasonCode.TypeMismatch
-                    : WriteInteger(raw, MicrosecondShift(unit), long.MinValue, long.MaxValue, output);
+                    : WriteInteger(raw, MicrosecondShift(unit), long.MinValue, long.MaxValue, safeDigits: 18, output);
             default:
                 return ReasonCode.TypeMismatch;
         }
@@ -412,11 +413,12 @@ internal static class RowWriter
         _ => 0,
     };
 
-    private static ReasonCode WriteInteger(ReadOnlySpan<byte> raw, int shift, long min, long max, ByteBuffer output)
+    // safeDigits: every value of that many digits, and its negative, is within [min, max] (9 for an int, 18 for a long).
+    private static ReasonCode WriteInteger(ReadOnlySpan<byte> raw, int shift, long min, long max, int safeDigits, ByteBuffer output)
     {
         // Canonical digits that surely fit are the value's own text (with the unit's zeros): copied, not parsed and
-        // formatted again. Nine digits fit an int, eighteen a long.
-        if (NumberText.IsCanonicalInteger(raw, (min == int.MinValue && max == int.MaxValue ? 9 : 18) - shift))
+        // formatted again.
+        if ((uint)shift <= 6 && NumberText.IsCanonicalInteger(raw, safeDigits - shift))
         {
             output.Write(raw);
             if (raw[0] != (byte)'0')
