@@ -41,23 +41,16 @@ internal static class NumberText
     private static bool TryPlainInteger(ReadOnlySpan<byte> text, int shift, out long value)
     {
         value = 0;
-        var negative = !text.IsEmpty && text[0] == (byte)'-';
-        var digits = negative ? text[1..] : text;
-        if (shift < 0 || digits.IsEmpty || digits.Length + shift > 18 || (digits[0] == (byte)'0' && digits.Length > 1))
+        if (shift < 0 || !IsCanonicalInteger(text, 18 - shift))
         {
-            return false;
+            return false; // "-0" too: the general reading makes it 0
         }
 
+        var negative = text[0] == (byte)'-';
         long magnitude = 0;
-        foreach (var c in digits)
+        foreach (var c in negative ? text[1..] : text)
         {
-            var digit = (uint)(c - '0');
-            if (digit > 9)
-            {
-                return false;
-            }
-
-            magnitude = (magnitude * 10) + digit;
+            magnitude = (magnitude * 10) + (c - '0');
         }
 
         for (var k = 0; k < shift; k++)

@@ -10,13 +10,13 @@ public sealed class FieldSet
 
     internal FieldSet(IReadOnlyList<Column> columns)
     {
-        Columns = columns;
-        for (var i = 0; i < columns.Count; i++)
+        All = [.. columns];
+        Columns = All;
+        for (var i = 0; i < All.Length; i++)
         {
-            columns[i].Index = i;
+            All[i].Index = i;
         }
 
-        All = [.. columns];
         DerivedColumns = [.. columns.Where(c => c.Derived != DerivedField.None)];
 
         var sourced = columns.Where(c => c.Derived == DerivedField.None).ToArray();
