@@ -1,4 +1,5 @@
-using System.Runtime.InteropServices;
+using System.Buffers;
+using System.Numerics;
 using DynamoLake.Core.Changes;
 
 namespace Transform;
@@ -13,36 +14,47 @@ internal static class NewestChangeWins
     /// <summary>Marks in <paramref name="superseded"/> every converted record that a newer change of the same key replaces.</summary>
     public static void Mark(ChangeBatch batch, Span<bool> superseded)
     {
-        var newest = new Dictionary<int, int>(batch.Count, new KeyComparer(batch));
-        for (var i = 0; i < batch.Count; i++)
+        // An open-addressing table of record index + 1 (0: empty), at most half full, from the pool: one hash of
+        // each key, compared only within its probe run.
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2 * batch.Count, 16));
+        var slots = ArrayPool<int>.Shared.Rent(size);
+        try
         {
-            if (!batch.Succeeded(i))
+            var table = slots.AsSpan(0, size);
+            table.Clear();
+            var mask = size - 1;
+            for (var i = 0; i < batch.Count; i++)
             {
-                continue;
-            }
+                if (!batch.Succeeded(i))
+                {
+                    continue;
+                }
 
-            // One hash of the key a record (not a look-up, then an add).
-            ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(newest, i, out var seen);
-            if (!seen)
-            {
-                current = i;
-            }
-            else if (batch.CompareRecency(i, current) > 0)
-            {
-                superseded[current] = true;
-                current = i;
-            }
-            else
-            {
-                superseded[i] = true;
+                var slot = batch.KeyHash(i) & mask;
+                while (table[slot] != 0 && !batch.SameKey(table[slot] - 1, i))
+                {
+                    slot = (slot + 1) & mask;
+                }
+
+                var current = table[slot] - 1;
+                if (current < 0)
+                {
+                    table[slot] = i + 1;
+                }
+                else if (batch.CompareRecency(i, current) > 0)
+                {
+                    superseded[current] = true;
+                    table[slot] = i + 1;
+                }
+                else
+                {
+                    superseded[i] = true;
+                }
             }
         }
-    }
-
-    private sealed class KeyComparer(ChangeBatch batch) : IEqualityComparer<int>
-    {
-        public bool Equals(int x, int y) => batch.SameKey(x, y);
-
-        public int GetHashCode(int obj) => batch.KeyHash(obj);
+        finally
+        {
+            ArrayPool<int>.Shared.Return(slots);
+        }
     }
 }

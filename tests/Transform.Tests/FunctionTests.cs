@@ -167,4 +167,28 @@ public sealed class FunctionTests
             }
         }, iter: 300);
     }
+
+    [Fact]
+    public async Task ManyChangesOfManyKeys_ExactlyTheNewestOfEachKeyIsKept()
+    {
+        // Enough records and keys that keys share hash slots and probe runs; few event times, so that the
+        // sequence number and then the position decide often.
+        var change = Gen.Select(Gen.Int[0, 3], Gen.Long[0, 40]);
+        var batch = Gen.Int[1, 400].SelectMany(keys => Gen.Select(Gen.Int[0, keys - 1], change).Array[1, 2000]);
+        await batch.SampleAsync(async changes =>
+        {
+            var data = changes.Select(c => (string?)Convert.ToBase64String(Encoding.UTF8.GetBytes(Change("MODIFY", $"k{c.Item1}", c.Item2.Item1)))).ToArray();
+            var result = await Harness.Invoke(Request(data, changes.Select(c => c.Item2.Item2).ToArray()));
+
+            var newest = changes.Select((c, i) => (Key: c.Item1, Time: c.Item2.Item1, Sequence: c.Item2.Item2, Position: i))
+                .GroupBy(c => c.Key)
+                .Select(g => g.OrderBy(c => c.Time).ThenBy(c => c.Sequence).ThenBy(c => c.Position).Last().Position)
+                .ToHashSet();
+            var expected = changes.Select((_, i) => newest.Contains(i) ? "Ok" : "Dropped");
+            if (!result.Results.SequenceEqual(expected))
+            {
+                throw new InvalidOperationException("a change kept or dropped wrongly");
+            }
+        }, iter: 100);
+    }
 }
