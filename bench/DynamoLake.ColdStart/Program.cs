@@ -57,6 +57,13 @@ if (Environment.GetEnvironmentVariable("COLDSTART_DETAIL") == "1")
     Console.Error.WriteLine(string.Join(' ', times[..first40].Select(t => (t * 1000).ToString("F1", CultureInfo.InvariantCulture))));
 }
 
+if (Environment.GetEnvironmentVariable("COLDSTART_MEDIAN") == "1")
+{
+    // The steady requests' median, for comparing two builds: one slow request (a neighbour's burst) moves a mean.
+    var sorted = times[^Steady..].Order().ToArray();
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median {request.Length / sorted[Steady / 2] / 1e6:F1}"));
+}
+
 var early = (double)request.Length * first40 / times[..first40].Sum() / 1e6;
 var steady = (double)request.Length * Steady / times[^Steady..].Sum() / 1e6;
 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first response {first.TotalMilliseconds:F0} ms after process start, response {first40} at {first.TotalMilliseconds + (times[1..first40].Sum() * 1000):F0} ms (first request {times[0] * 1000:F0} ms); first {first40} requests {early:F1} MB/s = {100 * early / steady:F0}% of steady {steady:F1} MB/s (last {Steady} of {count})"));
