@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
@@ -216,6 +217,32 @@ public sealed class PartitionKeysFunctionTests
                 if (expected != actual || keys.GetProperty("region").GetString() != row.GetProperty("region").GetString())
                 {
                     throw new InvalidOperationException($"keys {actual} disagree with the row's time {expected}");
+                }
+            }
+        }, iter: 200);
+    }
+
+    [Fact]
+    public async Task TimeKeys_AreEachChangesOwnHour_AcrossHourBoundariesInAnyOrder()
+    {
+        // Changes a few microseconds and a few hours either side of one request's hour boundaries, in any order:
+        // every record's keys are checked against its own instant.
+        const long Hour = 3_600_000_000;
+        var near = Gen.Select(Gen.Int[-3, 3], Gen.OneOf(Gen.Long[-2, 2], Gen.Long[0, Hour - 1]));
+        var batch = Gen.Select(Gen.Long[100_000_000_000_000 / Hour, 253_402_300_799_999_999 / Hour], near.Array[1, 40])
+            .Select((hour, changes) => changes.Select(c => Math.Clamp(((hour + c.Item1) * Hour) + c.Item2, 100_000_000_000_000, 253_402_300_799_999_999)).ToArray());
+        await batch.SampleAsync(async micros =>
+        {
+            var (response, _) = await Harness.Invoke(Request([.. micros.Select(m => Change("""{"S":"us-east-1"}""", 1795426800000, createdMicros: m))]), Harness.Settings("year,month,day,hour", "_event_time"));
+            var records = response.GetProperty("records").EnumerateArray().ToList();
+            for (var i = 0; i < micros.Length; i++)
+            {
+                var at = DateTime.UnixEpoch.AddTicks(micros[i] * 10);
+                var keys = records[i].GetProperty("metadata").GetProperty("partitionKeys");
+                var expected = (at.Year.ToString("D4", CultureInfo.InvariantCulture), at.Month.ToString("D2", CultureInfo.InvariantCulture), at.Day.ToString("D2", CultureInfo.InvariantCulture), at.Hour.ToString("D2", CultureInfo.InvariantCulture));
+                if ((keys.GetProperty("year").GetString(), keys.GetProperty("month").GetString(), keys.GetProperty("day").GetString(), keys.GetProperty("hour").GetString()) != expected)
+                {
+                    throw new InvalidOperationException($"record {i}: keys for another hour than {expected}");
                 }
             }
         }, iter: 200);
