@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The first requests of a fresh Lambda-like process, before and after ReadyToRun and the template's runtime
 # knobs: time to the first response and to the 40th, and MB/s over the first 40 requests against the same
-# process's steady state (COLDSTART_DETAIL=1 adds each of the first 40 requests in ms). The functions are
-# published for this machine's architecture (the template deploys arm64 with the same settings).
+# process's steady state (COLDSTART_DETAIL=1 adds each of the first 40 requests in ms; COLDSTART_MEDIAN=1 the
+# steady requests' median MB/s, for comparing two builds). The functions are published for this machine's
+# architecture (the template deploys arm64 with the same settings).
 # Usage: bash bench/coldstart.sh [runs=3] [SHARED_BENCH_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ for fn in Transform PartitionKeys; do
   for i in $(seq "$runs"); do
     echo -n "$fn JIT, no knobs:        "; dotnet bench/DynamoLake.ColdStart/bin/Release/net10.0/DynamoLake.ColdStart.dll "$work/$fn-jit" "$fn::$fn.Function::FunctionHandler" "$work/event.json"
     echo -n "$fn ReadyToRun + knobs:   "; env $knobs dotnet bench/DynamoLake.ColdStart/bin/Release/net10.0/DynamoLake.ColdStart.dll "$work/$fn-r2r" "$fn::$fn.Function::FunctionHandler" "$work/event.json"
-    # Rejected in ADR 0021, shown for the trade: dynamic PGO off starts faster and runs about 10 % slower for good.
-    echo -n "$fn ... + TieredPGO=0:    "; env $knobs DOTNET_TieredPGO=0 DOTNET_TC_QuickJitForLoops=0 dotnet bench/DynamoLake.ColdStart/bin/Release/net10.0/DynamoLake.ColdStart.dll "$work/$fn-r2r" "$fn::$fn.Function::FunctionHandler" "$work/event.json"
+    # Rejected in ADR 0021, shown for the trade: dynamic PGO off starts faster and runs 10–13 % slower for good.
+    echo -n "$fn ... + PGO off:        "; env $knobs DOTNET_TieredPGO=0 DOTNET_TC_QuickJitForLoops=0 dotnet bench/DynamoLake.ColdStart/bin/Release/net10.0/DynamoLake.ColdStart.dll "$work/$fn-r2r" "$fn::$fn.Function::FunctionHandler" "$work/event.json"
   done
 done

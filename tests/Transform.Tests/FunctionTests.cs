@@ -16,14 +16,14 @@ public sealed class FunctionTests
 
     private static byte[] Request(params string[] changes) => Request(changes.Select(c => (string?)Convert.ToBase64String(Encoding.UTF8.GetBytes(c))).ToArray(), sequences: null);
 
-    private static byte[] Request(string?[] data, long[]? sequences)
+    private static byte[] Request(string?[] data, long[]? sequences, long[]? subsequences = null)
     {
         var records = data.Select((d, i) => new Dictionary<string, object?>
         {
             ["recordId"] = $"r{i}",
             ["approximateArrivalTimestamp"] = 1795426800000L,
             ["data"] = d,
-            ["kinesisRecordMetadata"] = new Dictionary<string, object> { ["sequenceNumber"] = (sequences?[i] ?? 1000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), ["subsequenceNumber"] = 0 },
+            ["kinesisRecordMetadata"] = new Dictionary<string, object> { ["sequenceNumber"] = (sequences?[i] ?? 1000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), ["subsequenceNumber"] = subsequences?[i] ?? 0 },
         });
         return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["invocationId"] = "inv-1", ["records"] = records });
     }
@@ -171,18 +171,18 @@ public sealed class FunctionTests
     [Fact]
     public async Task ManyChangesOfManyKeys_ExactlyTheNewestOfEachKeyIsKept()
     {
-        // Enough records and keys that keys share hash slots and probe runs; few event times, so that the
-        // sequence number and then the position decide often.
-        var change = Gen.Select(Gen.Int[0, 3], Gen.Long[0, 40]);
+        // Enough records and keys that keys share hash slots and probe runs; few event times, sequence numbers
+        // and subsequences, so that each of them and then the position decide often.
+        var change = Gen.Select(Gen.Int[0, 3], Gen.Long[0, 40], Gen.Long[0, 2]);
         var batch = Gen.Int[1, 400].SelectMany(keys => Gen.Select(Gen.Int[0, keys - 1], change).Array[1, 2000]);
         await batch.SampleAsync(async changes =>
         {
             var data = changes.Select(c => (string?)Convert.ToBase64String(Encoding.UTF8.GetBytes(Change("MODIFY", $"k{c.Item1}", c.Item2.Item1)))).ToArray();
-            var result = await Harness.Invoke(Request(data, changes.Select(c => c.Item2.Item2).ToArray()));
+            var result = await Harness.Invoke(Request(data, [.. changes.Select(c => c.Item2.Item2)], [.. changes.Select(c => c.Item2.Item3)]));
 
-            var newest = changes.Select((c, i) => (Key: c.Item1, Time: c.Item2.Item1, Sequence: c.Item2.Item2, Position: i))
+            var newest = changes.Select((c, i) => (Key: c.Item1, Time: c.Item2.Item1, Sequence: c.Item2.Item2, Subsequence: c.Item2.Item3, Position: i))
                 .GroupBy(c => c.Key)
-                .Select(g => g.OrderBy(c => c.Time).ThenBy(c => c.Sequence).ThenBy(c => c.Position).Last().Position)
+                .Select(g => g.OrderBy(c => c.Time).ThenBy(c => c.Sequence).ThenBy(c => c.Subsequence).ThenBy(c => c.Position).Last().Position)
                 .ToHashSet();
             var expected = changes.Select((_, i) => newest.Contains(i) ? "Ok" : "Dropped");
             if (!result.Results.SequenceEqual(expected))
