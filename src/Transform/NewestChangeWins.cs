@@ -6,8 +6,8 @@ namespace Transform;
 
 /// <summary>
 /// Within one request, several changes of the same item collapse to the newest (event time, then
-/// sequence number, then subsequence, then position); the older ones are Dropped. Each row is a full image, so the newest
-/// alone gives the same final state, and Firehose need not order two writes of one key.
+/// sequence number, then subsequence, then position); the older ones are Dropped. Each row is a full
+/// image, so the newest alone gives the same final state, and Firehose need not order two writes of one key.
 /// </summary>
 internal static class NewestChangeWins
 {
