@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DynamoLake.Core.Contract;
 
 /// <summary>
@@ -6,7 +9,13 @@ namespace DynamoLake.Core.Contract;
 /// </summary>
 public sealed class FieldSet
 {
-    private readonly Column[][] _bySourceLength;
+    // The sourced columns by the hash of their attribute name, linear probing, at most a quarter full. Each slot
+    // holds what the hash is made of (the name's length, first and last eight bytes), which is the whole name up
+    // to 16 bytes: a lookup is one hash and one slot, compared without following the column (longer names are
+    // compared whole). The constructor looks for a seed that gives every name its own slot.
+    private readonly Slot[] _slots;
+    private readonly ulong _seed;
+    private readonly int _shift;
 
     internal FieldSet(IReadOnlyList<Column> columns)
     {
@@ -20,12 +29,13 @@ public sealed class FieldSet
         DerivedColumns = [.. columns.Where(c => c.Derived != DerivedField.None)];
 
         var sourced = columns.Where(c => c.Derived == DerivedField.None).ToArray();
-        var maxLength = sourced.Length == 0 ? 0 : sourced.Max(c => c.Utf8Source.Length);
-        _bySourceLength = new Column[maxLength + 1][];
-        for (var length = 0; length <= maxLength; length++)
+        var bits = 3;
+        while ((1 << bits) < 4 * sourced.Length)
         {
-            _bySourceLength[length] = sourced.Where(c => c.Utf8Source.Length == length).ToArray();
+            bits++;
         }
+
+        (_slots, _seed, _shift) = Place(sourced, bits);
     }
 
     public IReadOnlyList<Column> Columns { get; }
@@ -36,26 +46,92 @@ public sealed class FieldSet
     /// <summary>The derived columns, in order.</summary>
     internal Column[] DerivedColumns { get; }
 
-    public int Count => Columns.Count;
+    public int Count => All.Length;
 
     /// <summary>The column fed by the attribute with this UTF-8 name, or null when the contract does not declare it.</summary>
     public Column? FindBySource(ReadOnlySpan<byte> attributeName)
     {
-        if (attributeName.Length >= _bySourceLength.Length)
+        var (head, tail) = Words(attributeName);
+        var mask = _slots.Length - 1;
+        for (var index = (int)(Hash(head, tail, attributeName.Length, _seed) >> _shift); ; index = (index + 1) & mask)
         {
-            return null;
-        }
-
-        foreach (var column in _bySourceLength[attributeName.Length])
-        {
-            if (attributeName.SequenceEqual(column.Utf8Source))
+            ref readonly var slot = ref _slots[index];
+            if (slot.Column is null)
             {
-                return column;
+                return null;
+            }
+
+            if (slot.Head == head && slot.Tail == tail && slot.Length == attributeName.Length
+                && (attributeName.Length <= 16 || attributeName.SequenceEqual(slot.Column.Utf8Source)))
+            {
+                return slot.Column;
             }
         }
-
-        return null;
     }
 
     public Column? Find(string name) => Columns.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>The first and last (up to) eight bytes of a name: with its length, the whole name up to 16 bytes.</summary>
+    private static (ulong Head, ulong Tail) Words(ReadOnlySpan<byte> name)
+    {
+        ref var first = ref MemoryMarshal.GetReference(name);
+        var length = name.Length;
+        if (length >= 8)
+        {
+            return (Unsafe.ReadUnaligned<ulong>(ref first), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, length - 8)));
+        }
+
+        if (length >= 4)
+        {
+            return (Unsafe.ReadUnaligned<uint>(ref first), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref first, length - 4)));
+        }
+
+        return (length == 0 ? 0 : first | ((ulong)Unsafe.Add(ref first, length >> 1) << 8) | ((ulong)Unsafe.Add(ref first, length - 1) << 16), 0);
+    }
+
+    private static ulong Hash(ulong head, ulong tail, int length, ulong seed) =>
+        ((head ^ seed) * 0x9E3779B97F4A7C15UL) ^ ((tail + (ulong)length) * 0xC2B2AE3D27D4EB4FUL);
+
+    /// <summary>
+    /// The slots for <paramref name="columns"/>: the first of some seeds that gives every name its own slot, else the
+    /// seed whose names stand fewest slots away from their own (names alike in length, first and last eight bytes
+    /// share a hash whatever the seed: the lookup then probes on).
+    /// </summary>
+    private static (Slot[] Slots, ulong Seed, int Shift) Place(Column[] columns, int bits)
+    {
+        var shift = 64 - bits;
+        (Slot[] Slots, ulong Seed, int Away) best = default;
+        for (var attempt = 0UL; attempt < 64; attempt++)
+        {
+            var seed = attempt * 0x632BE59BD9B4E019UL;
+            var slots = new Slot[1 << bits];
+            var away = 0;
+            foreach (var column in columns)
+            {
+                var (head, tail) = Words(column.Utf8Source);
+                var index = (int)(Hash(head, tail, column.Utf8Source.Length, seed) >> shift);
+                while (slots[index].Column is not null)
+                {
+                    index = (index + 1) & (slots.Length - 1);
+                    away++;
+                }
+
+                slots[index] = new Slot(head, tail, column.Utf8Source.Length, column);
+            }
+
+            if (best.Slots is null || away < best.Away)
+            {
+                best = (slots, seed, away);
+            }
+
+            if (away == 0)
+            {
+                break;
+            }
+        }
+
+        return (best.Slots!, best.Seed, shift);
+    }
+
+    private readonly record struct Slot(ulong Head, ulong Tail, int Length, Column? Column);
 }
