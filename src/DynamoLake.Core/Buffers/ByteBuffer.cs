@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DynamoLake.Core.Buffers;
 
@@ -56,8 +58,34 @@ public sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
             Grow(bytes.Length);
         }
 
-        bytes.CopyTo(_array.AsSpan(_length));
-        _length += bytes.Length;
+        var length = bytes.Length;
+        if (length is >= 8 and <= 32)
+        {
+            // Most writes are a few bytes (a column's name, a short value): two overlapping moves, both read
+            // before either is written, instead of a call to the general copy.
+            ref var from = ref MemoryMarshal.GetReference(bytes);
+            ref var to = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _length);
+            if (length <= 16)
+            {
+                var first = Unsafe.ReadUnaligned<ulong>(ref from);
+                var last = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref from, length - 8));
+                Unsafe.WriteUnaligned(ref to, first);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, length - 8), last);
+            }
+            else
+            {
+                var first = Vector128.LoadUnsafe(ref from);
+                var last = Vector128.LoadUnsafe(ref from, (nuint)(length - 16));
+                first.StoreUnsafe(ref to);
+                last.StoreUnsafe(ref to, (nuint)(length - 16));
+            }
+        }
+        else
+        {
+            bytes.CopyTo(_array.AsSpan(_length));
+        }
+
+        _length += length;
     }
 
     public void Advance(int count)
