@@ -59,25 +59,41 @@ public sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
         }
 
         var length = bytes.Length;
-        if (length is >= 8 and <= 32)
+        if ((uint)(length - 1) < 32)
         {
             // Most writes are a few bytes (a column's name, a short value): two overlapping moves, both read
             // before either is written, instead of a call to the general copy.
             ref var from = ref MemoryMarshal.GetReference(bytes);
             ref var to = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _length);
-            if (length <= 16)
+            if (length > 16)
+            {
+                var first = Vector128.LoadUnsafe(ref from);
+                var last = Vector128.LoadUnsafe(ref from, (nuint)(length - 16));
+                first.StoreUnsafe(ref to);
+                last.StoreUnsafe(ref to, (nuint)(length - 16));
+            }
+            else if (length >= 8)
             {
                 var first = Unsafe.ReadUnaligned<ulong>(ref from);
                 var last = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref from, length - 8));
                 Unsafe.WriteUnaligned(ref to, first);
                 Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, length - 8), last);
             }
+            else if (length >= 4)
+            {
+                var first = Unsafe.ReadUnaligned<uint>(ref from);
+                var last = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref from, length - 4));
+                Unsafe.WriteUnaligned(ref to, first);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, length - 4), last);
+            }
             else
             {
-                var first = Vector128.LoadUnsafe(ref from);
-                var last = Vector128.LoadUnsafe(ref from, (nuint)(length - 16));
-                first.StoreUnsafe(ref to);
-                last.StoreUnsafe(ref to, (nuint)(length - 16));
+                var first = from;
+                var middle = Unsafe.Add(ref from, length >> 1);
+                var last = Unsafe.Add(ref from, length - 1);
+                to = first;
+                Unsafe.Add(ref to, length >> 1) = middle;
+                Unsafe.Add(ref to, length - 1) = last;
             }
         }
         else
