@@ -281,11 +281,12 @@ internal static class ChangeRecordReader
         seen = seen[..columns.Count];
         seen.Clear();
         HashSet<string>? undeclared = null;
+        Column? previous = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // Declared attributes are told apart by column, the rest by their exact name (as RowWriter does).
             var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
-            var column = columns.FindBySource(name);
+            var column = columns.FindBySource(name, previous);
             if (column is null)
             {
                 undeclared ??= new HashSet<string>(StringComparer.Ordinal);
@@ -305,6 +306,7 @@ internal static class ChangeRecordReader
             }
 
             seen[column.Index] = true;
+            previous = column;
             var field = checkPartitions ? contract.PartitionFieldOf[column.Index] : null;
             if (field is null && reader.TryScalarAttribute(out _, out _))
             {

@@ -39,6 +39,7 @@ internal static class RowWriter
         seen.Clear();
         Span<byte> nameScratch = stackalloc byte[NameScratchLength];
         HashSet<string>? undeclaredNames = null;
+        Column? previous = null;
 
         while (reader.Read())
         {
@@ -48,7 +49,7 @@ internal static class RowWriter
             }
 
             var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, nameScratch);
-            var column = fields.FindBySource(name);
+            var column = fields.FindBySource(name, previous);
             if (column is null)
             {
                 // Not in the row, but a map that names an attribute twice is still not a DynamoDB item.
@@ -70,6 +71,7 @@ internal static class RowWriter
             }
 
             seen[column.Index] = true;
+            previous = column;
 
             // The value: the common {"S"|"N"|"B": text} in one step, else token by token from its StartObject.
             var scalar = reader.TryScalarAttribute(out var tag, out var text);

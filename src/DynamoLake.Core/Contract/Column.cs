@@ -16,6 +16,7 @@ public sealed class Column
         Doc = doc;
         Utf8Name = Encoding.UTF8.GetBytes(name);
         Utf8Source = Encoding.UTF8.GetBytes(source);
+        (SourceHead, SourceTail) = FieldSet.Words(Utf8Source);
         JsonPropertyPrefix = Encoding.UTF8.GetBytes($"\"{name}\":");
     }
 
@@ -58,6 +59,10 @@ public sealed class Column
     internal byte[] Utf8Name { get; }
 
     internal byte[] Utf8Source { get; }
+
+    // The attribute name's first and last (up to) eight bytes: with its length, the whole name up to 16 bytes.
+    internal readonly ulong SourceHead;
+    internal readonly ulong SourceTail;
 
     /// <summary><c>"name":</c> as UTF-8, ready to write.</summary>
     internal byte[] JsonPropertyPrefix { get; }
