@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using DynamoLake.Core.Buffers;
 using DynamoLake.Core.Firehose;
 
@@ -86,6 +87,27 @@ public sealed class FirehoseRequestTests
         using var json = System.Text.Json.JsonDocument.Parse(output.WrittenMemory);
         var data = json.RootElement.GetProperty("records").EnumerateArray().Select(r => Convert.FromBase64String(r.GetProperty("data").GetString()!)).ToArray();
         Assert.Equal(payloads.Select(p => (byte[])[.. p, (byte)'\n']), data);
+    }
+
+    [Fact]
+    public void ResponseWriter_ALine_IsTheBase64OfThePayloadAndANewline_ForAnyBytes()
+    {
+        // Any byte values at any length: the last group's bits, not only letters'.
+        Gen.Byte.Array[0, 40].Array[1, 12].Sample(payloads =>
+        {
+            using var request = FirehoseRequest.Parse(Requests.FirehoseFromData(payloads.Select(_ => "e30=").ToArray()));
+            using var output = new ByteBuffer();
+            var writer = new FirehoseResponseWriter(output, request);
+            foreach (var payload in payloads)
+            {
+                Assert.True(writer.TryWriteOk(payload, [], line: true));
+            }
+
+            writer.Complete();
+            using var json = System.Text.Json.JsonDocument.Parse(output.WrittenMemory);
+            var data = json.RootElement.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("data").GetString()).ToArray();
+            return data.SequenceEqual(payloads.Select(p => Convert.ToBase64String([.. p, (byte)'\n'])));
+        }, iter: 1000);
     }
 
     [Fact]
