@@ -16,6 +16,8 @@ public sealed class FieldSetLookupProperties
         Gen.String[Gen.Char["ab_"], 1, 4],
         Gen.String[Gen.Char["abcdefgh_"], 5, 24],
         Gen.Select(Gen.Char["xyz"], Gen.Char["xyz"]).Select((a, b) => $"prefix01{a}{b}suffix01"),
+        Gen.String[Gen.Char["xy"], 1, 8].Select(end => "abcdefgh" + end),   // 9 to 16 bytes: one head, tails apart
+        Gen.String[Gen.Char["xy"], 1, 8].Select(start => start + "abcdefgh"), // and one tail, heads apart
         Gen.Select(Gen.Char["xyz"], Gen.Int[0, 12]).Select((a, n) => $"transaction_{new string(a, n)}_metadata"),
         Gen.OneOfConst("a", "é", "日", "😀").Array[1, 6].Select(parts => string.Concat(parts)));
 
@@ -55,6 +57,7 @@ public sealed class FieldSetLookupProperties
             var fields = new FieldSet(columns);
             var model = columns.ToDictionary(c => c.Source, StringComparer.Ordinal);
             var pool = names.Concat(others).ToArray();
+            var hints = new Column?[fields.Count + 1]; // one invocation's, for a set of no contract (its hints start at 0)
             foreach (var (shape, picks) in sequence)
             {
                 // A few shapes repeat one order (the common case); the rest are any names in any order.
@@ -62,7 +65,7 @@ public sealed class FieldSetLookupProperties
                 Column? previous = null;
                 foreach (var name in map)
                 {
-                    var found = fields.FindBySource(Encoding.UTF8.GetBytes(name), previous);
+                    var found = fields.FindBySource(Encoding.UTF8.GetBytes(name), previous, hints);
                     if (!ReferenceEquals(model.GetValueOrDefault(name), found))
                     {
                         return false;

@@ -20,6 +20,7 @@ public sealed class ChangeBatch : IDisposable
     private readonly int _columns;
     private RecordState[] _states;
     private int[] _slices;
+    private readonly Column?[]?[] _hints; // by route: this request's learnt attribute order
 
     private readonly bool _partitionScoped;
 
@@ -33,6 +34,7 @@ public sealed class ChangeBatch : IDisposable
         _sequences = new ByteBuffer(Math.Max(request.Count * 24, 256));
         _states = ArrayPool<RecordState>.Shared.Rent(Math.Max(request.Count, 1));
         _slices = ArrayPool<int>.Shared.Rent(Math.Max(request.Count * _columns * 2, 1));
+        _hints = new Column?[]?[routes.Count];
     }
 
     public FirehoseRequest Request => _request;
@@ -283,7 +285,8 @@ public sealed class ChangeBatch : IDisposable
 
         var sourceTable = oneContract ? _routes.SourceTable : null;
         var slices = _slices.AsSpan(index * _columns * 2, _columns * 2);
-        var reason = ChangeRecordReader.Read(json, _routes[state.Route], _rows, slices, ref undeclared, out var facts, _partitionScoped);
+        var contract = _routes[state.Route];
+        var reason = ChangeRecordReader.Read(json, contract, _rows, slices, ref undeclared, out var facts, _partitionScoped, _hints[state.Route] ??= contract.NewColumnHints());
         if (reason != ReasonCode.None)
         {
             // Another table's change on a shared stream is not ours to fail, whatever its shape.

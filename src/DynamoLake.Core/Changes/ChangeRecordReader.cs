@@ -26,7 +26,7 @@ internal static class ChangeRecordReader
     /// to Iceberg): a MODIFY that moves the row to another partition is <see cref="ReasonCode.PartitionMoved"/>,
     /// and a REMOVE without OldImage whose partition the key cannot tell is <see cref="ReasonCode.UnknownPartition"/>.
     /// </param>
-    public static ReasonCode Read(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts, bool partitionScoped = false)
+    public static ReasonCode Read(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts, bool partitionScoped = false, Column?[]? hints = null)
     {
         facts = default;
         if (!System.Text.Unicode.Utf8.IsValid(json))
@@ -42,7 +42,7 @@ internal static class ChangeRecordReader
         var fast = new FastTokens(json);
         try
         {
-            if (ReadCore(ref fast, json, contract, output, slices, ref undeclared, ref facts, partitionScoped, otherInPlace: true) == ReasonCode.None && !fast.SteppedAside)
+            if (ReadCore(ref fast, json, contract, output, slices, ref undeclared, ref facts, partitionScoped, otherInPlace: true, hints) == ReasonCode.None && !fast.SteppedAside)
             {
                 return ReasonCode.None;
             }
@@ -53,21 +53,21 @@ internal static class ChangeRecordReader
         }
 
         (output.Length, undeclared) = (rowStart, undeclaredBefore);
-        return ReadCarefully(json, contract, output, slices, ref undeclared, out facts, partitionScoped);
+        return ReadCarefully(json, contract, output, slices, ref undeclared, out facts, partitionScoped, hints);
     }
 
     /// <summary>
     /// <see cref="Read"/> with <see cref="Utf8JsonReader"/> alone (the record's UTF-8 already checked): what
     /// decides every record the fast tokeniser does not make a row of, and what the tests hold it to.
     /// </summary>
-    internal static ReasonCode ReadCarefully(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts, bool partitionScoped)
+    internal static ReasonCode ReadCarefully(ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, out ChangeFacts facts, bool partitionScoped, Column?[]? hints = null)
     {
         facts = default;
         ReasonCode reason;
         try
         {
             var reader = new SystemTokens(json);
-            reason = ReadCore(ref reader, json, contract, output, slices, ref undeclared, ref facts, partitionScoped, otherInPlace: false);
+            reason = ReadCore(ref reader, json, contract, output, slices, ref undeclared, ref facts, partitionScoped, otherInPlace: false, hints);
         }
         catch (JsonException)
         {
@@ -98,7 +98,7 @@ internal static class ChangeRecordReader
         }
     }
 
-    private static ReasonCode ReadCore<T>(ref T reader, ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped, bool otherInPlace)
+    private static ReasonCode ReadCore<T>(ref T reader, ReadOnlySpan<byte> json, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref ChangeFacts facts, bool partitionScoped, bool otherInPlace, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         if (!reader.Read())
@@ -130,7 +130,7 @@ internal static class ChangeRecordReader
 
         var envelope = new Envelope { OtherInPlace = otherInPlace, PartitionScoped = partitionScoped };
         var rowStart = output.Length;
-        var reason = ReadEnvelope(ref reader, contract, output, slices, ref undeclared, ref envelope);
+        var reason = ReadEnvelope(ref reader, contract, output, slices, ref undeclared, ref envelope, hints);
         if (reason != ReasonCode.None)
         {
             return reason;
@@ -192,7 +192,7 @@ internal static class ChangeRecordReader
             output.Length = rowStart;
             var imageReader = T.Over(json.Slice(start, length));
             imageReader.Read();
-            reason = WriteRowColumns(ref imageReader, contract, output, slices, ref undeclared, keysOnly);
+            reason = WriteRowColumns(ref imageReader, contract, output, slices, ref undeclared, hints, keysOnly);
             if (reason != ReasonCode.None)
             {
                 return reason;
@@ -223,7 +223,7 @@ internal static class ChangeRecordReader
         var (otherStart, otherLength) = facts.Operation == ChangeOperation.Delete ? (envelope.NewStart, envelope.NewLength) : (envelope.OldStart, envelope.OldLength);
         if (otherLength > 0 && !envelope.OtherChecked)
         {
-            reason = CheckOtherImage<T>(json.Slice(otherStart, otherLength), contract, partitionScoped && facts.Operation == ChangeOperation.Update, output, slices);
+            reason = CheckOtherImage<T>(json.Slice(otherStart, otherLength), contract, partitionScoped && facts.Operation == ChangeOperation.Update, output, slices, hints);
             if (reason != ReasonCode.None)
             {
                 return reason;
@@ -260,19 +260,19 @@ internal static class ChangeRecordReader
     /// <paramref name="checkPartitions"/> (a MODIFY's OldImage) a partition value that differs from the row's is
     /// <c>partition_moved</c>. The old values are converted at the end of <paramref name="output"/> and cut off again.
     /// </summary>
-    private static ReasonCode CheckOtherImage<T>(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
+    private static ReasonCode CheckOtherImage<T>(ReadOnlySpan<byte> image, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         var reader = T.Over(image);
         reader.Read();
-        var reason = CheckOtherImage(ref reader, contract, checkPartitions, output, slices);
+        var reason = CheckOtherImage(ref reader, contract, checkPartitions, output, slices, hints);
 
         // Its own tokeniser: one that stepped aside read nothing it can vouch for.
         return reason == ReasonCode.None && reader.SteppedAside ? ReasonCode.InvalidJson : reason;
     }
 
     // The other image from its StartObject (left on its EndObject).
-    private static ReasonCode CheckOtherImage<T>(ref T reader, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices)
+    private static ReasonCode CheckOtherImage<T>(ref T reader, TableContract contract, bool checkPartitions, ByteBuffer output, Span<int> slices, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
@@ -286,7 +286,7 @@ internal static class ChangeRecordReader
         {
             // Declared attributes are told apart by column, the rest by their exact name (as RowWriter does).
             var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, scratch);
-            var column = columns.FindBySource(name, previous);
+            var column = columns.FindBySource(name, previous, hints);
             if (column is null)
             {
                 undeclared ??= new HashSet<string>(StringComparer.Ordinal);
@@ -327,7 +327,7 @@ internal static class ChangeRecordReader
 
             var end = output.Length;
             var ignored = 0;
-            var converted = RowWriter.WriteAttributeValue(ref reader, column.Type, column.SourceUnit, required: false, output, ref ignored);
+            var converted = RowWriter.WriteAttributeValue(ref reader, column.Type, column.SourceUnit, required: false, output, ref ignored, hints);
             if (converted != ReasonCode.None)
             {
                 output.Length = end;
@@ -361,7 +361,7 @@ internal static class ChangeRecordReader
         return count;
     }
 
-    private static ReasonCode ReadEnvelope<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
+    private static ReasonCode ReadEnvelope<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
@@ -418,7 +418,7 @@ internal static class ChangeRecordReader
                     break;
                 case EnvelopeField.DynamoDb when reader.TokenType == JsonTokenType.StartObject:
                     envelope.HasDynamoDb = true;
-                    var reason = ReadDynamoDb(ref reader, contract, output, slices, ref undeclared, ref envelope);
+                    var reason = ReadDynamoDb(ref reader, contract, output, slices, ref undeclared, ref envelope, hints);
                     if (reason != ReasonCode.None)
                     {
                         return reason;
@@ -479,7 +479,7 @@ internal static class ChangeRecordReader
         return service && principal;
     }
 
-    private static ReasonCode ReadDynamoDb<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope)
+    private static ReasonCode ReadDynamoDb<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, ref Envelope envelope, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         Span<byte> scratch = stackalloc byte[JsonText.ScratchSize];
@@ -532,7 +532,7 @@ internal static class ChangeRecordReader
                 var wanted = envelope.Operation is { } op && (op == ChangeOperation.Delete ? !isNew : isNew);
                 if (wanted && !envelope.RowWritten)
                 {
-                    var reason = WriteRowColumns(ref reader, contract, output, slices, ref undeclared);
+                    var reason = WriteRowColumns(ref reader, contract, output, slices, ref undeclared, hints);
                     if (reason != ReasonCode.None)
                     {
                         return reason;
@@ -544,7 +544,7 @@ internal static class ChangeRecordReader
                 {
                     // The other image after the row (a MODIFY's OldImage): checked where it stands, not skipped
                     // and read again. Whatever it finds, the careful reading decides the record's reason.
-                    var reason = CheckOtherImage(ref reader, contract, envelope.PartitionScoped && envelope.Operation == ChangeOperation.Update, output, slices);
+                    var reason = CheckOtherImage(ref reader, contract, envelope.PartitionScoped && envelope.Operation == ChangeOperation.Update, output, slices, hints);
                     if (reason != ReasonCode.None)
                     {
                         return reason;
@@ -581,13 +581,13 @@ internal static class ChangeRecordReader
     }
 
     /// <summary>Opens the row object and writes the image's columns (reader on the image's StartObject).</summary>
-    private static ReasonCode WriteRowColumns<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
+    private static ReasonCode WriteRowColumns<T>(ref T reader, TableContract contract, ByteBuffer output, Span<int> slices, ref int undeclared, Column?[]? hints, IReadOnlyList<Column>? keysOnly = null)
         where T : IJsonTokens<T>, allows ref struct
     {
         slices.Fill(-1);
         output.Write((byte)'{');
         var first = true;
-        return RowWriter.WriteFields(ref reader, contract.Columns, output, ref first, slices, ref undeclared, keysOnly);
+        return RowWriter.WriteFields(ref reader, contract.Columns, output, ref first, slices, ref undeclared, keysOnly, hints);
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ internal static class RowWriter
     /// The map is a change's <c>Keys</c> (a REMOVE without OldImage): only these key columns must be present;
     /// every other column is written as null.
     /// </param>
-    public static ReasonCode WriteFields<T>(ref T reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null)
+    public static ReasonCode WriteFields<T>(ref T reader, FieldSet fields, ByteBuffer output, ref bool first, Span<int> slices, ref int undeclared, IReadOnlyList<Column>? keysOnly = null, Column?[]? hints = null)
         where T : IJsonTokens<T>, allows ref struct
     {
         Span<bool> seen = fields.Count <= 256 ? stackalloc bool[256] : new bool[fields.Count];
@@ -49,7 +49,7 @@ internal static class RowWriter
             }
 
             var name = JsonText.Unescaped(reader.ValueSpan, reader.ValueIsEscaped, nameScratch);
-            var column = fields.FindBySource(name, previous);
+            var column = fields.FindBySource(name, previous, hints);
             if (column is null)
             {
                 // Not in the row, but a map that names an attribute twice is still not a DynamoDB item.
@@ -90,7 +90,7 @@ internal static class RowWriter
             var start = output.Length;
             var reason = scalar
                 ? WriteScalar(tag, text, escaped: false, column.Type, column.SourceUnit, output)
-                : WriteTokens(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared);
+                : WriteTokens(ref reader, column.Type, column.SourceUnit, column.Required, output, ref undeclared, hints);
             if (reason != ReasonCode.None)
             {
                 return reason;
@@ -135,14 +135,14 @@ internal static class RowWriter
     }
 
     /// <summary>Writes one AttributeValue (reader on its StartObject; left on its EndObject) as a value of <paramref name="type"/>.</summary>
-    public static ReasonCode WriteAttributeValue<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
+    public static ReasonCode WriteAttributeValue<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared, Column?[]? hints = null)
         where T : IJsonTokens<T>, allows ref struct =>
         reader.TryScalarAttribute(out var scalar, out var text)
             ? WriteScalar(scalar, text, escaped: false, type, unit, output)
-            : WriteTokens(ref reader, type, unit, required, output, ref undeclared);
+            : WriteTokens(ref reader, type, unit, required, output, ref undeclared, hints);
 
     // WriteAttributeValue token by token (the one-step read of a plain value was tried, or does not apply).
-    private static ReasonCode WriteTokens<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared)
+    private static ReasonCode WriteTokens<T>(ref T reader, ColumnType type, SourceTimeUnit unit, bool required, ByteBuffer output, ref int undeclared, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
@@ -203,11 +203,11 @@ internal static class RowWriter
 
                 output.Write((byte)'{');
                 var first = true;
-                reason = WriteFields(ref reader, type.Fields!, output, ref first, [], ref undeclared);
+                reason = WriteFields(ref reader, type.Fields!, output, ref first, [], ref undeclared, hints: hints);
                 output.Write((byte)'}');
                 break;
             case AttributeTag.L:
-                reason = WriteList(ref reader, type, unit, output, ref undeclared);
+                reason = WriteList(ref reader, type, unit, output, ref undeclared, hints);
                 break;
             case AttributeTag.SS:
             case AttributeTag.NS:
@@ -227,7 +227,7 @@ internal static class RowWriter
         return reader.Read() && reader.TokenType == JsonTokenType.EndObject ? ReasonCode.None : ReasonCode.InvalidAttributeValue;
     }
 
-    private static ReasonCode WriteList<T>(ref T reader, ColumnType type, SourceTimeUnit unit, ByteBuffer output, ref int undeclared)
+    private static ReasonCode WriteList<T>(ref T reader, ColumnType type, SourceTimeUnit unit, ByteBuffer output, ref int undeclared, Column?[]? hints)
         where T : IJsonTokens<T>, allows ref struct
     {
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -255,7 +255,7 @@ internal static class RowWriter
             }
 
             first = false;
-            var reason = WriteAttributeValue(ref reader, type.Element!, unit, type.ElementRequired, output, ref undeclared);
+            var reason = WriteAttributeValue(ref reader, type.Element!, unit, type.ElementRequired, output, ref undeclared, hints);
             if (reason != ReasonCode.None)
             {
                 return reason;

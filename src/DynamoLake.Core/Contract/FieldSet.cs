@@ -17,12 +17,6 @@ public sealed class FieldSet
     private readonly ulong _seed;
     private readonly int _shift;
 
-    // A hint, learnt: the column whose attribute came after each column's (at 1 + its index; at 0 the first) in
-    // the last map read. Items of one table mostly list their attributes in one order, so the next attribute is
-    // usually the hinted one, which a lookup checks first: known before the name is read, it spares the wait
-    // for the hash. Any thread may write it (a reference: never torn); a wrong hint costs one comparison.
-    private readonly Column?[] _after;
-
     internal FieldSet(IReadOnlyList<Column> columns)
     {
         All = [.. columns];
@@ -42,7 +36,6 @@ public sealed class FieldSet
         }
 
         (_slots, _seed, _shift) = Place(sourced, bits);
-        _after = new Column?[All.Length + 1];
     }
 
     public IReadOnlyList<Column> Columns { get; }
@@ -63,14 +56,28 @@ public sealed class FieldSet
     }
 
     /// <summary>
-    /// <see cref="FindBySource(ReadOnlySpan{byte})"/> for the attribute after <paramref name="previous"/>'s in a map
-    /// (null: the map's first attribute, or none of this set's before it): the hinted column first.
+    /// Where this set's hints start in a contract's hints (<see cref="TableContract.NewColumnHints"/>): one for
+    /// a map's first attribute, then one after each column.
     /// </summary>
-    internal Column? FindBySource(ReadOnlySpan<byte> attributeName, Column? previous)
+    internal int HintsStart { get; private set; }
+
+    /// <summary>
+    /// <see cref="FindBySource(ReadOnlySpan{byte})"/> for the attribute after <paramref name="previous"/>'s in a map
+    /// (null: the map's first attribute, or none of this set's before it), checking first the column that came
+    /// after it in the last map read (<paramref name="hints"/>, one invocation's; null: none), and teaching it.
+    /// Items of one table mostly list their attributes in one order; the hint is known before the name is read,
+    /// so when it is right nothing waits for the hash. A wrong hint costs one comparison, never a wrong column.
+    /// </summary>
+    internal Column? FindBySource(ReadOnlySpan<byte> attributeName, Column? previous, Column?[]? hints)
     {
-        var after = previous is null ? 0 : previous.Index + 1;
-        var hint = _after[after];
         var (head, tail) = Words(attributeName);
+        if (hints is null)
+        {
+            return Lookup(attributeName, head, tail);
+        }
+
+        var at = HintsStart + (previous is null ? 0 : previous.Index + 1);
+        var hint = hints[at];
         if (hint is not null && hint.SourceHead == head && hint.SourceTail == tail && hint.Utf8Source.Length == attributeName.Length
             && (attributeName.Length <= 16 || attributeName.SequenceEqual(hint.Utf8Source)))
         {
@@ -80,10 +87,24 @@ public sealed class FieldSet
         var column = Lookup(attributeName, head, tail);
         if (column is not null)
         {
-            _after[after] = column;
+            hints[at] = column;
         }
 
         return column;
+    }
+
+    /// <summary>Numbers this set's hints and its structs', from <paramref name="next"/> on (once, when its contract is made).</summary>
+    internal void NumberHints(ref int next)
+    {
+        HintsStart = next;
+        next += All.Length + 1;
+        foreach (var column in All)
+        {
+            for (var type = column.Type; type is not null; type = type.Element)
+            {
+                type.Fields?.NumberHints(ref next);
+            }
+        }
     }
 
     private Column? Lookup(ReadOnlySpan<byte> attributeName, ulong head, ulong tail)

@@ -10,6 +10,8 @@ public sealed partial class TableContract
     /// <summary>Resource name of the embedded default contract.</summary>
     public const string EmbeddedResourceName = "schema/transactions.json";
 
+    private readonly int _hintCount;
+
     private TableContract(string source, string table, string? doc, FieldSet columns, IReadOnlyList<Column> uniqueKey, IReadOnlyList<PartitionField> partitionSpec, int lastColumnId, Column? timeToLive)
     {
         TimeToLive = timeToLive;
@@ -21,11 +23,21 @@ public sealed partial class TableContract
         PartitionSpec = partitionSpec;
         LastColumnId = lastColumnId;
         PartitionFieldOf = new PartitionField?[columns.Count];
+        var hints = 0;
+        columns.NumberHints(ref hints);
+        _hintCount = hints;
         foreach (var field in partitionSpec)
         {
             PartitionFieldOf[field.Source.Index] ??= field;
         }
     }
+
+    /// <summary>
+    /// Room for one invocation's learnt order of attributes, for every field set of the contract (see
+    /// <see cref="FieldSet.FindBySource(ReadOnlySpan{byte}, Column?, Column?[])"/>): made per request, so nothing
+    /// learnt in one invocation reaches the next.
+    /// </summary>
+    internal Column?[] NewColumnHints() => new Column?[_hintCount];
 
     /// <summary>Where the contract was read from (file path or resource name), for messages.</summary>
     public string SourceName { get; }
