@@ -80,6 +80,21 @@ public sealed class FieldSetLookupProperties
     }
 
     [Fact]
+    public void AFieldSetsHintsAreNumberedOnce()
+    {
+        // Shared by two contracts, a set would read another contract's hints as its own: refused.
+        var fields = new FieldSet([new Column("id", ColumnType.Primitive(ColumnKind.String), true, "id", SourceTimeUnit.Milliseconds, DerivedField.None, null)]);
+        Assert.Equal(2, Number(fields, 0));
+        Assert.Throws<InvalidOperationException>(() => Number(fields, 2));
+
+        static int Number(FieldSet set, int next)
+        {
+            set.NumberHints(ref next);
+            return next;
+        }
+    }
+
+    [Fact]
     public void DerivedColumnsAreNeverFoundByAnAttributeName()
     {
         var derived = new Column("_op", ColumnType.Primitive(ColumnKind.String), true, "_op", SourceTimeUnit.Milliseconds, DerivedField.Operation, null);

@@ -16,6 +16,7 @@ public sealed class FieldSet
     private readonly Slot[] _slots;
     private readonly ulong _seed;
     private readonly int _shift;
+    private bool _numbered;
 
     internal FieldSet(IReadOnlyList<Column> columns)
     {
@@ -96,6 +97,13 @@ public sealed class FieldSet
     /// <summary>Numbers this set's hints and its structs', from <paramref name="next"/> on (once, when its contract is made).</summary>
     internal void NumberHints(ref int next)
     {
+        // A set numbered twice (shared by two contracts, say) would have another contract's hints read as its own.
+        if (_numbered)
+        {
+            throw new InvalidOperationException("A field set's hints are numbered once, by the one contract it belongs to.");
+        }
+
+        _numbered = true;
         HintsStart = next;
         next += All.Length + 1;
         foreach (var column in All)
