@@ -64,6 +64,11 @@ public sealed class Column
     internal readonly ulong SourceHead;
     internal readonly ulong SourceTail;
 
+    /// <summary>Whether <paramref name="attributeName"/>, whose <see cref="FieldSet.Words"/> are given, is this column's source.</summary>
+    internal bool IsSource(ReadOnlySpan<byte> attributeName, ulong head, ulong tail) =>
+        SourceHead == head && SourceTail == tail && Utf8Source.Length == attributeName.Length
+        && (attributeName.Length <= 16 || attributeName.SequenceEqual(Utf8Source));
+
     /// <summary><c>"name":</c> as UTF-8, ready to write.</summary>
     internal byte[] JsonPropertyPrefix { get; }
 

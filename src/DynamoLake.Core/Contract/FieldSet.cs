@@ -9,11 +9,10 @@ namespace DynamoLake.Core.Contract;
 /// </summary>
 public sealed class FieldSet
 {
-    // The sourced columns by the hash of their attribute name, linear probing, at most a quarter full. Each slot
-    // holds what the hash is made of (the name's length, first and last eight bytes), which is the whole name up
-    // to 16 bytes: a lookup is one hash and one slot, compared without following the column (longer names are
-    // compared whole). The constructor looks for a seed that gives every name its own slot.
-    private readonly Slot[] _slots;
+    // The sourced columns by the hash of their attribute name (its length, first and last eight bytes), linear
+    // probing, at most a quarter full: a lookup is one hash, one slot and one comparison. The constructor looks
+    // for a seed that gives every name its own slot.
+    private readonly Column?[] _slots;
     private readonly ulong _seed;
     private readonly int _shift;
     private bool _numbered;
@@ -79,8 +78,7 @@ public sealed class FieldSet
 
         var at = HintsStart + (previous is null ? 0 : previous.Index + 1);
         var hint = hints[at];
-        if (hint is not null && hint.SourceHead == head && hint.SourceTail == tail && hint.Utf8Source.Length == attributeName.Length
-            && (attributeName.Length <= 16 || attributeName.SequenceEqual(hint.Utf8Source)))
+        if (hint is not null && hint.IsSource(attributeName, head, tail))
         {
             return hint;
         }
@@ -120,16 +118,10 @@ public sealed class FieldSet
         var mask = _slots.Length - 1;
         for (var index = (int)(Hash(head, tail, attributeName.Length, _seed) >> _shift); ; index = (index + 1) & mask)
         {
-            ref readonly var slot = ref _slots[index];
-            if (slot.Column is null)
+            var column = _slots[index];
+            if (column is null || column.IsSource(attributeName, head, tail))
             {
-                return null;
-            }
-
-            if (slot.Head == head && slot.Tail == tail && slot.Length == attributeName.Length
-                && (attributeName.Length <= 16 || attributeName.SequenceEqual(slot.Column.Utf8Source)))
-            {
-                return slot.Column;
+                return column;
             }
         }
     }
@@ -162,26 +154,25 @@ public sealed class FieldSet
     /// seed whose names stand fewest slots away from their own (names alike in length, first and last eight bytes
     /// share a hash whatever the seed: the lookup then probes on).
     /// </summary>
-    private static (Slot[] Slots, ulong Seed, int Shift) Place(Column[] columns, int bits)
+    private static (Column?[] Slots, ulong Seed, int Shift) Place(Column[] columns, int bits)
     {
         var shift = 64 - bits;
-        (Slot[] Slots, ulong Seed, int Away) best = default;
+        (Column?[] Slots, ulong Seed, int Away) best = default;
         for (var attempt = 0UL; attempt < 64; attempt++)
         {
             var seed = attempt * 0x632BE59BD9B4E019UL;
-            var slots = new Slot[1 << bits];
+            var slots = new Column?[1 << bits];
             var away = 0;
             foreach (var column in columns)
             {
-                var (head, tail) = Words(column.Utf8Source);
-                var index = (int)(Hash(head, tail, column.Utf8Source.Length, seed) >> shift);
-                while (slots[index].Column is not null)
+                var index = (int)(Hash(column.SourceHead, column.SourceTail, column.Utf8Source.Length, seed) >> shift);
+                while (slots[index] is not null)
                 {
                     index = (index + 1) & (slots.Length - 1);
                     away++;
                 }
 
-                slots[index] = new Slot(head, tail, column.Utf8Source.Length, column);
+                slots[index] = column;
             }
 
             if (best.Slots is null || away < best.Away)
@@ -197,6 +188,4 @@ public sealed class FieldSet
 
         return (best.Slots!, best.Seed, shift);
     }
-
-    private readonly record struct Slot(ulong Head, ulong Tail, int Length, Column? Column);
 }
